@@ -1,0 +1,47 @@
+package zg.compute.protocol.signing;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.web3j.crypto.ECKeyPair;
+
+/**
+ * What a provider's TEE key signs for each response: the text
+ * {@code sha256hex(requestBody) + ":" + sha256hex(responseBody)}, EIP-191 personal-signed.
+ * The SDK fetches {@code {text, signature}} by the response's {@code ZG-Res-Key}.
+ */
+public record ResponseSignature(String text, String signature) {
+
+    /** {@code sha256hex(request):sha256hex(response)} over the exact bytes sent and received. */
+    public static String text(byte[] requestBody, byte[] responseBody) {
+        return sha256Hex(requestBody) + ":" + sha256Hex(responseBody);
+    }
+
+    public static ResponseSignature sign(byte[] requestBody, byte[] responseBody, ECKeyPair teeKey) {
+        String text = text(requestBody, responseBody);
+        return new ResponseSignature(text, PersonalSign.sign(text.getBytes(StandardCharsets.UTF_8), teeKey));
+    }
+
+    /** True when the signature over {@link #text()} recovers to {@code signer} (case-insensitive). */
+    public boolean isSignedBy(String signer) {
+        try {
+            return PersonalSign.recover(text.getBytes(StandardCharsets.UTF_8), signature).equalsIgnoreCase(signer);
+        } catch (IllegalArgumentException malformed) {
+            return false;
+        }
+    }
+
+    /** The stronger check the official SDK lacks: the signed text covers exactly these bodies. */
+    public boolean covers(byte[] requestBody, byte[] responseBody) {
+        return text.equals(text(requestBody, responseBody));
+    }
+
+    public static String sha256Hex(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing from the JVM", e);
+        }
+    }
+}
