@@ -1,0 +1,679 @@
+package zg.compute.sdk;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import zg.compute.protocol.auth.SessionToken;
+import zg.compute.protocol.auth.SignedToken;
+import zg.compute.protocol.contracts.bindings.InferenceServing;
+import zg.compute.protocol.signing.ResponseSignature;
+import zg.compute.protocol.units.Units;
+import zg.compute.sdk.internal.auth.SessionIssuer;
+import zg.compute.sdk.internal.billing.FeeEstimator;
+import zg.compute.sdk.internal.chain.ChainClient;
+import zg.compute.sdk.internal.http.ProviderHttp;
+import zg.compute.sdk.internal.verify.AttestationReports;
+
+/**
+ * The user's side of inference: sub-accounts, acknowledgement, request headers (app-sk session tokens),
+ * API keys, funding and response verification.
+ */
+public final class InferenceBroker extends ReadOnlyInferenceBroker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceBroker.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The provider's floor: it serves only while the locked balance covers unsettled fees plus this. */
+    public static final BigInteger MIN_LOCKED_BALANCE = Units.og(1);
+    public static final int DEFAULT_BUFFER_MULTIPLIER = 2;
+    private static final Set<String> SERVICE_TYPES = Set.of("chatbot", "text-to-image", "image-editing",
+            "speech-to-text");
+    private static final Set<String> VERIFIABILITY = Set.of("OpML", "TeeML", "ZKML");
+    private static final Duration SERVICE_TTL = Duration.ofMinutes(10);
+    private static final Duration ACK_TTL = Duration.ofMinutes(10);
+    private static final int HIGHEST_PERSISTENT_TOKEN_ID = 254;
+
+    private final LedgerBroker ledger;
+    private final SessionIssuer sessions;
+    private final Clock clock;
+    private final boolean fundOnRequestHeaders;
+    private final String user;
+
+    private record Expiring<T>(T value, long expiresAt) {
+    }
+
+    private final Map<String, Expiring<ServiceInfo>> services = new ConcurrentHashMap<>();
+    private final Map<String, Long> acknowledgedUntil = new ConcurrentHashMap<>();
+    private final Map<String, BigInteger> cachedFees = new ConcurrentHashMap<>();
+    private final Map<String, ScheduledFuture<?>> autoFunding = new ConcurrentHashMap<>();
+    private ScheduledExecutorService scheduler;
+
+    InferenceBroker(ChainClient chain, InferenceServing contract, LedgerBroker ledger, BrokerOptions options) {
+        super(chain, contract, new ProviderHttp(options.httpTimeout()), options.resolveStatusApi(chain.chainId()));
+        this.ledger = ledger;
+        this.clock = options.clock();
+        this.sessions = new SessionIssuer(chain.credentials(), clock);
+        this.fundOnRequestHeaders = options.fundOnRequestHeaders();
+        this.user = sessions.userAddress();
+    }
+
+    // ---------------------------------------------------------------- sub-accounts
+
+    /** The sub-account with {@code provider}; "Sub-account not found…" when there is none. */
+    public SubAccount getAccount(String provider) {
+        LedgerBroker.requireAddress(provider, "provider");
+        return toSubAccount(chain.call(() -> contract.getAccount(user, provider).send()));
+    }
+
+    /** The sub-account and how long each active refund stays locked, by the chain's clock. */
+    public SubAccountDetail getAccountWithDetail(String provider) {
+        SubAccount a = getAccount(provider);
+        long lockTime = chain.call(() -> contract.lockTime().send()).longValueExact();
+        long now = chain.latestBlockTimestamp();
+        List<PendingRefund> refunds = new ArrayList<>();
+        for (RefundEntry r : a.refunds()) {
+            if (r.amount().signum() != 0) {
+                refunds.add(new PendingRefund(r.amount(), lockTime - (now - r.createdAt().longValueExact())));
+            }
+        }
+        return new SubAccountDetail(a, refunds);
+    }
+
+    /** Whether the user acknowledged this provider (a transfer into a sub-account does so). */
+    public boolean acknowledged(String provider) {
+        Long until = acknowledgedUntil.get(key(provider));
+        if (until != null && until > clock.millis()) {
+            return true;
+        }
+        boolean ack;
+        try {
+            ack = getAccount(provider).acknowledged();
+        } catch (ContractErrorException e) {
+            if ("AccountNotExists".equals(e.errorName())) {
+                return false;
+            }
+            throw e;
+        }
+        if (ack) {
+            acknowledgedUntil.put(key(provider), clock.millis() + ACK_TTL.toMillis());
+        }
+        return ack;
+    }
+
+    /**
+     * Marks the provider as trusted by this user. Creates the sub-account with the contract's minimum
+     * transfer when there is none (which already acknowledges), otherwise sends
+     * {@code acknowledgeTEESigner(provider, true)} unless already acknowledged. Like the official SDK it
+     * verifies no attestation; unlike it, it first checks that the provider has a service at all.
+     *
+     * @return the transactions sent (none when already acknowledged)
+     */
+    public List<TxResult> acknowledgeProviderSigner(String provider) {
+        getService(provider);
+        List<TxResult> sent = new ArrayList<>();
+        SubAccount account = findAccount(provider);
+        if (account == null) {
+            sent.add(ledger.transferFund(provider, ServiceKind.INFERENCE, ledger.minimumTransferAmount()));
+            account = getAccount(provider);
+        }
+        if (!account.acknowledged()) {
+            sent.add(chain.sender().send(contract.getContractAddress(),
+                    contract.acknowledgeTEESigner(provider, true).encodeFunctionCall(), BigInteger.ZERO, null));
+        }
+        acknowledgedUntil.put(key(provider), clock.millis() + ACK_TTL.toMillis());
+        return sent;
+    }
+
+    // ---------------------------------------------------------------- services
+
+    /** {@code <url>/v1/proxy} and the model, for an OpenAI-compatible client. */
+    public ServiceMetadata getServiceMetadata(String provider) {
+        ServiceInfo s = cachedService(provider);
+        return new ServiceMetadata(base(s) + "/v1/proxy", s.model());
+    }
+
+    /** Where the TEE signature of a response can be fetched. */
+    public String getChatSignatureDownloadLink(String provider, String chatID) {
+        return base(cachedService(provider)) + "/v1/proxy/signature/" + chatID;
+    }
+
+    // ---------------------------------------------------------------- request headers and API keys
+
+    /**
+     * The single {@code Authorization: Bearer app-sk-…} header for a request to {@code provider}
+     * (sdk-cli.md §2). Reuses the ephemeral session (tokenId 255) until less than an hour of it is left;
+     * a new one carries the account's current on-chain generation. Unless auto-funding runs for this
+     * provider, first tops the sub-account up as {@link #checkAndFund(String)} does (errors there are only
+     * logged, as in the official SDK).
+     *
+     * @throws ZGComputeException "Provider signer is not acknowledged" when the user never acknowledged
+     */
+    public Map<String, String> getRequestHeaders(String provider) {
+        LedgerBroker.requireAddress(provider, "provider");
+        if (fundOnRequestHeaders && !autoFunding.containsKey(provider)) {
+            try {
+                checkAndFund(provider, DEFAULT_BUFFER_MULTIPLIER);
+            } catch (ZGComputeException e) {
+                LOG.warn("Automatic top-up of the sub-account with {} failed: {}", provider, e.getMessage());
+            }
+        }
+        return Map.of("Authorization", session(provider).authorization());
+    }
+
+    /** The ephemeral session token currently cached for {@code provider} (null if none). */
+    public SessionToken currentSessionToken(String provider) {
+        return sessions.cachedToken(provider);
+    }
+
+    private SignedToken session(String provider) {
+        if (!acknowledged(provider)) {
+            throw new ZGComputeException("Provider signer is not acknowledged");
+        }
+        SignedToken reusable = sessions.reusableSession(provider);
+        if (reusable != null) {
+            return reusable;
+        }
+        return sessions.newSession(provider, generation(provider));
+    }
+
+    /** A never-expiring API key on the lowest free token id. */
+    public ApiKey createApiKey(String provider) {
+        return createApiKey(provider, null, null);
+    }
+
+    /**
+     * Signs a persistent API key (sdk-cli.md §5). Purely off-chain.
+     *
+     * @param expiresIn null or zero for never
+     * @param tokenId   0..254, or null for the lowest id not revoked in the on-chain bitmap
+     */
+    public ApiKey createApiKey(String provider, Duration expiresIn, Integer tokenId) {
+        LedgerBroker.requireAddress(provider, "provider");
+        if (expiresIn != null && expiresIn.isNegative()) {
+            throw new InvalidRequestException("expiresIn must not be negative");
+        }
+        SubAccount account = findAccount(provider);
+        BigInteger bitmap = account == null ? BigInteger.ZERO : account.revokedBitmap();
+        long generation = account == null ? 0 : account.generation().longValueExact();
+        int id;
+        if (tokenId != null) {
+            if (tokenId < 0 || tokenId > HIGHEST_PERSISTENT_TOKEN_ID) {
+                throw new InvalidRequestException("Token id must be within 0.." + HIGHEST_PERSISTENT_TOKEN_ID
+                        + " (255 is the ephemeral session), got " + tokenId);
+            }
+            if (bitmap.testBit(tokenId)) {
+                throw new InvalidRequestException("Token id " + tokenId + " is revoked; pick another one or call "
+                        + "revokeAllTokens to free every id");
+            }
+            id = tokenId;
+        } else {
+            id = -1;
+            for (int i = 0; i <= HIGHEST_PERSISTENT_TOKEN_ID; i++) {
+                if (!bitmap.testBit(i)) {
+                    id = i;
+                    break;
+                }
+            }
+            if (id < 0) {
+                throw new InvalidRequestException("Every token id is revoked; call revokeAllTokens to free them");
+            }
+        }
+        long now = clock.millis();
+        long expiresAt = expiresIn == null || expiresIn.isZero() ? 0 : now + expiresIn.toMillis();
+        SignedToken t = sessions.persistent(provider, now, expiresAt, generation, id);
+        return new ApiKey(id, now, expiresAt, t.apiKey());
+    }
+
+    /** Revokes one API key id on chain (sets its bit in the bitmap). The ephemeral id 255 cannot be. */
+    public TxResult revokeApiKey(String provider, int tokenId) {
+        LedgerBroker.requireAddress(provider, "provider");
+        if (tokenId == SessionToken.EPHEMERAL_TOKEN_ID) {
+            throw new InvalidRequestException("Cannot revoke ephemeral token individually. Use revokeAllTokens "
+                    + "to invalidate all tokens including ephemeral ones.");
+        }
+        if (tokenId < 0 || tokenId > HIGHEST_PERSISTENT_TOKEN_ID) {
+            throw new InvalidRequestException("Token id must be within 0.." + HIGHEST_PERSISTENT_TOKEN_ID
+                    + ", got " + tokenId);
+        }
+        return chain.sender().send(contract.getContractAddress(),
+                contract.revokeToken(provider, BigInteger.valueOf(tokenId)).encodeFunctionCall(), BigInteger.ZERO,
+                null);
+    }
+
+    /** Bumps the generation and clears the bitmap: every key and session for this provider dies. */
+    public TxResult revokeAllTokens(String provider) {
+        LedgerBroker.requireAddress(provider, "provider");
+        TxResult r = chain.sender().send(contract.getContractAddress(),
+                contract.revokeAllTokens(provider).encodeFunctionCall(), BigInteger.ZERO, null);
+        sessions.forget(provider);
+        return r;
+    }
+
+    // ---------------------------------------------------------------- funding
+
+    /** {@link #checkAndFund(String, int)} with the default buffer of 2 × 1 0G. */
+    public Optional<TxResult> checkAndFund(String provider) {
+        return checkAndFund(provider, DEFAULT_BUFFER_MULTIPLIER);
+    }
+
+    /**
+     * Keeps the sub-account's free balance at {@code unsettledFee + bufferMultiplier × 1 0G}: asks the
+     * provider for the unsettled fee (falling back to the local estimate of {@code processResponse}) and
+     * transfers the deficit, at least the contract's minimum transfer, from the main account.
+     *
+     * @return the transfer, or empty when nothing was missing
+     */
+    public Optional<TxResult> checkAndFund(String provider, int bufferMultiplier) {
+        LedgerBroker.requireAddress(provider, "provider");
+        if (bufferMultiplier < 0) {
+            throw new InvalidRequestException("bufferMultiplier must not be negative");
+        }
+        BigInteger unsettled = unsettledFee(provider);
+        BigInteger required = unsettled.add(MIN_LOCKED_BALANCE.multiply(BigInteger.valueOf(bufferMultiplier)));
+        SubAccount account = findAccount(provider);
+        BigInteger deficit = account == null ? required : required.subtract(account.available());
+        if (deficit.signum() <= 0) {
+            return Optional.empty();
+        }
+        Amount amount = Amount.neuron(deficit.max(ledger.minimumTransferAmount().neuron()));
+        TxResult r = ledger.transferFund(provider, ServiceKind.INFERENCE, amount);
+        cachedFees.put(key(provider), BigInteger.ZERO);
+        return Optional.of(r);
+    }
+
+    /** Runs {@link #checkAndFund(String, int)} now and then every {@code interval} in the background. */
+    public synchronized void startAutoFunding(String provider, Duration interval, int bufferMultiplier) {
+        LedgerBroker.requireAddress(provider, "provider");
+        stopAutoFunding(provider);
+        checkAndFund(provider, bufferMultiplier);
+        if (scheduler == null) {
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "zg-auto-funding");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        autoFunding.put(provider, scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                checkAndFund(provider, bufferMultiplier);
+            } catch (RuntimeException e) {
+                LOG.warn("Auto-funding of {} failed: {}", provider, e.getMessage());
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    public synchronized void stopAutoFunding(String provider) {
+        ScheduledFuture<?> f = autoFunding.remove(provider);
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
+    public synchronized void stopAutoFunding() {
+        autoFunding.values().forEach(f -> f.cancel(false));
+        autoFunding.clear();
+    }
+
+    /** The local fee estimate accumulated by {@code processResponse} since the last top-up (neuron). */
+    public BigInteger cachedFee(String provider) {
+        return cachedFees.getOrDefault(key(provider), BigInteger.ZERO);
+    }
+
+    private BigInteger unsettledFee(String provider) {
+        try {
+            ServiceInfo s = cachedService(provider);
+            ProviderHttp.Reply r = http.get(base(s) + "/v1/user/" + user + "/unsettledfee",
+                    Map.of("Authorization", session(provider).authorization()));
+            if (r.ok()) {
+                BigInteger fee = new BigInteger(JSON.readTree(r.body()).path("unsettledFee").asText().trim());
+                cachedFees.put(key(provider), fee);
+                return fee;
+            }
+            LOG.debug("provider {} answered {} for its unsettled fee; using the local estimate", provider, r.status());
+        } catch (Exception e) {
+            LOG.debug("cannot get the unsettled fee from {}: {}; using the local estimate", provider, e.getMessage());
+        }
+        return cachedFee(provider);
+    }
+
+    // ---------------------------------------------------------------- responses
+
+    /**
+     * Accounts the fee of one response and verifies its TEE signature (sdk-cli.md §3). Parameter order
+     * is the official SDK's code: provider, chat id, content.
+     *
+     * @param chatID  the response's {@code ZG-Res-Key} header (fallback: the completion id); null skips
+     *                verification
+     * @param content the usage JSON (or the whole response holding {@code usage}); for image services the
+     *                request JSON; null skips fee accounting
+     */
+    public ResponseVerification processResponse(String provider, String chatID, String content) {
+        return process(provider, chatID, content, null, null);
+    }
+
+    /**
+     * As {@link #processResponse(String, String, String)}, plus the check the official SDK lacks: the
+     * signed text must be {@code sha256(requestBody):sha256(responseBody)} of exactly these bytes.
+     */
+    public ResponseVerification processResponse(String provider, String chatID, String content, byte[] requestBody,
+            byte[] responseBody) {
+        if (requestBody == null || responseBody == null) {
+            throw new InvalidRequestException("requestBody and responseBody are required for the content check");
+        }
+        return process(provider, chatID, content, requestBody, responseBody);
+    }
+
+    /**
+     * The seed's documented argument order — provider, content, chatID — under its own name, so it can
+     * never be confused with {@link #processResponse(String, String, String)}.
+     */
+    public ResponseVerification processResponseContentFirst(String provider, String content, String chatID) {
+        return process(provider, chatID, content, null, null);
+    }
+
+    private ResponseVerification process(String provider, String chatID, String content, byte[] req, byte[] resp) {
+        ServiceInfo s = cachedService(provider);
+        if (!SERVICE_TYPES.contains(s.serviceType())) {
+            throw new ZGComputeException("Unknown service type: " + s.serviceType());
+        }
+        if (content != null && !content.isEmpty()) {
+            BigInteger fee = FeeEstimator.fee(s.serviceType(), s.inputPrice(), s.outputPrice(), content);
+            cachedFees.merge(key(provider), fee, BigInteger::add);
+        }
+        if (chatID == null || chatID.isBlank()) {
+            return ResponseVerification.SKIPPED;
+        }
+        String signer = signingAddress(s);
+        if (signer == null) {
+            return ResponseVerification.REJECTED;
+        }
+        String url = base(s) + "/v1/proxy/signature/" + URLEncoder.encode(chatID, StandardCharsets.UTF_8)
+                + "?model=" + URLEncoder.encode(s.model(), StandardCharsets.UTF_8);
+        ProviderHttp.Reply r = http.get(url, Map.of("Content-Type", "application/json"));
+        if (!r.ok()) {
+            throw new ProviderHttpException("getting signature error: HTTP " + r.status() + " from " + url
+                    + (r.body() == null || r.body().isBlank() ? "" : ": " + abbreviate(r.body())), r.status(), null);
+        }
+        ResponseSignature sig;
+        try {
+            JsonNode n = JSON.readTree(r.body());
+            if (!n.path("text").isTextual() || !n.path("signature").isTextual()) {
+                LOG.warn("signature answer for chat {} lacks text/signature", chatID);
+                return ResponseVerification.REJECTED;
+            }
+            sig = new ResponseSignature(n.get("text").asText(), n.get("signature").asText());
+        } catch (Exception e) {
+            LOG.warn("signature answer for chat {} is not JSON: {}", chatID, e.getMessage());
+            return ResponseVerification.REJECTED;
+        }
+        if (!sig.isSignedBy(signer)) {
+            LOG.warn("response {} is not signed by the provider's TEE signer {}", chatID, signer);
+            return ResponseVerification.REJECTED;
+        }
+        if (req != null && !sig.covers(req, resp)) {
+            LOG.warn("response {} is signed, but the signature covers other request/response bodies", chatID);
+            return ResponseVerification.REJECTED;
+        }
+        return ResponseVerification.VERIFIED;
+    }
+
+    /** §3 steps 5–6: null when the service is not verifiable. */
+    private static String signingAddress(ServiceInfo s) {
+        if (!VERIFIABILITY.contains(s.verifiability())) {
+            LOG.warn("service of {} is not verifiable ({})", s.provider(), s.verifiability());
+            return null;
+        }
+        if (!s.teeSignerAcknowledged()) {
+            LOG.warn("the TEE signer of {} is not acknowledged by the contract owner", s.provider());
+            return null;
+        }
+        if (s.additionalInfo() == null || s.additionalInfo().isBlank()) {
+            LOG.warn("service of {} has no additionalInfo", s.provider());
+            return null;
+        }
+        JsonNode info;
+        try {
+            info = JSON.readTree(s.additionalInfo());
+        } catch (Exception e) {
+            LOG.warn("additionalInfo of {} is not JSON", s.provider());
+            return null;
+        }
+        boolean separated = info.path("TargetSeparated").isBoolean() && info.get("TargetSeparated").asBoolean();
+        boolean centralized = "centralized".equals(info.path("ProviderType").asText(""));
+        String target = info.path("TargetTeeAddress").asText("");
+        if (separated && !centralized && !target.isEmpty()) {
+            return target;
+        }
+        return s.teeSignerAddress();
+    }
+
+    // ---------------------------------------------------------------- attestation
+
+    /** The provider broker's raw TEE report ({@code GET <url>/v1/quote}). */
+    public String getQuote(String provider) {
+        return fetch(base(getService(provider)) + "/v1/quote", "quote");
+    }
+
+    /** Saves {@link #getQuote(String)} to {@code output}. */
+    public void downloadQuoteReport(String provider, Path output) {
+        write(output, getQuote(provider));
+    }
+
+    public VerificationResult verifyService(String provider, Path outputDir) {
+        return verifyService(provider, outputDir, null);
+    }
+
+    /**
+     * Downloads the provider's attestation reports into {@code outputDir} and runs the automated checks of
+     * sdk-cli.md §4.3: each broker report's {@code report_data} must name the on-chain TEE signer, and its
+     * compose hash must match the event log. Beyond the official SDK it also checks that a separate LLM
+     * report's {@code signing_address} is the service's {@code TargetTeeAddress}. Read
+     * {@link VerificationResult#verified()}; {@code success} only says nothing failed to download.
+     */
+    public VerificationResult verifyService(String provider, Path outputDir, Consumer<VerificationResult.Step> onLog) {
+        List<VerificationResult.Step> steps = new ArrayList<>();
+        Consumer<VerificationResult.Step> log = st -> {
+            steps.add(st);
+            if (onLog != null) {
+                onLog.accept(st);
+            }
+        };
+        ServiceInfo s = getService(provider);
+        if (s.additionalInfo() == null || s.additionalInfo().isBlank()) {
+            throw new ZGComputeException("The service of " + provider + " has no additionalInfo, so it cannot be verified");
+        }
+        JsonNode info = AttestationReports.parse(s.additionalInfo());
+        if (info == null || !info.isObject()) {
+            throw new ZGComputeException("The additionalInfo of " + provider + " is not valid JSON");
+        }
+        String teeVerifier = info.path("TEEVerifier").asText("").isEmpty() ? "dstack" : info.get("TEEVerifier").asText();
+        boolean separated = info.path("TargetSeparated").isBoolean() && info.get("TargetSeparated").asBoolean();
+        boolean centralized = "centralized".equals(info.path("ProviderType").asText(""));
+        String verifierUrl = info.path("VerifierURL").isTextual() ? info.get("VerifierURL").asText() : null;
+        log.accept(step(VerificationResult.StepType.STEP, "Verifying " + provider + " (" + teeVerifier
+                + (separated ? ", separated LLM node" : "") + ")"));
+
+        Map<String, JsonNode> reports = new LinkedHashMap<>();
+        List<Path> files = new ArrayList<>();
+        String root = base(s);
+        if (separated) {
+            reports.put("broker", download(root + "/v1/quote", outputDir.resolve("broker_attestation_report.json"),
+                    files, log));
+            if (!centralized) {
+                reports.put("llm", download(root + "/v1/proxy/attestation/report?model="
+                        + URLEncoder.encode(s.model(), StandardCharsets.UTF_8),
+                        outputDir.resolve("llm_attestation_report.json"), files, log));
+            }
+        } else {
+            reports.put("combined", download(root + "/v1/quote", outputDir.resolve("attestation_report.json"), files,
+                    log));
+        }
+        if ("cryptopilot".equals(teeVerifier)) {
+            log.accept(step(VerificationResult.StepType.WARNING,
+                    "cryptopilot reports are not checked automatically; verify them manually"));
+            return new VerificationResult(true, teeVerifier, separated, verifierUrl, files, outputDir,
+                    new VerificationResult.SignerVerification(s.teeSignerAddress(), List.of(), false),
+                    new VerificationResult.ComposeVerification(false, List.of("not checked for cryptopilot")),
+                    List.of(), steps);
+        }
+
+        List<VerificationResult.ReportAddress> addresses = new ArrayList<>();
+        List<String> composeDetails = new ArrayList<>();
+        boolean composeOk = true;
+        Set<String> images = new LinkedHashSet<>();
+        for (Map.Entry<String, JsonNode> e : reports.entrySet()) {
+            JsonNode report = e.getValue();
+            String named;
+            String expected;
+            if ("llm".equals(e.getKey())) {
+                named = report.path("signing_address").asText(null);
+                expected = info.path("TargetTeeAddress").asText(null);
+            } else {
+                named = AttestationReports.reportDataAddress(report);
+                expected = s.teeSignerAddress();
+            }
+            boolean match = named != null && expected != null && named.equalsIgnoreCase(expected);
+            addresses.add(new VerificationResult.ReportAddress(e.getKey(), named, expected, match));
+            log.accept(step(match ? VerificationResult.StepType.SUCCESS : VerificationResult.StepType.ERROR,
+                    e.getKey() + " report names signer " + named + (match ? " = " : " != ") + expected));
+            String why = AttestationReports.composeMismatch(report);
+            composeOk &= why == null;
+            composeDetails.add(e.getKey() + ": " + (why == null ? "compose hash matches the event log" : why));
+            log.accept(step(why == null ? VerificationResult.StepType.SUCCESS : VerificationResult.StepType.ERROR,
+                    composeDetails.get(composeDetails.size() - 1)));
+            images.addAll(AttestationReports.dockerImages(report));
+        }
+        boolean allMatch = !addresses.isEmpty() && addresses.stream().allMatch(VerificationResult.ReportAddress::match);
+        log.accept(step(VerificationResult.StepType.INFO, "For full verification run dstacktee/dstack-verifier and "
+                + "POST the report files to its /verify endpoint; check the image digests against the releases."));
+        return new VerificationResult(true, teeVerifier, separated, verifierUrl, files, outputDir,
+                new VerificationResult.SignerVerification(s.teeSignerAddress(), addresses, allMatch),
+                new VerificationResult.ComposeVerification(composeOk, composeDetails), new ArrayList<>(images), steps);
+    }
+
+    private JsonNode download(String url, Path file, List<Path> files, Consumer<VerificationResult.Step> log) {
+        String body = fetch(url, "attestation report");
+        write(file, body);
+        files.add(file);
+        log.accept(step(VerificationResult.StepType.INFO, "Saved " + url + " to " + file));
+        JsonNode n = AttestationReports.parse(body);
+        if (n == null || !n.isObject()) {
+            throw new ProviderHttpException("The attestation report from " + url + " is not a JSON object", 200, null);
+        }
+        return n;
+    }
+
+    private String fetch(String url, String what) {
+        ProviderHttp.Reply r = http.get(url, Map.of());
+        if (!r.ok()) {
+            throw new ProviderHttpException("getting " + what + " failed: HTTP " + r.status() + " from " + url
+                    + (r.body() == null || r.body().isBlank() ? "" : ": " + abbreviate(r.body())), r.status(), null);
+        }
+        return r.body();
+    }
+
+    private static void write(Path file, String body) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(file, body, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ZGComputeException("Cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static VerificationResult.Step step(VerificationResult.StepType type, String message) {
+        return new VerificationResult.Step(type, message);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private ServiceInfo cachedService(String provider) {
+        String k = key(provider);
+        Expiring<ServiceInfo> e = services.get(k);
+        if (e != null && e.expiresAt() > clock.millis()) {
+            return e.value();
+        }
+        ServiceInfo s = getService(provider);
+        services.put(k, new Expiring<>(s, clock.millis() + SERVICE_TTL.toMillis()));
+        return s;
+    }
+
+    private SubAccount findAccount(String provider) {
+        try {
+            return getAccount(provider);
+        } catch (ContractErrorException e) {
+            if ("AccountNotExists".equals(e.errorName())) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private long generation(String provider) {
+        SubAccount a = findAccount(provider);
+        return a == null ? 0 : a.generation().longValueExact();
+    }
+
+    private static SubAccount toSubAccount(InferenceServing.Account a) {
+        int valid = a.validRefundsLength.intValueExact();
+        List<RefundEntry> refunds = new ArrayList<>();
+        for (int i = 0; i < Math.min(valid, a.refunds.size()); i++) {
+            InferenceServing.Refund r = a.refunds.get(i);
+            refunds.add(new RefundEntry(r.index, r.amount, r.createdAt));
+        }
+        return new SubAccount(org.web3j.crypto.Keys.toChecksumAddress(a.user),
+                org.web3j.crypto.Keys.toChecksumAddress(a.provider), a.nonce, a.balance, a.pendingRefund, refunds,
+                a.additionalInfo, Boolean.TRUE.equals(a.acknowledged), a.generation, a.revokedBitmap);
+    }
+
+    private static String base(ServiceInfo s) {
+        String u = s.url();
+        while (u.endsWith("/")) {
+            u = u.substring(0, u.length() - 1);
+        }
+        return u;
+    }
+
+    private static String key(String provider) {
+        return provider.toLowerCase(Locale.ROOT);
+    }
+
+    private static String abbreviate(String s) {
+        String t = s.strip();
+        return t.length() > 200 ? t.substring(0, 200) + "…" : t;
+    }
+
+    @Override
+    public synchronized void close() {
+        stopAutoFunding();
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+}

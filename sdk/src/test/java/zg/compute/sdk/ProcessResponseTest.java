@@ -1,0 +1,181 @@
+package zg.compute.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Keys;
+import zg.compute.devnet.Devnet;
+import zg.compute.devnet.testing.DevnetExtension;
+import zg.compute.protocol.signing.ResponseSignature;
+import zg.compute.protocol.units.Units;
+
+/**
+ * processResponse against a real HTTP signature endpoint. The provider broker is built in parallel, so a
+ * {@link StandInProviderServer} plays its signature route, signing with the provider's registered TEE key.
+ */
+@ExtendWith(DevnetExtension.class)
+class ProcessResponseTest {
+
+    private static final byte[] REQUEST = "{\"model\":\"org/model-a\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+            .getBytes(StandardCharsets.UTF_8);
+    private static final byte[] RESPONSE = ("{\"id\":\"chatcmpl-1\",\"choices\":[{\"message\":{\"content\":\"hello\"}}],"
+            + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":20,\"total_tokens\":30}}")
+            .getBytes(StandardCharsets.UTF_8);
+    private static final String USAGE = "{\"prompt_tokens\":10,\"completion_tokens\":20,\"total_tokens\":30}";
+    /** 10 prompt tokens × 1000 + 20 completion tokens × 2000 (the prices SdkFixtures registers). */
+    private static final BigInteger FEE = BigInteger.valueOf(50_000);
+
+    private StandInProviderServer server;
+    private Credentials tee;
+    private String provider;
+
+    @BeforeEach
+    void setUp(Devnet d) throws Exception {
+        server = new StandInProviderServer();
+        tee = d.account(6);
+        provider = d.account(5).getAddress();
+        SdkFixtures.registerService(d, d.account(5), server.url(), "org/model-a", tee.getAddress(), "{}");
+        SdkFixtures.acknowledgeTeeSignerAsOwner(d, provider);
+    }
+
+    @AfterEach
+    void tearDown() {
+        server.close();
+    }
+
+    @Test
+    void aResponseSignedByTheTeeSignerVerifies(Devnet d) {
+        server.signResponse("chat-1", REQUEST, RESPONSE, tee.getEcKeyPair());
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            assertThat(b.inference().processResponse(provider, "chat-1", USAGE)).isEqualTo(ResponseVerification.VERIFIED);
+            assertThat(server.requests()).containsExactly("GET /v1/proxy/signature/chat-1?model=org%2Fmodel-a");
+        }
+    }
+
+    @Test
+    void aForgedSignatureIsRejected(Devnet d) {
+        server.signResponse("chat-1", REQUEST, RESPONSE, d.account(7).getEcKeyPair()); // not the TEE key
+        ResponseSignature real = ResponseSignature.sign(REQUEST, RESPONSE, tee.getEcKeyPair());
+        server.serveRaw("chat-2", Map.of("text", real.text().replace('a', 'b'), "signature", real.signature(),
+                "signing_address", tee.getAddress(), "signing_algo", "ecdsa"));
+        server.serveRaw("chat-3", Map.of("text", real.text(), "signature", "0x1234"));
+        server.serveRaw("chat-4", Map.of("text", real.text()));
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            assertThat(b.inference().processResponse(provider, "chat-1", null)).isEqualTo(ResponseVerification.REJECTED);
+            assertThat(b.inference().processResponse(provider, "chat-2", null)).isEqualTo(ResponseVerification.REJECTED);
+            assertThat(b.inference().processResponse(provider, "chat-3", null)).isEqualTo(ResponseVerification.REJECTED);
+            assertThat(b.inference().processResponse(provider, "chat-4", null)).isEqualTo(ResponseVerification.REJECTED);
+        }
+    }
+
+    @Test
+    void theStrongerOverloadChecksTheSignedTextCoversTheseBodies(Devnet d) {
+        server.signResponse("chat-1", REQUEST, RESPONSE, tee.getEcKeyPair());
+        byte[] otherResponse = "{\"id\":\"chatcmpl-1\",\"choices\":[]}".getBytes(StandardCharsets.UTF_8);
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            assertThat(b.inference().processResponse(provider, "chat-1", USAGE, REQUEST, RESPONSE))
+                    .isEqualTo(ResponseVerification.VERIFIED);
+            // Genuinely signed by the TEE, but for other bytes than the ones this client received.
+            assertThat(b.inference().processResponse(provider, "chat-1", USAGE, REQUEST, otherResponse))
+                    .isEqualTo(ResponseVerification.REJECTED);
+            assertThat(b.inference().processResponse(provider, "chat-1", USAGE)).isEqualTo(ResponseVerification.VERIFIED);
+        }
+    }
+
+    @Test
+    void feesAccumulateFromUsageAndVerificationIsSkippedWithoutChatId(Devnet d) {
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            assertThat(b.inference().processResponse(provider, null, USAGE)).isEqualTo(ResponseVerification.SKIPPED);
+            assertThat(b.inference().cachedFee(provider)).isEqualTo(FEE);
+            // A whole response holding "usage" counts the same; numeric strings are accepted.
+            b.inference().processResponse(provider, "", new String(RESPONSE, StandardCharsets.UTF_8));
+            b.inference().processResponse(provider, null, "{\"prompt_tokens\":\"1\",\"completion_tokens\":\"x\"}");
+            assertThat(b.inference().cachedFee(provider.toLowerCase()))
+                    .isEqualTo(FEE.add(FEE).add(BigInteger.valueOf(1_000)));
+            assertThat(server.requests()).isEmpty();
+        }
+    }
+
+    @Test
+    void theSeedsArgumentOrderHasItsOwnName(Devnet d) {
+        server.signResponse("chat-1", REQUEST, RESPONSE, tee.getEcKeyPair());
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            // Seed: processResponse(providerAddress, JSON.stringify(data), chatID)
+            assertThat(b.inference().processResponseContentFirst(provider, new String(RESPONSE, StandardCharsets.UTF_8),
+                    "chat-1")).isEqualTo(ResponseVerification.VERIFIED);
+            assertThat(b.inference().cachedFee(provider)).isEqualTo(FEE);
+        }
+    }
+
+    @Test
+    void aServiceWhoseTeeSignerIsNotAcknowledgedIsRejected(Devnet d) throws Exception {
+        d.inference(d.account(0)).revokeTEESignerAcknowledgement(provider).send();
+        server.signResponse("chat-1", REQUEST, RESPONSE, tee.getEcKeyPair());
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            assertThat(b.inference().processResponse(provider, "chat-1", null)).isEqualTo(ResponseVerification.REJECTED);
+            assertThat(server.requests()).isEmpty();
+        }
+    }
+
+    @Test
+    void aSeparatedTargetTeeAddressSignsInsteadOfTheBroker(Devnet d) throws Exception {
+        Credentials llm = d.account(8);
+        d.inference(d.account(5)).addOrUpdateService(new zg.compute.protocol.contracts.bindings.InferenceServing
+                .ServiceParams("chatbot", server.url(), "org/model-a", "TeeML", BigInteger.valueOf(1_000),
+                BigInteger.valueOf(2_000), "{\"TargetSeparated\":true,\"TargetTeeAddress\":\"" + llm.getAddress()
+                        + "\"}", tee.getAddress()), BigInteger.ZERO).send();
+        SdkFixtures.acknowledgeTeeSignerAsOwner(d, provider);
+        server.signResponse("by-llm", REQUEST, RESPONSE, llm.getEcKeyPair());
+        server.signResponse("by-broker", REQUEST, RESPONSE, tee.getEcKeyPair());
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            assertThat(b.inference().processResponse(provider, "by-llm", null)).isEqualTo(ResponseVerification.VERIFIED);
+            assertThat(b.inference().processResponse(provider, "by-broker", null))
+                    .isEqualTo(ResponseVerification.REJECTED);
+        }
+    }
+
+    @Test
+    void aMissingSignatureIsAProviderHttpError(Devnet d) {
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            assertThatThrownBy(() -> b.inference().processResponse(provider, "nope", null))
+                    .isInstanceOfSatisfying(ProviderHttpException.class, e -> assertThat(e.status()).isEqualTo(404))
+                    .hasMessage("getting signature error: HTTP 404 from " + server.url()
+                            + "/v1/proxy/signature/nope?model=org%2Fmodel-a: {\"error\":\"signature not found\"}");
+        }
+    }
+
+    @Test
+    void checkAndFundUsesTheProvidersUnsettledFee(Devnet d) {
+        server.setUnsettledFee("500000000000000000"); // 0.5 0G
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            b.ledger().addLedger(Amount.og("10"));
+            b.ledger().transferFund(provider, ServiceKind.INFERENCE, Amount.og("1"));
+            assertThat(b.inference().checkAndFund(provider)).isPresent();
+            // required = 0.5 unsettled + 2 × 1 0G buffer
+            assertThat(b.inference().getAccount(provider).balance()).isEqualTo(Units.parseOg("2.5"));
+            assertThat(server.requests()).singleElement().asString()
+                    .startsWith("GET /v1/user/" + Keys.toChecksumAddress(d.account(1).getAddress()) + "/unsettledfee "
+                            + "Bearer app-sk-");
+        }
+    }
+
+    @Test
+    void requestHeadersTopUpTheSubAccountLikeTheOfficialSdk(Devnet d) {
+        server.setUnsettledFee("0");
+        try (var b = ZGComputeNetworkBroker.create(d.account(1), d.rpcUrl(),
+                SdkFixtures.options().withFundOnRequestHeaders(true))) {
+            b.ledger().addLedger(Amount.og("10"));
+            b.ledger().transferFund(provider, ServiceKind.INFERENCE, Amount.og("1"));
+            assertThat(b.inference().getRequestHeaders(provider)).containsKey("Authorization");
+            assertThat(b.inference().getAccount(provider).balance()).isEqualTo(Units.og(2));
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package zg.compute.sdk;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.web3j.crypto.ECKeyPair;
+import org.web3j.crypto.Keys;
+import zg.compute.protocol.signing.ResponseSignature;
+
+/**
+ * STAND-IN for the provider broker (issue 5, built in parallel and not available here): a real HTTP
+ * server on port 0 serving only the two routes the SDK calls,
+ * {@code GET /v1/proxy/signature/{chatID}?model=} ({@code {text, signature, signing_address,
+ * signing_algo}} signed with protocol's {@link ResponseSignature}) and
+ * {@code GET /v1/user/{addr}/unsettledfee}, plus, once {@link #enableChat} was called, a canned
+ * {@code POST /v1/proxy/chat/completions} that checks the app-sk token with protocol's
+ * {@code ReceivedToken} (as the broker does, minus the on-chain checks), answers with a fixed completion,
+ * a {@code ZG-Res-Key} header, and keeps the TEE signature of exactly those bytes. No model runs here.
+ */
+final class StandInProviderServer implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final Map<String, Map<String, String>> signatures = new ConcurrentHashMap<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private volatile String unsettledFee;
+    private volatile String quote;
+    private volatile String health;
+    private volatile String models;
+    private volatile String llmReport;
+    private volatile String chatProvider;
+    private volatile ECKeyPair chatTeeKey;
+    private final java.util.concurrent.atomic.AtomicInteger chats = new java.util.concurrent.atomic.AtomicInteger();
+
+    StandInProviderServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v1/proxy/signature/", this::signature);
+        server.createContext("/v1/user/", this::unsettled);
+        server.createContext("/v1/proxy/chat/completions", this::chat);
+        server.createContext("/v1/quote", ex -> fixed(ex, quote));
+        // The status service (compute-status.0g.ai) routes, so one server can play it too.
+        server.createContext("/health", ex -> fixed(ex, health));
+        server.createContext("/models", ex -> fixed(ex, models));
+        server.createContext("/v1/proxy/attestation/report", ex -> fixed(ex, llmReport));
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Serves, for {@code chatID}, the TEE signature over these request/response bodies by {@code key}. */
+    void signResponse(String chatID, byte[] request, byte[] response, ECKeyPair key) {
+        ResponseSignature s = ResponseSignature.sign(request, response, key);
+        signatures.put(chatID, Map.of("text", s.text(), "signature", s.signature(),
+                "signing_address", Keys.toChecksumAddress(Keys.getAddress(key.getPublicKey())),
+                "signing_algo", "ecdsa"));
+    }
+
+    /** Serves an arbitrary answer (to model a forged or malformed one). */
+    void serveRaw(String chatID, Map<String, String> body) {
+        signatures.put(chatID, body);
+    }
+
+    /** Turns on the canned chat route for {@code provider}, signing responses with {@code teeKey}. */
+    void enableChat(String provider, ECKeyPair teeKey) {
+        this.chatProvider = provider;
+        this.chatTeeKey = teeKey;
+    }
+
+    private void chat(HttpExchange ex) throws IOException {
+        record(ex);
+        byte[] request = ex.getRequestBody().readAllBytes();
+        if (chatProvider == null || !"POST".equals(ex.getRequestMethod())) {
+            reply(ex, 404, "{\"error\":\"not found\"}");
+            return;
+        }
+        try {
+            zg.compute.protocol.auth.ReceivedToken t = zg.compute.protocol.auth.ReceivedToken.parse(
+                    ex.getRequestHeaders().getFirst("Authorization"));
+            t.checkStatic(chatProvider, System.currentTimeMillis());
+            t.checkSignature();
+        } catch (zg.compute.protocol.auth.TokenException e) {
+            reply(ex, 401, JSON.writeValueAsString(Map.of("error", e.getMessage())));
+            return;
+        }
+        String chatID = "zg-chat-" + chats.incrementAndGet();
+        byte[] response = ("{\"id\":\"chatcmpl-" + chatID + "\",\"object\":\"chat.completion\",\"choices\":[{"
+                + "\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"canned answer\"}}],"
+                + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15}}")
+                .getBytes(StandardCharsets.UTF_8);
+        signResponse(chatID, request, response, chatTeeKey);
+        ex.getResponseHeaders().set("ZG-Res-Key", chatID);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, response.length);
+        ex.getResponseBody().write(response);
+        ex.close();
+    }
+
+    /** What the status service's {@code /health} and {@code /models} answer (404 while null). */
+    void setStatus(String healthBody, String modelsBody) {
+        this.health = healthBody;
+        this.models = modelsBody;
+    }
+
+    /** What {@code GET /v1/quote} answers (404 while null). */
+    void setQuote(String body) {
+        this.quote = body;
+    }
+
+    /** What {@code GET /v1/proxy/attestation/report} answers (404 while null). */
+    void setLlmReport(String body) {
+        this.llmReport = body;
+    }
+
+    private void fixed(HttpExchange ex, String body) throws IOException {
+        record(ex);
+        if (body == null) {
+            reply(ex, 404, "{\"error\":\"not found\"}");
+        } else {
+            reply(ex, 200, body);
+        }
+    }
+
+    void setUnsettledFee(String neuron) {
+        this.unsettledFee = neuron;
+    }
+
+    /** Request lines seen so far ("GET /path?query"), with the Authorization header when present. */
+    List<String> requests() {
+        return requests;
+    }
+
+    private void signature(HttpExchange ex) throws IOException {
+        record(ex);
+        String chatID = ex.getRequestURI().getPath().substring("/v1/proxy/signature/".length());
+        Map<String, String> body = signatures.get(chatID);
+        if (body == null) {
+            reply(ex, 404, "{\"error\":\"signature not found\"}");
+        } else {
+            reply(ex, 200, JSON.writeValueAsString(body));
+        }
+    }
+
+    private void unsettled(HttpExchange ex) throws IOException {
+        record(ex);
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (unsettledFee == null || auth == null || !auth.startsWith("Bearer app-sk-")
+                || !ex.getRequestURI().getPath().endsWith("/unsettledfee")) {
+            reply(ex, 404, "{\"error\":\"not found\"}");
+        } else {
+            reply(ex, 200, "{\"unsettledFee\":\"" + unsettledFee + "\"}");
+        }
+    }
+
+    private void record(HttpExchange ex) {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        requests.add(ex.getRequestMethod() + " " + ex.getRequestURI() + (auth == null ? "" : " " + auth));
+    }
+
+    private static void reply(HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, b.length);
+        ex.getResponseBody().write(b);
+        ex.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
