@@ -1,0 +1,29 @@
+package zg.compute.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/** {@code 0g-compute-cli}: wires the real environment, terminal and streams into {@link Root}. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        // Our own logging setup (the devnet jar on the class path brings a logback.xml of its own).
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "zg-cli-logback.xml");
+        }
+        String repo = System.getProperty("zg.repo.dir");
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        CliContext ctx = new CliContext(System.getenv(), Path.of(System.getProperty("user.home")),
+                Path.of("").toAbsolutePath(), repo == null ? null : Path.of(repo), out, err,
+                new ConsolePrompter(System.console()));
+        int code = Root.run(ctx, args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+}

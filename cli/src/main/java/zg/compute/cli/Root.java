@@ -1,0 +1,109 @@
+package zg.compute.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import zg.compute.cli.internal.commands.AccountCommands;
+import zg.compute.cli.internal.commands.InferenceCommands;
+import zg.compute.cli.internal.commands.KeyCommands;
+import zg.compute.cli.internal.commands.NetworkCommands;
+import zg.compute.sdk.ZGComputeException;
+
+/**
+ * The {@code 0g-compute-cli} command tree (sdk-cli.md §6). Run it with {@link #run(CliContext, String...)}:
+ * exit code 0 on success, 1 on any failure (a one-line friendly message on stderr, the stack trace only
+ * with {@code --verbose} or {@code VERBOSE=true}), 2 on bad usage.
+ */
+@Command(name = "0g-compute-cli", mixinStandardHelpOptions = true, version = "0g-compute-cli 0.1.0 (zg-compute)",
+        description = "Use the 0G Compute Network from the command line: network, login, accounts, inference.",
+        subcommands = {
+                NetworkCommands.SetupNetwork.class, NetworkCommands.ShowNetwork.class,
+                KeyCommands.Login.class, KeyCommands.Logout.class, KeyCommands.Status.class,
+                AccountCommands.GetAccount.class, AccountCommands.AddAccount.class, AccountCommands.Deposit.class,
+                AccountCommands.Refund.class, AccountCommands.TransferFund.class, AccountCommands.RetrieveFund.class,
+                AccountCommands.GetSubAccount.class,
+                InferenceCommands.class})
+public final class Root implements Runnable {
+
+    private final Invocation inv;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show the stack trace of an error")
+    boolean verbose;
+
+    public Root(Invocation inv) {
+        this.inv = inv;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(inv.ctx().out());
+    }
+
+    /** The configured command line for one invocation (streams, factory, error handling). */
+    public static CommandLine commandLine(Invocation inv, String... args) {
+        CliContext ctx = inv.ctx();
+        CommandLine cl = new CommandLine(new Root(inv), new Factory(inv));
+        cl.setOut(ctx.out());
+        cl.setErr(ctx.err());
+        boolean verbose = Arrays.asList(args).contains("--verbose") || "true".equalsIgnoreCase(ctx.envValue("VERBOSE"));
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            ctx.err().println("✗ Operation failed: " + inv.redact(message(ex)));
+            if (verbose) {
+                StringWriter trace = new StringWriter();
+                ex.printStackTrace(new PrintWriter(trace));
+                ctx.err().print(inv.redact(trace.toString()));
+            }
+            ctx.err().flush();
+            return 1;
+        });
+        return cl;
+    }
+
+    public static int run(CliContext ctx, String... args) {
+        Invocation inv = new Invocation(ctx);
+        try {
+            return commandLine(inv, args).execute(args);
+        } finally {
+            ctx.out().flush();
+            ctx.err().flush();
+        }
+    }
+
+    static String message(Throwable ex) {
+        if (ex instanceof ZGComputeException || ex instanceof CliException) {
+            return ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        }
+        Throwable root = ex;
+        while (root.getCause() != null && root.getCause() != root) {
+            if (root.getCause() instanceof ZGComputeException || root.getCause() instanceof CliException) {
+                return root.getCause().getMessage();
+            }
+            root = root.getCause();
+        }
+        String m = ex.getMessage();
+        return ex.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    /** Creates commands with the invocation when they take it, plain otherwise (mixins). */
+    private record Factory(Invocation inv) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            try {
+                var c = cls.getDeclaredConstructor(Invocation.class);
+                c.setAccessible(true);
+                return c.newInstance(inv);
+            } catch (NoSuchMethodException e) {
+                return CommandLine.defaultFactory().create(cls);
+            }
+        }
+    }
+}
