@@ -37,10 +37,12 @@ public final class AnvilProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Thread shutdownHook;
+    private final Path temporaryLog;
 
-    private AnvilProcess(Process process, int port) {
+    private AnvilProcess(Process process, int port, Path temporaryLog) {
         this.process = process;
         this.port = port;
+        this.temporaryLog = temporaryLog;
         this.shutdownHook = new Thread(this::stop, "anvil-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -49,20 +51,26 @@ public final class AnvilProcess implements AutoCloseable {
      * Starts anvil with chain id {@code chainId} and the default 10 funded accounts (10,000 0G each).
      *
      * @param port 0 picks a free port
-     * @param log  where anvil's output goes (a file; never a pipe that could fill up)
+     * @param log  where anvil's output goes (a file; never a pipe that could fill up); null = a
+     *             temporary file that is removed on close
      */
     public static AnvilProcess start(Path anvil, int port, long chainId, Path log) {
         int chosen = port == 0 ? freePort() : port;
+        Path temporary = null;
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", WATCHDOG, "anvil-watchdog",
                 anvil.toString(), "--host", "127.0.0.1", "--port", Integer.toString(chosen),
                 "--chain-id", Long.toString(chainId), "--mnemonic", MNEMONIC, "--accounts", "10",
                 "--balance", "10000"));
         try {
+            if (log == null) {
+                temporary = Files.createTempFile("zg-anvil-", ".log");
+                log = temporary;
+            }
             Files.createDirectories(log.toAbsolutePath().getParent());
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.environment().put("ZG_WATCH_PID", Long.toString(ProcessHandle.current().pid()));
-            AnvilProcess p = new AnvilProcess(pb.start(), chosen);
+            AnvilProcess p = new AnvilProcess(pb.start(), chosen, temporary);
             p.awaitReady(Duration.ofSeconds(20), log);
             return p;
         } catch (IOException e) {
@@ -117,6 +125,13 @@ public final class AnvilProcess implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        if (temporaryLog != null) {
+            try {
+                Files.deleteIfExists(temporaryLog);
+            } catch (IOException ignored) {
+                // a leftover temp file is harmless
+            }
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException alreadyShuttingDown) {

@@ -3,6 +3,7 @@ package zg.compute.devnet;
 import java.time.Duration;
 import java.util.List;
 import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Keys;
 import org.web3j.utils.Numeric;
 import zg.compute.protocol.contracts.RevertDecoder;
 import zg.compute.protocol.contracts.bindings.FineTuningServing;
@@ -50,13 +51,13 @@ public final class Devnet implements AutoCloseable {
             List<Credentials> accounts = DevAccounts.derive(AnvilProcess.MNEMONIC, ACCOUNTS);
             DevnetContracts contracts = new DevnetDeployer(chain, accounts.get(0))
                     .deploy(config.lockTime(), config.penaltyPercentage());
-            DevnetInfo info = new DevnetInfo(anvil.rpcUrl(), chain.chainId(), accounts.get(0).getAddress(),
+            DevnetInfo info = new DevnetInfo(anvil.rpcUrl(), chain.chainId(), Keys.toChecksumAddress(accounts.get(0).getAddress()),
                     new DevnetInfo.Contracts(contracts.ledger().proxy(), contracts.inference().proxy(),
                             contracts.fineTuning().proxy(), contracts.ledger(), contracts.inference(),
                             contracts.fineTuning()),
                     new DevnetInfo.Services(contracts.inferenceServiceName(), contracts.fineTuningServiceName()),
                     config.lockTime(), config.penaltyPercentage(),
-                    accounts.stream().map(c -> new DevnetInfo.Account(c.getAddress(),
+                    accounts.stream().map(c -> new DevnetInfo.Account(Keys.toChecksumAddress(c.getAddress()),
                             Numeric.toHexStringWithPrefixZeroPadded(c.getEcKeyPair().getPrivateKey(), 64))).toList());
             if (config.infoFile() != null) {
                 info.write(config.infoFile());

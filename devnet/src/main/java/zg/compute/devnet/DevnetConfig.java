@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * @param lockTime          refund lock time in seconds, within the contracts' [3600, 604800]
  * @param penaltyPercentage fine-tuning penalty share paid to the provider, 0..100
  * @param infoFile          where to write devnet.json; null writes none
- * @param anvilLog          where anvil's own output goes
+ * @param anvilLog          where anvil's own output goes; null = a temporary file removed on close
  */
 public record DevnetConfig(int port, long lockTime, long penaltyPercentage, Path infoFile, Path anvilLog) {
 
@@ -28,8 +28,7 @@ public record DevnetConfig(int port, long lockTime, long penaltyPercentage, Path
     }
 
     public static DevnetConfig defaults() {
-        return new DevnetConfig(0, DEFAULT_LOCK_TIME, DEFAULT_PENALTY, null,
-                Path.of(System.getProperty("java.io.tmpdir"), "zg-devnet-anvil.log"));
+        return new DevnetConfig(0, DEFAULT_LOCK_TIME, DEFAULT_PENALTY, null, null);
     }
 
     public DevnetConfig withLockTime(long seconds) {
