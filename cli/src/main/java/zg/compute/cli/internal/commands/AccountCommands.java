@@ -103,21 +103,13 @@ public final class AccountCommands {
 
     @Command(name = "add-account", mixinStandardHelpOptions = true,
             description = "Create the main account with a first deposit (at least the contract's minimum).")
-    public static final class AddAccount extends BrokerCommand {
+    public static final class AddAccount extends TransactionCommand {
 
         @Option(names = "--amount", required = true, paramLabel = "<0G>", description = "First deposit in 0G")
         String amount;
 
-        @Mixin
-        GasOptions gas;
-
         AddAccount(Invocation inv) {
             super(inv);
-        }
-
-        @Override
-        GasOptions gas() {
-            return gas;
         }
 
         @Override
@@ -135,21 +127,13 @@ public final class AccountCommands {
 
     @Command(name = "deposit", mixinStandardHelpOptions = true,
             description = "Deposit 0G from your wallet into the main account (the first deposit creates it).")
-    public static final class Deposit extends BrokerCommand {
+    public static final class Deposit extends TransactionCommand {
 
         @Option(names = "--amount", required = true, paramLabel = "<0G>", description = "Amount in 0G, e.g. 10 or 0.5")
         String amount;
 
-        @Mixin
-        GasOptions gas;
-
         Deposit(Invocation inv) {
             super(inv);
-        }
-
-        @Override
-        GasOptions gas() {
-            return gas;
         }
 
         @Override
@@ -164,21 +148,13 @@ public final class AccountCommands {
 
     @Command(name = "refund", mixinStandardHelpOptions = true,
             description = "Withdraw available funds from the main account back to your wallet.")
-    public static final class Refund extends BrokerCommand {
+    public static final class Refund extends TransactionCommand {
 
         @Option(names = {"-a", "--amount"}, required = true, paramLabel = "<0G>", description = "Amount in 0G")
         String amount;
 
-        @Mixin
-        GasOptions gas;
-
         Refund(Invocation inv) {
             super(inv);
-        }
-
-        @Override
-        GasOptions gas() {
-            return gas;
         }
 
         @Override
@@ -193,7 +169,7 @@ public final class AccountCommands {
 
     @Command(name = "transfer-fund", mixinStandardHelpOptions = true,
             description = "Move funds from the main account to a provider sub-account.")
-    public static final class TransferFund extends BrokerCommand {
+    public static final class TransferFund extends TransactionCommand {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>", description = "Provider address")
         String provider;
@@ -205,16 +181,8 @@ public final class AccountCommands {
                 description = "Sub-account kind (default: ${DEFAULT-VALUE})")
         String service;
 
-        @Mixin
-        GasOptions gas;
-
         TransferFund(Invocation inv) {
             super(inv);
-        }
-
-        @Override
-        GasOptions gas() {
-            return gas;
         }
 
         @Override
@@ -233,7 +201,7 @@ public final class AccountCommands {
             "Move sub-account funds back to the main account. The first call requests the refund, which stays "
                     + "locked for the contract's lock time; call it again after that to collect it.",
             "Without --provider every sub-account of the service is included."})
-    public static final class RetrieveFund extends BrokerCommand {
+    public static final class RetrieveFund extends TransactionCommand {
 
         @Option(names = "--service", paramLabel = "<inference|fine-tuning>", defaultValue = "inference",
                 description = "Sub-account kind (default: ${DEFAULT-VALUE})")
@@ -242,16 +210,8 @@ public final class AccountCommands {
         @Option(names = "--provider", paramLabel = "<address>", description = "Only this provider")
         String provider;
 
-        @Mixin
-        GasOptions gas;
-
         RetrieveFund(Invocation inv) {
             super(inv);
-        }
-
-        @Override
-        GasOptions gas() {
-            return gas;
         }
 
         @Override

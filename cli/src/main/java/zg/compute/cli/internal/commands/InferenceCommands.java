@@ -200,21 +200,13 @@ public final class InferenceCommands implements Runnable {
     @Command(name = "acknowledge-provider", mixinStandardHelpOptions = true, description = {
             "Trust a provider's TEE signer (needed before using it).",
             "Creates the sub-account with the contract's minimum transfer (1 0G) when there is none."})
-    public static final class AcknowledgeProvider extends BrokerCommand {
+    public static final class AcknowledgeProvider extends TransactionCommand {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
         String provider;
 
-        @Mixin
-        GasOptions gas;
-
         AcknowledgeProvider(Invocation inv) {
             super(inv);
-        }
-
-        @Override
-        GasOptions gas() {
-            return gas;
         }
 
         @Override
@@ -398,7 +390,7 @@ public final class InferenceCommands implements Runnable {
 
     @Command(name = "revoke-token", mixinStandardHelpOptions = true,
             description = "Revoke one API key slot on chain (the slot stays burnt until revoke-all-tokens).")
-    public static final class RevokeToken extends BrokerCommand {
+    public static final class RevokeToken extends TransactionCommand {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
         String provider;
@@ -406,16 +398,8 @@ public final class InferenceCommands implements Runnable {
         @Option(names = "--token-id", required = true, paramLabel = "<0-254>")
         int tokenId;
 
-        @Mixin
-        GasOptions gas;
-
         RevokeToken(Invocation inv) {
             super(inv);
-        }
-
-        @Override
-        GasOptions gas() {
-            return gas;
         }
 
         @Override
@@ -429,21 +413,13 @@ public final class InferenceCommands implements Runnable {
 
     @Command(name = "revoke-all-tokens", mixinStandardHelpOptions = true,
             description = "Invalidate every API key and session for one provider (bumps the generation).")
-    public static final class RevokeAllTokens extends BrokerCommand {
+    public static final class RevokeAllTokens extends TransactionCommand {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
         String provider;
 
-        @Mixin
-        GasOptions gas;
-
         RevokeAllTokens(Invocation inv) {
             super(inv);
-        }
-
-        @Override
-        GasOptions gas() {
-            return gas;
         }
 
         @Override

@@ -33,18 +33,10 @@ final class ProviderServiceCommands {
     }
 
     /** Runs one owner transaction against InferenceServing with the resolved network and key. */
-    abstract static class OwnerCommand extends BrokerCommand {
-
-        @Mixin
-        GasOptions gas;
+    abstract static class OwnerCommand extends TransactionCommand {
 
         OwnerCommand(Invocation inv) {
             super(inv);
-        }
-
-        @Override
-        GasOptions gas() {
-            return gas;
         }
 
         interface Action {
