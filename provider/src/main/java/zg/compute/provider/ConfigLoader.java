@@ -1,0 +1,350 @@
+package zg.compute.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.web3j.crypto.exception.CipherException;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.WalletUtils;
+
+/**
+ * Reads the broker's YAML configuration. Unknown keys are rejected (a typo must not silently fall
+ * back to a default), and every error names the key at fault. Secrets never sit in the file: the
+ * provider key comes from an env var or an encrypted keystore, the TEE key from an env var or a file.
+ *
+ * <pre>
+ * server:      { host: 0.0.0.0, port: 3080, metrics: true }
+ * chain:       { rpcUrl: http://127.0.0.1:8545, chainId: 0 (ask the node), inferenceContract: 0x… }
+ * providerKey: { env: ZG_PROVIDER_KEY }  or  { keystore: wallet.json, passwordEnv: ZG_KEYSTORE_PASSWORD }
+ * service:     { type: chatbot, model: …, url: https://public/, verifiability: TeeML,
+ *                inputPrice: 1000, outputPrice: 2000 (neuron per token), targetUrl: http://vllm:8000/v1 | dev,
+ *                additionalSecret: { Authorization: Bearer … }, additionalInfo: { … } }
+ * tee:         { mode: local, keyEnv: ZG_TEE_KEY }  or  { mode: local, keyFile: tee.key }
+ * database:    { url: jdbc:sqlite:provider.db }  or  { url: jdbc:postgresql://host/db, user: broker, passwordEnv: ZG_DB_PASSWORD }
+ * settlement:  { intervalSeconds: 300, thresholdNeuron: 0, batchSize: 50, refundBufferSeconds: 600,
+ *                refundCheckSeconds: 60 }
+ * caches:      { accountSeconds: 600, tokenSeconds: 300, signatureSeconds: 1200 }
+ * allowOrigins: ["*"]
+ * </pre>
+ */
+public final class ConfigLoader {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private static final Map<String, Set<String>> KEYS = Map.of(
+            "", Set.of("server", "chain", "providerKey", "service", "tee", "database", "settlement", "caches",
+                    "allowOrigins"),
+            "server", Set.of("host", "port", "metrics"),
+            "chain", Set.of("rpcUrl", "chainId", "inferenceContract"),
+            "providerKey", Set.of("env", "keystore", "passwordEnv"),
+            "service", Set.of("type", "model", "url", "verifiability", "inputPrice", "outputPrice", "targetUrl",
+                    "additionalSecret", "additionalInfo"),
+            "tee", Set.of("mode", "keyEnv", "keyFile"),
+            "database", Set.of("url", "user", "passwordEnv"),
+            "settlement", Set.of("intervalSeconds", "thresholdNeuron", "batchSize", "refundBufferSeconds",
+                    "refundCheckSeconds"),
+            "caches", Set.of("accountSeconds", "tokenSeconds", "signatureSeconds"));
+
+    private final Map<String, String> env;
+
+    /** @param env where key env vars are looked up ({@code System.getenv()} in production) */
+    public ConfigLoader(Map<String, String> env) {
+        this.env = env;
+    }
+
+    public ProviderConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        return parse(text, file.toAbsolutePath().getParent());
+    }
+
+    /** @param baseDir relative file paths (key files, keystores) are resolved against it */
+    public ProviderConfig parse(String yaml, Path baseDir) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException("config is not valid YAML: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException("config cannot be read: " + e.getMessage(), e);
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw new ConfigException("config is empty");
+        }
+        if (!root.isObject()) {
+            throw new ConfigException("config must be a YAML mapping at the top level");
+        }
+        checkKeys(root, "");
+
+        var server = new ProviderConfig.Server(str(root, "server.host", "0.0.0.0"),
+                (int) integer(root, "server.port", 3080, 0, 65535), bool(root, "server.metrics", true));
+
+        String rpc = requireStr(root, "chain.rpcUrl");
+        requireUrl("chain.rpcUrl", rpc);
+        var chain = new ProviderConfig.Chain(rpc, integer(root, "chain.chainId", 0, 0, Long.MAX_VALUE),
+                address(root, "chain.inferenceContract"));
+
+        Credentials provider = providerKey(root, baseDir);
+
+        String type = str(root, "service.type", "chatbot");
+        if (!"chatbot".equals(type)) {
+            throw new ConfigException("service.type: only 'chatbot' is supported, got '" + type + "'");
+        }
+        String target = requireStr(root, "service.targetUrl");
+        if (!"dev".equals(target)) {
+            requireUrl("service.targetUrl", target);
+            target = target.replaceAll("/+$", "");
+        }
+        String url = requireStr(root, "service.url");
+        requireUrl("service.url", url);
+        var service = new ProviderConfig.Service(type, requireStr(root, "service.model"), url,
+                str(root, "service.verifiability", "TeeML"), neuron(root, "service.inputPrice", null),
+                neuron(root, "service.outputPrice", null), target, stringMap(root, "service.additionalSecret"),
+                objectMap(root, "service.additionalInfo"));
+
+        TeeKeySource tee = teeKey(root, baseDir);
+
+        String dbUrl = str(root, "database.url", "jdbc:sqlite:provider.db");
+        if (!dbUrl.startsWith("jdbc:sqlite:") && !dbUrl.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException("database.url: must be a jdbc:sqlite: or jdbc:postgresql: URL, got '" + dbUrl + "'");
+        }
+        String pwEnv = str(root, "database.passwordEnv", null);
+        if (pwEnv != null && env.get(pwEnv) == null) {
+            throw new ConfigException("database.passwordEnv: environment variable " + pwEnv + " is not set");
+        }
+        var db = new ProviderConfig.Database(dbUrl, str(root, "database.user", null), pwEnv == null ? null : env.get(pwEnv));
+
+        var settlement = new ProviderConfig.Settlement(
+                Duration.ofSeconds(integer(root, "settlement.intervalSeconds", 300, 1, 7 * 86_400)),
+                neuron(root, "settlement.thresholdNeuron", BigInteger.ZERO),
+                (int) integer(root, "settlement.batchSize", 50, 1, 50),
+                Duration.ofSeconds(integer(root, "settlement.refundBufferSeconds", 600, 0, 7 * 86_400)),
+                Duration.ofSeconds(integer(root, "settlement.refundCheckSeconds", 60, 1, 86_400)));
+        var caches = new ProviderConfig.Caches(
+                Duration.ofSeconds(integer(root, "caches.accountSeconds", 600, 0, 86_400)),
+                Duration.ofSeconds(integer(root, "caches.tokenSeconds", 300, 0, 86_400)),
+                Duration.ofSeconds(integer(root, "caches.signatureSeconds", 1200, 1, 7 * 86_400)));
+
+        List<String> origins = new ArrayList<>();
+        JsonNode o = root.path("allowOrigins");
+        if (o.isMissingNode() || o.isNull()) {
+            origins.add("*");
+        } else if (!o.isArray()) {
+            throw new ConfigException("allowOrigins: must be a list of origins");
+        } else {
+            for (JsonNode e : o) {
+                if (!e.isTextual() || e.asText().isBlank()) {
+                    throw new ConfigException("allowOrigins: every entry must be a non-empty string");
+                }
+                origins.add(e.asText());
+            }
+        }
+        return new ProviderConfig(server, chain, provider, service, tee, db, settlement, caches, List.copyOf(origins));
+    }
+
+    private Credentials providerKey(JsonNode root, Path baseDir) {
+        String keystore = str(root, "providerKey.keystore", null);
+        if (keystore != null) {
+            String pwEnv = str(root, "providerKey.passwordEnv", "ZG_KEYSTORE_PASSWORD");
+            String pw = env.get(pwEnv);
+            if (pw == null) {
+                throw new ConfigException("providerKey.passwordEnv: environment variable " + pwEnv + " is not set");
+            }
+            try {
+                return WalletUtils.loadCredentials(pw, baseDir.resolve(keystore).toFile());
+            } catch (IOException | CipherException e) {
+                throw new ConfigException("providerKey.keystore: cannot open " + keystore + ": " + e.getMessage());
+            }
+        }
+        String var = str(root, "providerKey.env", "ZG_PROVIDER_KEY");
+        return Credentials.create(hexKey("providerKey.env", var, env.get(var)));
+    }
+
+    private TeeKeySource teeKey(JsonNode root, Path baseDir) {
+        String mode = str(root, "tee.mode", "local");
+        if (!"local".equals(mode)) {
+            throw new ConfigException("tee.mode: only 'local' is supported so far, got '" + mode + "'");
+        }
+        String file = str(root, "tee.keyFile", null);
+        if (file != null) {
+            try {
+                return LocalTeeKeySource.fromHex(hexKey("tee.keyFile", file,
+                        Files.readString(baseDir.resolve(file)).trim()));
+            } catch (IOException e) {
+                throw new ConfigException("tee.keyFile: cannot read " + file + ": " + e.getMessage());
+            }
+        }
+        String var = str(root, "tee.keyEnv", "ZG_TEE_KEY");
+        return LocalTeeKeySource.fromHex(hexKey("tee.keyEnv", var, env.get(var)));
+    }
+
+    private static String hexKey(String key, String source, String value) {
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(key + ": no private key in " + source);
+        }
+        String v = value.trim();
+        if (!v.matches("(0x)?[0-9a-fA-F]{64}")) {
+            // never echo the value: it may be a mistyped secret
+            throw new ConfigException(key + ": " + source + " does not hold a 32-byte hex private key");
+        }
+        return v;
+    }
+
+    private static void checkKeys(JsonNode node, String prefix) {
+        Set<String> allowed = KEYS.get(prefix);
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            String path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            if (!allowed.contains(e.getKey())) {
+                throw new ConfigException(path + ": unknown key (allowed here: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
+            }
+            if (KEYS.containsKey(path)) {
+                if (!e.getValue().isObject()) {
+                    throw new ConfigException(path + ": must be a mapping");
+                }
+                checkKeys(e.getValue(), path);
+            }
+        }
+    }
+
+    private static JsonNode at(JsonNode root, String path) {
+        JsonNode n = root;
+        for (String part : path.split("\\.")) {
+            n = n.path(part);
+        }
+        return n.isNull() ? MissingNode.getInstance() : n;
+    }
+
+    private static String str(JsonNode root, String path, String def) {
+        JsonNode n = at(root, path);
+        if (n.isMissingNode()) {
+            return def;
+        }
+        if (!n.isValueNode() || n.asText().isBlank()) {
+            throw new ConfigException(path + ": must be a non-empty string");
+        }
+        return n.asText().trim();
+    }
+
+    private static boolean bool(JsonNode root, String path, boolean def) {
+        JsonNode n = at(root, path);
+        if (n.isMissingNode()) {
+            return def;
+        }
+        if (!n.isBoolean()) {
+            throw new ConfigException(path + ": must be true or false, got '" + n.asText() + "'");
+        }
+        return n.asBoolean();
+    }
+
+    private static String requireStr(JsonNode root, String path) {
+        String s = str(root, path, null);
+        if (s == null) {
+            throw new ConfigException(path + ": is required");
+        }
+        return s;
+    }
+
+    private static void requireUrl(String path, String url) {
+        try {
+            URI u = URI.create(url);
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                throw new IllegalArgumentException();
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(path + ": must be an http(s) URL, got '" + url + "'");
+        }
+    }
+
+    private static String address(JsonNode root, String path) {
+        String a = requireStr(root, path);
+        if (!a.matches("0x[0-9a-fA-F]{40}")) {
+            throw new ConfigException(path + ": must be a 0x-prefixed 20-byte address, got '" + a + "'");
+        }
+        return a;
+    }
+
+    private static long integer(JsonNode root, String path, long def, long min, long max) {
+        JsonNode n = at(root, path);
+        if (n.isMissingNode()) {
+            return def;
+        }
+        long v;
+        if (n.isIntegralNumber() && n.canConvertToLong()) {
+            v = n.asLong();
+        } else if (n.isTextual() && n.asText().trim().matches("-?\\d{1,18}")) {
+            v = Long.parseLong(n.asText().trim());
+        } else {
+            throw new ConfigException(path + ": must be an integer, got '" + n.asText() + "'");
+        }
+        if (v < min || v > max) {
+            throw new ConfigException(path + ": must be within " + min + ".." + max + ", got " + v);
+        }
+        return v;
+    }
+
+    /** Neuron amounts: whole numbers (string or integer), never floats. */
+    private static BigInteger neuron(JsonNode root, String path, BigInteger def) {
+        JsonNode n = at(root, path);
+        if (n.isMissingNode()) {
+            if (def == null) {
+                throw new ConfigException(path + ": is required (neuron per token, a whole number)");
+            }
+            return def;
+        }
+        String s = n.isIntegralNumber() ? n.bigIntegerValue().toString() : n.isTextual() ? n.asText().trim() : null;
+        if (s == null || !s.matches("\\d{1,78}")) {
+            throw new ConfigException(path + ": must be a non-negative whole number of neuron, got '" + n.asText() + "'");
+        }
+        return new BigInteger(s);
+    }
+
+    private static Map<String, String> stringMap(JsonNode root, String path) {
+        JsonNode n = at(root, path);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (n.isMissingNode()) {
+            return out;
+        }
+        if (!n.isObject()) {
+            throw new ConfigException(path + ": must be a mapping of header name to value");
+        }
+        n.fields().forEachRemaining(e -> {
+            if (!e.getValue().isValueNode()) {
+                throw new ConfigException(path + "." + e.getKey() + ": must be a string");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        });
+        return out;
+    }
+
+    private static Map<String, Object> objectMap(JsonNode root, String path) {
+        JsonNode n = at(root, path);
+        if (n.isMissingNode()) {
+            return new LinkedHashMap<>();
+        }
+        if (!n.isObject()) {
+            throw new ConfigException(path + ": must be a mapping");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = YAML.convertValue(n, LinkedHashMap.class);
+        return m;
+    }
+}

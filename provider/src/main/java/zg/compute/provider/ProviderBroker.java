@@ -1,0 +1,221 @@
+package zg.compute.provider;
+
+import io.vertx.core.Vertx;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import zg.compute.provider.internal.auth.Authenticator;
+import zg.compute.provider.internal.billing.BalanceGate;
+import zg.compute.provider.internal.chain.AccountCache;
+import zg.compute.provider.internal.chain.ProviderChain;
+import zg.compute.provider.internal.chain.ServiceStatus;
+import zg.compute.provider.internal.http.BrokerHttp;
+import zg.compute.provider.internal.metrics.BrokerMetrics;
+import zg.compute.provider.internal.registration.ServiceRegistrar;
+import zg.compute.provider.internal.settlement.SettlementFault;
+import zg.compute.provider.internal.settlement.SettlementWorker;
+import zg.compute.provider.internal.store.JdbcStore;
+
+/**
+ * The running provider broker: store, chain registration, HTTP API and the settlement worker.
+ * Start it with {@link #start(ProviderConfig)}; {@link #close()} stops everything.
+ */
+public final class ProviderBroker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ProviderBroker.class);
+
+    /**
+     * @param clock              time for token expiry and TTLs
+     * @param scheduleSettlement run the settlement worker on {@code settlement.intervalSeconds} (tests
+     *                           call {@link #settleNow()} instead)
+     * @param fault              settlement crash hook (tests only)
+     */
+    public record Options(Clock clock, boolean scheduleSettlement, SettlementFault fault) {
+        public static Options defaults() {
+            return new Options(Clock.systemUTC(), true, SettlementFault.NONE);
+        }
+    }
+
+    private final Vertx vertx;
+    private final Store store;
+    private final ProviderChain chain;
+    private final ModelBackend backend;
+    private final BrokerHttp http;
+    private final SettlementWorker settlement;
+    private final ScheduledExecutorService scheduler;
+    private final ServiceRegistrar.Result registration;
+    private final int port;
+    private final String teeSigner;
+    private final long refundBufferSeconds;
+    private final BrokerMetrics metrics;
+
+    private ProviderBroker(Vertx vertx, Store store, ProviderChain chain, ModelBackend backend, BrokerHttp http,
+            SettlementWorker settlement, ScheduledExecutorService scheduler, ServiceRegistrar.Result registration,
+            int port, String teeSigner, long refundBufferSeconds, BrokerMetrics metrics) {
+        this.vertx = vertx;
+        this.store = store;
+        this.chain = chain;
+        this.backend = backend;
+        this.http = http;
+        this.settlement = settlement;
+        this.scheduler = scheduler;
+        this.registration = registration;
+        this.port = port;
+        this.teeSigner = teeSigner;
+        this.refundBufferSeconds = refundBufferSeconds;
+        this.metrics = metrics;
+    }
+
+    public static ProviderBroker start(ProviderConfig config) {
+        return start(config, Options.defaults());
+    }
+
+    public static ProviderBroker start(ProviderConfig config, Options options) {
+        TeeKeySource tee = config.teeKey();
+        if (!tee.attested()) {
+            log.warn("TEE signer {} comes from a '{}' key source: UNATTESTED, nothing proves it runs in a TEE",
+                    tee.address(), tee.kind());
+        }
+        Store store = JdbcStore.open(config.database().url(), config.database().user(), config.database().password());
+        Vertx vertx = null;
+        ProviderChain chain = null;
+        ModelBackend backend = null;
+        try {
+            chain = new ProviderChain(config.chain().rpcUrl(), config.chain().chainId(),
+                    config.chain().inferenceContract(), config.provider());
+            ServiceRegistrar.Result reg = new ServiceRegistrar(chain).sync(config.service(), tee.address());
+
+            vertx = Vertx.vertx();
+            backend = config.service().devBackend() ? DevModelBackend.start(vertx, 0)
+                    : ModelBackend.external(config.service().targetUrl());
+            Clock clock = options.clock();
+            ProviderChain c = chain;
+            AccountCache accounts = new AccountCache(c::account, config.caches().account(), clock);
+            ServiceStatus service = new ServiceStatus(
+                    () -> c.service().map(s -> Boolean.TRUE.equals(s.teeSignerAcknowledged)).orElse(false),
+                    config.caches().account(), clock);
+            String provider = chain.providerAddress();
+            Authenticator auth = new Authenticator(provider, accounts, config.caches().token(), clock);
+            BrokerMetrics metrics = new BrokerMetrics(store::oldestUnsettledMillis, clock);
+            BrokerHttp http = new BrokerHttp(vertx, config, backend.baseUrl(), auth,
+                    new BalanceGate(store, accounts, provider), service,
+                    store, tee, provider, clock, metrics);
+            int port = http.start(config.server().host(), config.server().port());
+            SettlementWorker worker = new SettlementWorker(store, chain, tee, config.settlement().batchSize(),
+                    options.fault(), accounts::invalidate);
+            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "settlement");
+                t.setDaemon(true);
+                return t;
+            });
+            ProviderBroker broker = new ProviderBroker(vertx, store, chain, backend, http, worker, scheduler, reg, port,
+                    tee.address(), config.settlement().refundBuffer().toSeconds(), metrics);
+            if (options.scheduleSettlement()) {
+                broker.schedule(config.settlement());
+            }
+            log.info("provider broker for {} listening on port {}", provider, port);
+            return broker;
+        } catch (RuntimeException e) {
+            if (backend != null) {
+                backend.close();
+            }
+            if (vertx != null) {
+                vertx.close();
+            }
+            if (chain != null) {
+                chain.close();
+            }
+            store.close();
+            throw e;
+        }
+    }
+
+    private void schedule(ProviderConfig.Settlement cfg) {
+        long tick = Math.min(Math.min(cfg.interval().toMillis(), cfg.refundCheck().toMillis()), 5_000);
+        long[] last = {0, 0};
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                long now = System.currentTimeMillis();
+                boolean due = last[0] == 0 || now - last[0] >= cfg.interval().toMillis() || overThreshold(cfg);
+                if (!due && now - last[1] >= cfg.refundCheck().toMillis()) {
+                    last[1] = now;
+                    due = settlement.refundMaturingSoon(cfg.refundBuffer().toSeconds());
+                }
+                if (due) {
+                    last[0] = now;
+                    var o = settleNow();
+                    if (o.itemsSent() > 0 || o.itemsRejected() > 0) {
+                        log.info("settlement run: {} items sent, {} rejected, {} neuron settled", o.itemsSent(),
+                                o.itemsRejected(), o.settled());
+                    }
+                }
+            } catch (RuntimeException e) {
+                log.error("settlement run failed; will retry", e);
+            }
+        }, 0, tick, TimeUnit.MILLISECONDS);
+    }
+
+    private boolean overThreshold(ProviderConfig.Settlement cfg) {
+        if (cfg.thresholdNeuron().signum() == 0) {
+            return false;
+        }
+        return store.billableRows().values().stream()
+                .map(rows -> rows.stream().map(Store.BillableRow::outstanding).reduce(BigInteger.ZERO, BigInteger::add))
+                .anyMatch(sum -> sum.compareTo(cfg.thresholdNeuron()) >= 0);
+    }
+
+    /** Whether a user's pending refund matures within the configured buffer (a settlement trigger). */
+    public boolean refundMaturingSoon() {
+        return settlement.refundMaturingSoon(refundBufferSeconds);
+    }
+
+    /** Runs one settlement pass now (recovery included) and returns what it did. */
+    public SettlementWorker.Outcome settleNow() {
+        SettlementWorker.Outcome o = settlement.settleOnce();
+        metrics.settled(o.settled());
+        return o;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public String providerAddress() {
+        return chain.providerAddress();
+    }
+
+    public String teeSignerAddress() {
+        return teeSigner;
+    }
+
+    public ServiceRegistrar.Result registration() {
+        return registration;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        http.stop();
+        backend.close();
+        vertx.close().await();
+        chain.close();
+        store.close();
+    }
+}

@@ -1,0 +1,69 @@
+package zg.compute.provider;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.web3j.crypto.Credentials;
+
+/**
+ * Everything the broker needs, validated: see {@link ConfigLoader} for the YAML keys and defaults.
+ *
+ * @param server     where the HTTP API listens
+ * @param chain      RPC and the InferenceServing proxy address
+ * @param provider   the provider wallet (sends registration and settlement transactions)
+ * @param service    what is sold, at which prices, and where the model server is
+ * @param teeKey     the key that signs responses and settlements
+ * @param database   JDBC URL of the store
+ * @param settlement settlement worker timing
+ * @param caches     lifetimes of the auth caches and of stored response signatures
+ * @param allowOrigins CORS origins
+ */
+public record ProviderConfig(Server server, Chain chain, Credentials provider, Service service, TeeKeySource teeKey,
+        Database database, Settlement settlement, Caches caches, List<String> allowOrigins) {
+
+    /** @param password from the env var named by {@code database.passwordEnv}; never printed */
+    public record Database(String url, String user, String password) {
+        @Override
+        public String toString() {
+            return "Database[url=" + url + ", user=" + user + "]";
+        }
+    }
+
+    /** @param metrics serve Prometheus {@code /metrics} (keep it off the public internet) */
+    public record Server(String host, int port, boolean metrics) {
+    }
+
+    /** @param chainId 0 = ask the node */
+    public record Chain(String rpcUrl, long chainId, String inferenceContract) {
+    }
+
+    /**
+     * @param targetUrl         base URL of an OpenAI-compatible model server, or {@code dev} for the built-in
+     *                          development backend
+     * @param additionalSecret  headers added to every upstream request (e.g. the model server's API key)
+     * @param additionalInfo    keys published on chain in {@code additionalInfo} (merged over the defaults)
+     */
+    public record Service(String type, String model, String url, String verifiability, BigInteger inputPrice,
+            BigInteger outputPrice, String targetUrl, Map<String, String> additionalSecret,
+            Map<String, Object> additionalInfo) {
+
+        public boolean devBackend() {
+            return "dev".equals(targetUrl);
+        }
+    }
+
+    /**
+     * @param interval          how often the worker runs
+     * @param thresholdNeuron   also settle early once any user's unsettled fees reach this (0 = off)
+     * @param batchSize         users per settleFeesWithTEE call (1..50)
+     * @param refundBuffer      settle when a user's refund matures within this time
+     * @param refundCheck       how often pending refunds are looked at
+     */
+    public record Settlement(Duration interval, BigInteger thresholdNeuron, int batchSize, Duration refundBuffer,
+            Duration refundCheck) {
+    }
+
+    public record Caches(Duration account, Duration token, Duration signature) {
+    }
+}

@@ -1,0 +1,242 @@
+package zg.compute.provider.internal.chain;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Optional;
+import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.datatypes.DynamicArray;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Hash;
+import org.web3j.crypto.RawTransaction;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.methods.response.EthSendTransaction;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.protocol.http.HttpService;
+import org.web3j.tx.gas.ContractGasProvider;
+import org.web3j.tx.response.PollingTransactionReceiptProcessor;
+import zg.compute.protocol.chain.ChainTransactionManager;
+import zg.compute.protocol.chain.ContractRevertException;
+import zg.compute.protocol.chain.RpcException;
+import zg.compute.protocol.contracts.RevertDecoder;
+import zg.compute.protocol.contracts.bindings.InferenceServing;
+
+/** The broker's view of the InferenceServing contract, sending as the provider wallet. */
+public final class ProviderChain implements AutoCloseable {
+
+    private final Web3j web3j;
+    private final Credentials provider;
+    private final long chainId;
+    private final String contract;
+    private final ChainTransactionManager tx;
+    private final InferenceServing serving;
+
+    public ProviderChain(String rpcUrl, long configuredChainId, String contract, Credentials provider) {
+        this.web3j = Web3j.build(new HttpService(rpcUrl));
+        this.provider = provider;
+        this.contract = contract;
+        try {
+            long node = web3j.ethChainId().send().getChainId().longValueExact();
+            if (configuredChainId != 0 && configuredChainId != node) {
+                throw new IllegalStateException("chain.chainId is " + configuredChainId + " but " + rpcUrl + " is chain " + node);
+            }
+            this.chainId = node;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach chain RPC " + rpcUrl, e);
+        }
+        this.tx = new ChainTransactionManager(web3j, provider, chainId,
+                new PollingTransactionReceiptProcessor(web3j, 100, 600), RevertDecoder.forComputeContracts());
+        this.serving = InferenceServing.load(contract, web3j, tx, new NodeGasPrice(web3j));
+    }
+
+    public long chainId() {
+        return chainId;
+    }
+
+    public String contract() {
+        return contract;
+    }
+
+    /** EIP-55 checksummed. */
+    public String providerAddress() {
+        return org.web3j.crypto.Keys.toChecksumAddress(provider.getAddress());
+    }
+
+    public InferenceServing serving() {
+        return serving;
+    }
+
+    /** The user's account with this provider, or empty if it does not exist. */
+    public Optional<InferenceServing.Account> account(String user) {
+        try {
+            return Optional.of(serving.getAccount(user, provider.getAddress()).send());
+        } catch (ContractRevertException e) {
+            if ("AccountNotExists".equals(e.errorName())) {
+                return Optional.empty();
+            }
+            throw e;
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+    }
+
+    public Optional<InferenceServing.Service> service() {
+        try {
+            return Optional.of(serving.getService(provider.getAddress()).send());
+        } catch (ContractRevertException e) {
+            if ("ServiceNotExist".equals(e.errorName())) {
+                return Optional.empty();
+            }
+            throw e;
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+    }
+
+    public BigInteger minProviderStake() {
+        try {
+            return serving.MIN_PROVIDER_STAKE().send();
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+    }
+
+    public TransactionReceipt addOrUpdateService(InferenceServing.ServiceParams params, BigInteger stake) {
+        try {
+            return serving.addOrUpdateService(params, stake).send();
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** previewSettlementResults as an eth_call from the provider. */
+    public Preview preview(List<InferenceServing.TEESettlementData> items) {
+        try {
+            var r = serving.previewSettlementResults(items).send();
+            return new Preview(r.component1(), r.component2(), r.component3(), r.component4());
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+    }
+
+    public record Preview(List<String> failedUsers, List<BigInteger> failureReasons, List<String> partialUsers,
+            List<BigInteger> partialAmounts) {
+    }
+
+    /** A settleFeesWithTEE transaction signed but not yet broadcast: its hash is known up front. */
+    public record SignedTx(String hash, String raw, BigInteger walletNonce) {
+    }
+
+    public SignedTx signSettlement(List<InferenceServing.TEESettlementData> items) {
+        String data = FunctionEncoder.encode(new Function("settleFeesWithTEE",
+                List.of(new DynamicArray<>(InferenceServing.TEESettlementData.class, items)), List.of()));
+        try {
+            BigInteger gas = tx.estimateGas(contract, data, BigInteger.ZERO)
+                    .multiply(BigInteger.valueOf(120)).divide(BigInteger.valueOf(100));
+            BigInteger nonce = web3j.ethGetTransactionCount(provider.getAddress(), DefaultBlockParameterName.PENDING)
+                    .send().getTransactionCount();
+            BigInteger price = web3j.ethGasPrice().send().getGasPrice();
+            RawTransaction raw = RawTransaction.createTransaction(nonce, price, gas, contract, BigInteger.ZERO, data);
+            String signed = tx.sign(raw);
+            return new SignedTx(Hash.sha3(signed), signed, nonce);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Broadcasts; an "already known" answer means an earlier broadcast of the same bytes got through. */
+    public void broadcast(String raw) {
+        try {
+            EthSendTransaction r = web3j.ethSendRawTransaction(raw).send();
+            if (r.hasError() && !r.getError().getMessage().toLowerCase().contains("already")) {
+                throw new RpcException(r.getError().getCode(), r.getError().getMessage());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Optional<TransactionReceipt> receipt(String txHash) {
+        try {
+            return web3j.ethGetTransactionReceipt(txHash).send().getTransactionReceipt();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public TransactionReceipt waitForReceipt(String txHash) {
+        try {
+            return new PollingTransactionReceiptProcessor(web3j, 100, 600).waitForTransactionReceipt(txHash);
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+    }
+
+    public long lockTimeSeconds() {
+        try {
+            return serving.lockTime().send().longValueExact();
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** The latest block's timestamp: the contract's notion of now. */
+    public long chainTimeSeconds() {
+        try {
+            return web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false).send().getBlock().getTimestamp()
+                    .longValueExact();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The provider wallet's mined transaction count. */
+    public BigInteger walletNonce() {
+        try {
+            return web3j.ethGetTransactionCount(provider.getAddress(), DefaultBlockParameterName.LATEST).send()
+                    .getTransactionCount();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static RuntimeException rethrow(Exception e) {
+        if (e instanceof RuntimeException r) {
+            return r;
+        }
+        if (e instanceof IOException io) {
+            return new UncheckedIOException(io);
+        }
+        return new IllegalStateException(e.getMessage(), e);
+    }
+
+    @Override
+    public void close() {
+        web3j.shutdown();
+    }
+
+    /** Gas price from the node at send time; limits are estimated by ChainTransactionManager. */
+    private record NodeGasPrice(Web3j web3j) implements ContractGasProvider {
+        @Override
+        public BigInteger getGasPrice() {
+            try {
+                return web3j.ethGasPrice().send().getGasPrice();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public BigInteger getGasLimit(org.web3j.protocol.core.methods.request.Transaction transaction) {
+            return BigInteger.valueOf(30_000_000);
+        }
+
+        @Override
+        public BigInteger getGasLimit() {
+            return BigInteger.valueOf(30_000_000);
+        }
+    }
+}

@@ -1,0 +1,409 @@
+package zg.compute.provider.internal.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import zg.compute.protocol.signing.ResponseSignature;
+import zg.compute.provider.ProviderConfig;
+import zg.compute.provider.Store;
+import zg.compute.provider.TeeKeySource;
+import zg.compute.provider.internal.auth.Authenticator;
+import zg.compute.provider.internal.auth.RequestRejected;
+import zg.compute.provider.internal.billing.BalanceGate;
+import zg.compute.provider.internal.billing.Usage;
+import zg.compute.provider.internal.billing.UsageExtractor;
+import zg.compute.provider.internal.chain.AccountCache.AccountView;
+import zg.compute.provider.internal.chain.ServiceStatus;
+import zg.compute.provider.internal.metrics.BrokerMetrics;
+
+/**
+ * The broker's HTTP API (provider spec §11.6): the billed chat route, the free signature route, the
+ * user's unsettled fee, models and health. Every other path is refused, so the provider's upstream
+ * secret can never be used for free.
+ */
+public final class BrokerHttp {
+
+    private static final Logger log = LoggerFactory.getLogger(BrokerHttp.class);
+
+    public static final long MAX_BODY = 32L * 1024 * 1024;
+    static final String TOO_LARGE = "Request body size exceeds the maximum allowed size of 32MB";
+
+    /** Never forwarded: the user's credentials and the legacy auth headers, plus hop-by-hop headers. */
+    private static final Set<String> STRIPPED = Set.of("authorization", "address", "fee", "input-fee", "nonce",
+            "request-hash", "signature", "session-token", "session-signature", "vllm-proxy", "host", "content-length",
+            "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
+            "proxy-connection", "accept-encoding", "origin", "referer", "cookie");
+    private static final Set<String> NOT_RELAYED = Set.of("content-length", "transfer-encoding", "connection",
+            "keep-alive");
+
+    private final Vertx vertx;
+    private final ProviderConfig config;
+    private final String upstream;
+    private final Authenticator auth;
+    private final BalanceGate gate;
+    private final ServiceStatus service;
+    private final Store store;
+    private final TeeKeySource tee;
+    private final String provider;
+    private final Clock clock;
+    private final HttpClient client;
+    private final BrokerMetrics metrics;
+    private HttpServer server;
+
+    public BrokerHttp(Vertx vertx, ProviderConfig config, String upstream, Authenticator auth, BalanceGate gate,
+            ServiceStatus service, Store store, TeeKeySource tee, String provider, Clock clock, BrokerMetrics metrics) {
+        this.metrics = metrics;
+        this.vertx = vertx;
+        this.config = config;
+        this.upstream = upstream.replaceAll("/+$", "");
+        this.auth = auth;
+        this.gate = gate;
+        this.service = service;
+        this.store = store;
+        this.tee = tee;
+        this.provider = provider;
+        this.clock = clock;
+        this.client = vertx.createHttpClient(new HttpClientOptions().setDecompressionSupported(false)
+                .setKeepAlive(true).setConnectTimeout(10_000)
+                // a model may think for minutes, but a silent upstream must not hold a request forever
+                .setIdleTimeout(600), new PoolOptions().setHttp1MaxSize(256));
+    }
+
+    public int start(String host, int port) {
+        Router router = Router.router(vertx);
+        router.route().handler(cors());
+        router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+        router.errorHandler(413, ctx -> error(ctx.response(), 413, TOO_LARGE));
+        router.errorHandler(500, ctx -> {
+            log.error("request failed", ctx.failure());
+            error(ctx.response(), 500, "Internal Server Error");
+        });
+        if (config.server().metrics()) {
+            router.get("/metrics").handler(ctx -> ctx.response()
+                    .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+        }
+        router.get("/health").handler(ctx -> json(ctx.response(), 200, new JsonObject().put("status", "ok")));
+        router.get("/v1/models").handler(this::models);
+        router.get("/v1/quote").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8")
+                .end(tee.quoteJson()));
+        router.get("/v1/user/:addr/unsettledfee").handler(this::unsettledFee);
+        router.route("/v1/proxy/*").handler(this::proxy);
+        router.route().last().handler(ctx -> error(ctx.response(), 400, "endpoint not supported"));
+        server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+                .requestHandler(router);
+        server.listen(port, host).await();
+        return server.actualPort();
+    }
+
+    public void stop() {
+        if (server != null) {
+            server.close().await();
+        }
+        client.close().await();
+    }
+
+    private CorsHandler cors() {
+        CorsHandler h = config.allowOrigins().contains("*") ? CorsHandler.create()
+                : CorsHandler.create().addOrigins(config.allowOrigins());
+        return h.allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+                .allowedHeaders(Set.of("Authorization", "Content-Type", "Accept", "Cache-Control", "X-Requested-With"))
+                .exposedHeaders(Set.of("ZG-Res-Key", "Provider", "content-encoding", "Retry-After"))
+                .maxAgeSeconds(86_400);
+    }
+
+    /** Path policy: strip /v1/proxy, collapse a leading /v1, ignore the query and a trailing slash. */
+    static String targetPath(String path) {
+        String p = path.substring("/v1/proxy".length());
+        if (p.startsWith("/v1/")) {
+            p = p.substring(3);
+        }
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
+    }
+
+    private void proxy(RoutingContext ctx) {
+        String target = targetPath(ctx.request().path());
+        HttpMethod m = ctx.request().method();
+        if (target.equals("/chat/completions") && m == HttpMethod.POST) {
+            chat(ctx);
+        } else if (target.toLowerCase(Locale.ROOT).startsWith("/signature/") && m == HttpMethod.GET) {
+            signature(ctx, target.substring("/signature/".length()));
+        } else {
+            error(ctx.response(), 400, "endpoint not supported");
+        }
+    }
+
+    // ---- billed chat ----
+
+    private record Admitted(String user, String requestId, boolean stream, Buffer forwardBody) {
+    }
+
+    private void chat(RoutingContext ctx) {
+        byte[] requestBytes = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        String authorization = ctx.request().getHeader("Authorization");
+        MultiMap incoming = ctx.request().headers();
+        blocking(() -> admit(authorization, requestBytes)).onComplete(ar -> {
+            if (ar.failed()) {
+                metrics.request("chat", "rejected");
+                fail(ctx.response(), ar.cause());
+            } else {
+                forward(ctx.response(), incoming, requestBytes, ar.result());
+            }
+        });
+    }
+
+    private Admitted admit(String authorization, byte[] body) throws RequestRejected {
+        Authenticator.Authenticated a = auth.authenticate(authorization);
+        AccountView account = a.account()
+                .orElseThrow(() -> new RequestRejected(400, "get account from contract, account not exist"));
+        if (!account.acknowledged()) {
+            throw new RequestRejected(400, "user not acknowledge the provider, please use acknowledgeProviderSigner"
+                    + " function in sdk first, it will take effect in 2 minutes");
+        }
+        if (!service.teeSignerAcknowledged()) {
+            throw new RequestRejected(400, "service not acknowledge the tee signer");
+        }
+        JsonObject json;
+        try {
+            json = Buffer.buffer(body).toJsonObject();
+        } catch (RuntimeException e) {
+            throw new RequestRejected(400, "invalid request body: not a JSON object");
+        }
+        if (!(json.getValue("messages") instanceof JsonArray)) {
+            throw new RequestRejected(400, "invalid request body: messages field not found");
+        }
+        // Chat input is billed from the reported usage afterwards; the estimate up front is 0 (§11.2).
+        gate.check(a.user(), account, BigInteger.ZERO);
+        boolean stream = Boolean.TRUE.equals(json.getValue("stream"));
+        Buffer forward = Buffer.buffer(body);
+        if (stream && !(json.getValue("stream_options") instanceof JsonObject so && so.containsKey("include_usage"))) {
+            // Without it engines send no usage in streams and input would go unbilled.
+            JsonObject so = json.getValue("stream_options") instanceof JsonObject o ? o : new JsonObject();
+            json.put("stream_options", so.put("include_usage", true));
+            forward = json.toBuffer();
+        }
+        String id = UUID.randomUUID().toString();
+        store.insertRequest(id, a.user(), clock.millis());
+        return new Admitted(a.user(), id, stream, forward);
+    }
+
+    private void forward(HttpServerResponse resp, MultiMap incoming, byte[] requestBytes, Admitted ad) {
+        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST)
+                .setAbsoluteURI(upstream + "/chat/completions");
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        incoming.forEach((k, v) -> {
+            if (!STRIPPED.contains(k.toLowerCase(Locale.ROOT))) {
+                headers.add(k, v);
+            }
+        });
+        headers.set("Accept-Encoding", "gzip, deflate"); // what billing can decode
+        for (Map.Entry<String, String> s : config.service().additionalSecret().entrySet()) {
+            headers.set(s.getKey(), s.getValue());
+        }
+        long started = System.nanoTime();
+        client.request(opts).compose(req -> {
+            req.headers().addAll(headers);
+            return req.send(ad.forwardBody());
+        }).onComplete(ar -> {
+            metrics.upstreamLatency(Duration.ofNanos(System.nanoTime() - started));
+            if (ar.failed()) {
+                metrics.request("chat", "upstream_unreachable");
+                log.warn("upstream call failed for request {}: {}", ad.requestId(), ar.cause().toString());
+                blocking(() -> {
+                    store.failRequest(ad.requestId());
+                    return null;
+                });
+                error(resp, 502, "upstream model server unavailable");
+            } else {
+                relay(resp, requestBytes, ad, ar.result());
+            }
+        });
+    }
+
+    private void relay(HttpServerResponse resp, byte[] requestBytes, Admitted ad, HttpClientResponse up) {
+        up.headers().forEach((k, v) -> {
+            if (!NOT_RELAYED.contains(k.toLowerCase(Locale.ROOT))) {
+                resp.headers().add(k, v);
+            }
+        });
+        resp.setStatusCode(up.statusCode()).setChunked(true);
+        if (up.statusCode() != 200) {
+            metrics.request("chat", "upstream_error");
+            // Upstream errors pass through verbatim and are never billed.
+            up.body().onComplete(b -> {
+                blocking(() -> {
+                    store.failRequest(ad.requestId());
+                    return null;
+                });
+                resp.end(b.succeeded() ? b.result() : Buffer.buffer());
+            });
+            return;
+        }
+        String chatKey = UUID.randomUUID().toString();
+        resp.putHeader("ZG-Res-Key", chatKey).putHeader("Provider", provider);
+        if (ad.stream()) {
+            resp.putHeader("X-Accel-Buffering", "no");
+        }
+        Buffer received = Buffer.buffer();
+        up.handler(chunk -> {
+            received.appendBuffer(chunk);
+            if (!resp.closed()) {
+                resp.write(chunk);
+                if (resp.writeQueueFull()) {
+                    up.pause();
+                    resp.drainHandler(v -> up.resume());
+                }
+            }
+        });
+        resp.closeHandler(v -> up.resume()); // keep reading: the user is billed even after disconnecting
+        String encoding = up.getHeader("Content-Encoding");
+        // Runs once, at the end of the upstream body or when it breaks off: what the user received is
+        // billed and signed either way; a broken stream is also broken for the client (reset, not a
+        // clean end that would pass a truncated answer off as complete).
+        AtomicBoolean finished = new AtomicBoolean();
+        Consumer<Throwable> finish = broken -> {
+            if (!finished.compareAndSet(false, true)) {
+                return;
+            }
+            if (broken != null) {
+                log.warn("upstream stream broke for request {}: {}", ad.requestId(), broken.toString());
+            }
+            blocking(() -> {
+                settleResponse(ad, requestBytes, received.getBytes(), encoding, chatKey);
+                return null;
+            }).onComplete(done -> {
+                if (done.failed()) {
+                    log.error("billing/signing failed for request {}", ad.requestId(), done.cause());
+                }
+                if (!resp.closed()) {
+                    if (broken == null) {
+                        resp.end();
+                    } else {
+                        resp.reset();
+                    }
+                }
+            });
+        };
+        up.exceptionHandler(finish::accept);
+        up.endHandler(v -> finish.accept(null));
+    }
+
+    /** Bill from the usage the client received, then sign exactly the bytes the client got. */
+    private void settleResponse(Admitted ad, byte[] requestBytes, byte[] responseBytes, String encoding,
+            String chatKey) {
+        Usage usage;
+        try {
+            usage = UsageExtractor.extract(responseBytes, encoding, ad.stream());
+        } catch (Exception e) {
+            log.warn("cannot read usage of request {}: {}", ad.requestId(), e.getMessage());
+            usage = new Usage(0, 0, false);
+        }
+        var svc = config.service();
+        BigInteger inFee = usage.inputFee(svc.inputPrice());
+        BigInteger outFee = usage.outputFee(svc.outputPrice());
+        ResponseSignature sig = ResponseSignature.sign(requestBytes, responseBytes, tee.key());
+        store.billAndSign(ad.requestId(), usage.inputTokens(), usage.outputTokens(), inFee, outFee, chatKey, sig.text(),
+                sig.signature(), clock.millis() + config.caches().signature().toMillis());
+        metrics.request("chat", "served");
+        metrics.billed(inFee.add(outFee));
+    }
+
+    // ---- free and user routes ----
+
+    private void signature(RoutingContext ctx, String chatKey) {
+        blocking(() -> store.signature(chatKey, clock.millis())).onComplete(ar -> {
+            if (ar.failed()) {
+                fail(ctx.response(), ar.cause());
+            } else if (ar.result().isEmpty()) {
+                error(ctx.response(), 400, "Chat id not found or expired, chat_id_not_found");
+            } else {
+                json(ctx.response(), 200, new JsonObject().put("text", ar.result().get().text())
+                        .put("signature", ar.result().get().signature()).put("signing_address", tee.address())
+                        .put("signing_algo", "ecdsa"));
+            }
+        });
+    }
+
+    private void unsettledFee(RoutingContext ctx) {
+        String addr = ctx.pathParam("addr");
+        String authorization = ctx.request().getHeader("Authorization");
+        blocking(() -> {
+            Authenticator.Authenticated a = auth.authenticate(authorization);
+            if (!a.user().equalsIgnoreCase(addr)) {
+                throw new RequestRejected(403, "you can only query your own unsettled fee");
+            }
+            return new JsonObject().put("userAddress", a.user()).put("unsettledFee", store.unsettledFee(a.user()).toString());
+        }).onComplete(ar -> {
+            if (ar.failed()) {
+                fail(ctx.response(), ar.cause());
+            } else {
+                json(ctx.response(), 200, ar.result());
+            }
+        });
+    }
+
+    private void models(RoutingContext ctx) {
+        var s = config.service();
+        JsonObject model = new JsonObject().put("id", s.model()).put("object", "model").put("owned_by", provider)
+                .put("pricing", new JsonObject().put("inputPrice", s.inputPrice().toString())
+                        .put("outputPrice", s.outputPrice().toString()).put("unit", "neuron per token"));
+        json(ctx.response(), 200, new JsonObject().put("object", "list").put("data", new JsonArray().add(model)));
+    }
+
+    // ---- plumbing ----
+
+    private <T> Future<T> blocking(Callable<T> work) {
+        return vertx.executeBlocking(work, false);
+    }
+
+    private void fail(HttpServerResponse resp, Throwable cause) {
+        if (cause instanceof RequestRejected r) {
+            metrics.rejected(BrokerMetrics.reasonOf(r.getMessage()));
+            error(resp, r.status(), r.getMessage());
+        } else {
+            log.error("request failed", cause);
+            error(resp, 500, "Internal Server Error");
+        }
+    }
+
+    static void error(HttpServerResponse resp, int status, String message) {
+        json(resp, status, new JsonObject().put("error", message));
+    }
+
+    private static void json(HttpServerResponse resp, int status, JsonObject body) {
+        if (resp.ended() || resp.closed()) {
+            return;
+        }
+        resp.setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+}

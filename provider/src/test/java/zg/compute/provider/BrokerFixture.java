@@ -1,0 +1,208 @@
+package zg.compute.provider;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.UUID;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.core.DefaultBlockParameter;
+import org.web3j.protocol.core.methods.response.EthBlock;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.utils.Numeric;
+import zg.compute.devnet.Devnet;
+import zg.compute.protocol.auth.SessionToken;
+import zg.compute.protocol.auth.SignedToken;
+import zg.compute.protocol.units.Units;
+import zg.compute.provider.internal.settlement.SettlementFault;
+
+/**
+ * Test wiring: account 0 owns the contracts, account 1 is the provider, the others are users. The
+ * broker runs for real (HTTP on port 0, SQLite file, dev model backend) against the shared devnet.
+ */
+final class BrokerFixture {
+
+    static final String TEE_KEY = "0x8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63";
+    static final String SERVICE = "inference-v1.0";
+
+    final Devnet devnet;
+    final Credentials provider;
+    final Path dir;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    BrokerFixture(Devnet devnet, Path dir) {
+        this.devnet = devnet;
+        this.provider = devnet.account(1);
+        this.dir = dir;
+    }
+
+    String yaml(BigInteger inputPrice, BigInteger outputPrice) {
+        return yaml(inputPrice, outputPrice, "dev");
+    }
+
+    String yaml(BigInteger inputPrice, BigInteger outputPrice, String targetUrl) {
+        return """
+                server: { host: 127.0.0.1, port: 0 }
+                chain:
+                  rpcUrl: %s
+                  inferenceContract: "%s"
+                service:
+                  model: dev-model
+                  url: http://127.0.0.1:3080
+                  inputPrice: %s
+                  outputPrice: %s
+                  targetUrl: %s
+                  additionalSecret: { X-Upstream-Key: upstream-secret }
+                database: { url: "%s" }
+                settlement: { intervalSeconds: 3600 }
+                """.formatted(devnet.rpcUrl(), devnet.contracts().inference().proxy(), inputPrice, outputPrice,
+                targetUrl, databaseUrl());
+    }
+
+    private String databaseUrl;
+
+    /**
+     * SQLite in the test's directory; with {@code ZG_TEST_BROKER_DB=postgresql} a fresh schema in the
+     * database named by {@code ZG_TEST_POSTGRES_URL}, so the broker suite runs on both.
+     */
+    String databaseUrl() {
+        if (databaseUrl == null) {
+            if ("postgresql".equals(System.getenv("ZG_TEST_BROKER_DB"))) {
+                String pg = System.getenv("ZG_TEST_POSTGRES_URL");
+                if (pg == null) {
+                    throw new IllegalStateException("ZG_TEST_BROKER_DB=postgresql needs ZG_TEST_POSTGRES_URL");
+                }
+                String schema = "b_" + UUID.randomUUID().toString().replace("-", "");
+                try (var c = java.sql.DriverManager.getConnection(pg); var st = c.createStatement()) {
+                    st.execute("CREATE SCHEMA " + schema);
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+                databaseUrl = pg + (pg.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+            } else {
+                databaseUrl = "jdbc:sqlite:" + dir.resolve("broker.db");
+            }
+        }
+        return databaseUrl;
+    }
+
+    Map<String, String> env() {
+        return Map.of("ZG_PROVIDER_KEY", Numeric.toHexStringWithPrefixZeroPadded(provider.getEcKeyPair().getPrivateKey(), 64),
+                "ZG_TEE_KEY", TEE_KEY);
+    }
+
+    ProviderConfig config(BigInteger inputPrice, BigInteger outputPrice) {
+        return new ConfigLoader(env()).parse(yaml(inputPrice, outputPrice), dir);
+    }
+
+    ProviderBroker start(BigInteger inputPrice, BigInteger outputPrice, SettlementFault fault) {
+        return ProviderBroker.start(config(inputPrice, outputPrice),
+                new ProviderBroker.Options(Clock.systemUTC(), false, fault));
+    }
+
+    /** Registers (via a broker start), lets the owner acknowledge the TEE signer, restarts clean. */
+    ProviderBroker startAcknowledged(BigInteger inputPrice, BigInteger outputPrice) throws Exception {
+        ProviderBroker b = start(inputPrice, outputPrice, SettlementFault.NONE);
+        devnet.inference(devnet.account(0)).acknowledgeTEESignerByOwner(provider.getAddress()).send();
+        return b;
+    }
+
+    void fund(Credentials user, long ledgerOg, long subAccountOg) throws Exception {
+        devnet.ledger(user).addLedger("", Units.og(ledgerOg)).send();
+        devnet.ledger(user).transferFund(provider.getAddress(), SERVICE, Units.og(subAccountOg)).send();
+    }
+
+    String authorization(Credentials user) {
+        long now = System.currentTimeMillis();
+        return token(user, new SessionToken(user.getAddress(), provider.getAddress(), now, now + 3_600_000,
+                UUID.randomUUID().toString().replace("-", ""), 0, 255));
+    }
+
+    static String token(Credentials signer, SessionToken t) {
+        return SignedToken.sign(t, signer).authorization();
+    }
+
+    HttpResponse<byte[]> post(ProviderBroker b, String path, String authorization, String body) {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(b.baseUrl() + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        if (authorization != null) {
+            r.header("Authorization", authorization);
+        }
+        return send(r.build());
+    }
+
+    HttpResponse<byte[]> get(ProviderBroker b, String path, String authorization) {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(b.baseUrl() + path)).GET();
+        if (authorization != null) {
+            r.header("Authorization", authorization);
+        }
+        return send(r.build());
+    }
+
+    HttpResponse<byte[]> send(HttpRequest r) {
+        try {
+            return http.send(r, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String chat(String content, boolean stream) {
+        return "{\"model\":\"dev-model\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + content + "\"}]}";
+    }
+
+    static String text(HttpResponse<byte[]> r) {
+        return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
+    BigInteger balance(String address) {
+        return devnet.chain().balanceOf(address);
+    }
+
+    long blockNumber() {
+        try {
+            return devnet.chain().web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Gas paid by {@code from} in blocks (after, upTo]. */
+    BigInteger gasPaid(String from, long after, long upTo) throws IOException {
+        BigInteger sum = BigInteger.ZERO;
+        var w = devnet.chain().web3j();
+        for (long n = after + 1; n <= upTo; n++) {
+            EthBlock.Block block = w.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf(n)), true)
+                    .send().getBlock();
+            for (EthBlock.TransactionResult<?> tr : block.getTransactions()) {
+                var tx = (EthBlock.TransactionObject) tr.get();
+                if (tx.getFrom().equalsIgnoreCase(from)) {
+                    TransactionReceipt rc = w.ethGetTransactionReceipt(tx.getHash()).send().getTransactionReceipt().orElseThrow();
+                    sum = sum.add(rc.getGasUsed().multiply(Numeric.decodeQuantity(rc.getEffectiveGasPrice())));
+                }
+            }
+        }
+        return sum;
+    }
+
+    static Path tempDir() {
+        try {
+            return Files.createTempDirectory("broker-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
