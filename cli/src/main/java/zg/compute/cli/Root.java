@@ -13,6 +13,7 @@ import zg.compute.cli.internal.commands.AccountCommands;
 import zg.compute.cli.internal.commands.InferenceCommands;
 import zg.compute.cli.internal.commands.KeyCommands;
 import zg.compute.cli.internal.commands.NetworkCommands;
+import zg.compute.cli.internal.commands.ProviderCommands;
 import zg.compute.sdk.ZGComputeException;
 
 /**
@@ -28,7 +29,7 @@ import zg.compute.sdk.ZGComputeException;
                 AccountCommands.GetAccount.class, AccountCommands.AddAccount.class, AccountCommands.Deposit.class,
                 AccountCommands.Refund.class, AccountCommands.TransferFund.class, AccountCommands.RetrieveFund.class,
                 AccountCommands.GetSubAccount.class,
-                InferenceCommands.class})
+                InferenceCommands.class, ProviderCommands.class})
 public final class Root implements Runnable {
 
     private final Invocation inv;
