@@ -14,6 +14,15 @@ public class ContractErrorException extends ZGComputeException {
         this.args = List.copyOf(args);
     }
 
+    /**
+     * The SDK's plain-words form of a revert raised by the raw contract bindings, for callers that
+     * send a transaction the SDK has no method for (e.g. provider-owner calls).
+     */
+    public static ContractErrorException from(zg.compute.protocol.chain.ContractRevertException revert) {
+        return new ContractErrorException(zg.compute.sdk.internal.chain.FriendlyErrors.forRevert(revert.revert()),
+                revert.revert().name(), revert.revert().args(), revert);
+    }
+
     /** e.g. {@code LedgerNotExists}; {@code Error} for string reasons; {@code null} if undecodable. */
     public String errorName() {
         return errorName;

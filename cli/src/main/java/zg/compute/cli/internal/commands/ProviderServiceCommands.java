@@ -20,7 +20,7 @@ import zg.compute.protocol.contracts.bindings.InferenceServing;
 import zg.compute.sdk.Amount;
 import zg.compute.sdk.ServiceInfo;
 import zg.compute.sdk.ZGComputeNetworkBroker;
-import zg.compute.sdk.internal.chain.FriendlyErrors;
+import zg.compute.sdk.ContractErrorException;
 
 /**
  * Provider-owner commands {@code update-service} and {@code remove-service}. The SDK is a user-side SDK and
@@ -59,7 +59,7 @@ final class ProviderServiceCommands {
                             new StaticGasProvider(price, BigInteger.valueOf(3_000_000)));
                     return action.send(contract, current).getTransactionHash();
                 } catch (ContractRevertException e) {
-                    throw new CliException(FriendlyErrors.forRevert(e.revert()));
+                    throw new CliException(ContractErrorException.from(e).getMessage());
                 } catch (IOException e) {
                     throw new CliException("RPC request to " + conn.rpc() + " failed: " + e.getMessage());
                 } catch (CliException | zg.compute.sdk.ZGComputeException e) {

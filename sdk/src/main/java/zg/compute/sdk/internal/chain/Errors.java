@@ -20,8 +20,7 @@ public final class Errors {
             return z;
         }
         if (e instanceof ContractRevertException r) {
-            return new ContractErrorException(FriendlyErrors.forRevert(r.revert()), r.revert().name(),
-                    r.revert().args(), r);
+            return ContractErrorException.from(r);
         }
         if (e instanceof RpcException r) {
             return new RpcErrorException(FriendlyErrors.forRpc(stripPrefix(r.getMessage())), r.code(), r);
