@@ -41,6 +41,23 @@ class SettlementCrashTest {
         return out;
     }
 
+    /** Waits (bounded) until every transaction {@code address} sent is in a block. */
+    private static void awaitNoPendingTransactions(Devnet d, String address) throws Exception {
+        var web3j = d.chain().web3j();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            BigInteger latest = web3j.ethGetTransactionCount(address,
+                    org.web3j.protocol.core.DefaultBlockParameterName.LATEST).send().getTransactionCount();
+            BigInteger pending = web3j.ethGetTransactionCount(address,
+                    org.web3j.protocol.core.DefaultBlockParameterName.PENDING).send().getTransactionCount();
+            if (latest.equals(pending)) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("transactions of " + address + " still pending after 10 s");
+    }
+
     private static void chat(BrokerFixture f, ProviderBroker b, Credentials u, int n) {
         for (int i = 0; i < n; i++) {
             var r = f.post(b, "/v1/proxy/chat/completions", f.authorization(u), BrokerFixture.chat("crash " + i, i % 2 == 0));
@@ -75,6 +92,9 @@ class SettlementCrashTest {
             walletBefore = f.balance(p);
             block = f.blockNumber();
             assertThatThrownBy(b::settleNow).isInstanceOf(Crash.class);
+            // anvil mines a broadcast transaction asynchronously: let it land before reading balances, or
+            // the reads can straddle the block (one user seen charged, the other not).
+            awaitNoPendingTransactions(d, p);
             // Before the broadcast nothing reached the chain; after it, the transaction did.
             Map<String, BigInteger> atCrash = balances(d, p, users);
             BigInteger chargedAtCrash = BigInteger.ZERO;
