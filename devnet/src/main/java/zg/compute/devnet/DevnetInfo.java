@@ -12,6 +12,7 @@ import java.util.List;
  * What {@code devnet.json} holds: how to reach the chain and where everything is. The accounts are
  * the public development keys of the devnet mnemonic (funded only on this local chain).
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true) // devnet up adds providers/user
 public record DevnetInfo(String rpcUrl, long chainId, String deployer, Contracts contracts,
         Services services, long lockTime, long penaltyPercentage, List<Account> accounts) {
 

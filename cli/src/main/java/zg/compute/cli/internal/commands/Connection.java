@@ -9,7 +9,7 @@ import zg.compute.cli.Invocation;
 import zg.compute.cli.internal.config.ConfigStore;
 import zg.compute.cli.internal.config.NetworkConfig;
 import zg.compute.cli.internal.keys.KeySource;
-import zg.compute.devnet.DevnetInfo;
+import zg.compute.cli.internal.devnet.DevnetFile;
 import zg.compute.sdk.BrokerOptions;
 import zg.compute.sdk.ContractAddresses;
 import zg.compute.sdk.ZGComputeNetworkBroker;
@@ -92,7 +92,7 @@ public final class Connection {
     static String savedRpc(NetworkConfig saved) {
         if (saved.devnetJson() != null && Files.exists(Path.of(saved.devnetJson()))) {
             try {
-                return DevnetInfo.read(Path.of(saved.devnetJson())).rpcUrl();
+                return DevnetFile.read(Path.of(saved.devnetJson())).rpcUrl();
             } catch (RuntimeException e) {
                 throw new CliException("Cannot read " + saved.devnetJson() + ": " + e.getMessage());
             }

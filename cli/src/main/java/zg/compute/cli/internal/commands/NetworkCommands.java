@@ -18,6 +18,7 @@ import zg.compute.cli.internal.config.Networks;
 import zg.compute.cli.internal.keys.KeyStoreFile;
 import zg.compute.cli.internal.output.Fmt;
 import zg.compute.cli.internal.output.Table;
+import zg.compute.cli.internal.devnet.DevnetFile;
 import zg.compute.devnet.DevnetInfo;
 
 /** {@code setup-network} and {@code show-network}. */
@@ -165,7 +166,7 @@ public final class NetworkCommands {
 
         private static DevnetInfo readDevnet(Path p) {
             try {
-                return DevnetInfo.read(p);
+                return DevnetFile.read(p);
             } catch (RuntimeException e) {
                 throw new CliException("Cannot read the devnet file " + p + ": " + e.getMessage());
             }

@@ -1,0 +1,153 @@
+package zg.compute.cli.internal.commands;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import zg.compute.cli.CliException;
+import zg.compute.cli.Invocation;
+import zg.compute.cli.internal.devnet.DevnetStack;
+import zg.compute.cli.internal.devnet.StackConfig;
+import zg.compute.cli.internal.devnet.StepFailedException;
+import zg.compute.devnet.DevnetConfig;
+
+/** {@code devnet up}: the whole local network (chain, contracts, two providers, a funded user) in one command. */
+@Command(name = "devnet", mixinStandardHelpOptions = true,
+        description = "A local 0G Compute network for development (anvil, contracts, provider brokers).",
+        subcommands = {DevnetCommands.Up.class})
+public final class DevnetCommands implements Runnable {
+
+    private final Invocation inv;
+
+    @Spec
+    CommandSpec spec;
+
+    DevnetCommands(Invocation inv) {
+        this.inv = inv;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(inv.ctx().out());
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true,
+            description = "Start anvil with the contracts, two provider brokers (development backend) with staked, "
+                    + "acknowledged services and a funded user; write devnet.json; run until Ctrl-C.")
+    static final class Up extends CliCommand {
+
+        @Option(names = "--port", defaultValue = "8545", description = "Chain RPC port on 127.0.0.1 (0 = any free port; default ${DEFAULT-VALUE})")
+        int port;
+
+        @Option(names = "--lock-time", defaultValue = "" + DevnetConfig.DEFAULT_LOCK_TIME, paramLabel = "<seconds>",
+                description = "Refund lock time, 3600..604800 (default ${DEFAULT-VALUE})")
+        long lockTime;
+
+        @Option(names = "--settle-interval", defaultValue = "5", paramLabel = "<seconds>",
+                description = "How often the providers settle fees on chain (default ${DEFAULT-VALUE})")
+        long settleInterval;
+
+        @Option(names = "--upstream", paramLabel = "<url>",
+                description = "OpenAI-compatible model server (base URL, e.g. http://127.0.0.1:8000/v1) behind provider 1")
+        String upstream;
+
+        @Option(names = "--upstream-model", paramLabel = "<name>", description = "Model name provider 1 publishes with --upstream")
+        String upstreamModel;
+
+        @Option(names = "--out", defaultValue = "devnet.json", paramLabel = "<file>",
+                description = "Where to write devnet.json (default ./${DEFAULT-VALUE})")
+        String out;
+
+        @Option(names = "--exit", description = "Stop everything right after it is ready (for scripts)")
+        boolean exit;
+
+        Up(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            StackConfig config;
+            try {
+                config = new StackConfig(port, lockTime, Duration.ofSeconds(settleInterval), upstream, upstreamModel,
+                        ctx().resolve(out));
+                DevnetConfig.defaults().withLockTime(lockTime);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage());
+            }
+            long t0 = System.nanoTime();
+            out().println("Starting the 0G Compute devnet");
+            DevnetStack stack;
+            try {
+                stack = DevnetStack.start(config, line -> {
+                    out().println(line);
+                    out().flush();
+                });
+            } catch (StepFailedException e) {
+                throw new CliException(e.getMessage());
+            }
+            print(stack, config.infoFile());
+            String took = String.format("%.1f s", (System.nanoTime() - t0) / 1e9);
+            if (exit) {
+                out().println("✓ devnet ready in " + took + " (--exit: stopping now)");
+                out().flush();
+                stack.close();
+                out().println("stopped");
+                return 0;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                out().println("stopping the provider brokers and anvil …");
+                out().flush();
+                stack.close();
+                out().println("stopped");
+                out().flush();
+                stopped.countDown();
+            }, "devnet-stop"));
+            out().println("✓ devnet ready in " + took + " — Ctrl-C stops everything");
+            out().flush();
+            stopped.await();
+            return 0;
+        }
+
+        private void print(DevnetStack stack, Path infoFile) {
+            var info = stack.devnet().info();
+            var p = out();
+            p.println();
+            p.println("What runs where");
+            p.println("  chain RPC          " + info.rpcUrl() + "  (chain id " + info.chainId() + ", lock time "
+                    + info.lockTime() + " s)");
+            p.println("  LedgerManager      " + info.contracts().ledger());
+            p.println("  InferenceServing   " + info.contracts().inference() + "  (" + info.services().inference() + ")");
+            p.println("  FineTuningServing  " + info.contracts().fineTuning() + "  (" + info.services().fineTuning() + ")");
+            p.println("  contract owner     " + info.deployer() + "  (account " + DevnetStack.OWNER + ")");
+            int n = 1;
+            for (DevnetStack.ProviderEntry e : stack.providers()) {
+                p.println("  provider " + n++ + "         " + e.address() + "  " + e.url());
+                p.println("                     model " + e.model() + ", " + e.inputPrice() + " / " + e.outputPrice()
+                        + " neuron per input / output token, " + e.backend());
+                p.println("                     TEE signer " + e.teeSigner() + " (local key, UNATTESTED), acknowledged");
+            }
+            p.println("  user               " + stack.user().address() + "  (account " + DevnetStack.USER + ", "
+                    + stack.user().deposited() + " deposited, " + stack.user().transferredPerProvider()
+                    + " per provider)");
+            String file = infoFile.toAbsolutePath().toString();
+            p.println("  devnet.json        " + file);
+            var first = stack.providers().get(0);
+            p.println();
+            p.println("Try next (in another terminal, from the repository root)");
+            p.println("  export ZG_PRIVATE_KEY=$(jq -r .user.privateKey " + file + ")   # public devnet key of the user");
+            p.println("  ./0g-compute-cli setup-network --network local --devnet-json " + file);
+            p.println("  ./0g-compute-cli get-account");
+            p.println("  ./0g-compute-cli inference list-providers");
+            p.println("  ./0g-compute-cli inference get-secret --provider " + first.address());
+            p.println("  curl -s " + first.url() + "/v1/proxy/chat/completions -H \"Authorization: Bearer <app-sk-… from get-secret>\" \\");
+            p.println("       -H 'Content-Type: application/json' -d '{\"model\":\"" + first.model()
+                    + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
+            p.println();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package zg.compute.cli.internal.devnet;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import zg.compute.devnet.DevnetInfo;
+
+/**
+ * devnet.json as the CLI reads and extends it. {@code devnet up} adds {@code providers} and {@code user}
+ * next to the fields the devnet writes, so reading tolerates keys {@link DevnetInfo} does not know.
+ */
+public final class DevnetFile {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private DevnetFile() {
+    }
+
+    public static DevnetInfo read(Path file) {
+        try {
+            return JSON.readValue(file.toFile(), DevnetInfo.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** Writes the devnet's own fields plus {@code providers} and {@code user}, atomically. */
+    static void write(Path file, DevnetInfo info, Object providers, Object user) {
+        ObjectNode root = JSON.valueToTree(info);
+        root.set("providers", JSON.valueToTree(providers));
+        root.set("user", JSON.valueToTree(user));
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempFile(parent, "devnet", ".json");
+            JSON.writeValue(tmp.toFile(), root);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package zg.compute.cli.internal.devnet;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Keys;
+import org.web3j.utils.Numeric;
+import zg.compute.devnet.Devnet;
+import zg.compute.devnet.DevnetConfig;
+import zg.compute.provider.LocalTeeKeySource;
+import zg.compute.provider.ProviderBroker;
+import zg.compute.provider.ProviderConfig;
+import zg.compute.sdk.Amount;
+import zg.compute.sdk.BrokerOptions;
+import zg.compute.sdk.ContractAddresses;
+import zg.compute.sdk.ServiceKind;
+import zg.compute.sdk.ZGComputeNetworkBroker;
+
+/**
+ * A whole local network in one process: the devnet (anvil + contracts), two provider brokers with
+ * registered, staked and owner-acknowledged services, and a funded user account. {@link #close()}
+ * stops every broker and anvil and removes the brokers' temporary databases.
+ */
+public final class DevnetStack implements AutoCloseable {
+
+    /** Devnet accounts: 0 owns the contracts, 1 and 2 are provider wallets, 3 and 4 their TEE signers, 9 the user. */
+    public static final int OWNER = 0;
+    public static final int USER = 9;
+    private static final int[] PROVIDER_ACCOUNTS = {1, 2};
+    private static final int[] TEE_ACCOUNTS = {3, 4};
+
+    public static final Amount USER_DEPOSIT = Amount.og("10");
+    public static final Amount USER_TRANSFER = Amount.og("3");
+
+    /** One provider as devnet.json lists it; prices in neuron per token. */
+    public record ProviderEntry(String address, String url, String model, BigInteger inputPrice,
+            BigInteger outputPrice, String teeSigner, String backend) {
+    }
+
+    /** The funded user; the key is a public development key of the devnet mnemonic. */
+    public record UserEntry(String address, String privateKey, String deposited, String transferredPerProvider) {
+    }
+
+    private record Plan(String model, BigInteger inputPrice, BigInteger outputPrice, String targetUrl) {
+    }
+
+    private final Devnet devnet;
+    private final List<ProviderBroker> brokers;
+    private final List<ProviderEntry> providers;
+    private final UserEntry user;
+    private final Path dataDir;
+
+    private DevnetStack(Devnet devnet, List<ProviderBroker> brokers, List<ProviderEntry> providers, UserEntry user,
+            Path dataDir) {
+        this.devnet = devnet;
+        this.brokers = brokers;
+        this.providers = providers;
+        this.user = user;
+        this.dataDir = dataDir;
+    }
+
+    /**
+     * Starts everything, reporting each step on {@code progress}. A failed step stops what already runs and
+     * throws {@link StepFailedException} naming the step.
+     */
+    public static DevnetStack start(StackConfig config, Consumer<String> progress) {
+        Steps steps = new Steps(progress, config.infoFile() == null ? 5 : 6);
+        Devnet devnet = null;
+        List<ProviderBroker> brokers = new ArrayList<>();
+        Path dataDir = null;
+        try {
+            DevnetConfig dc = DevnetConfig.defaults().withPort(config.port()).withLockTime(config.lockTime());
+            Devnet d = devnet = steps.run("start anvil and deploy the contracts", () -> {
+                requireFreePort(config.port());
+                return Devnet.start(dc);
+            },
+                    x -> "chain " + x.rpcUrl() + " (id " + x.info().chainId() + "), contracts deployed in "
+                            + String.format("%.2f s", x.startupTime().toMillis() / 1000.0));
+            Path dir = dataDir = Files.createTempDirectory("zg-devnet-");
+            List<Plan> plans = plans(config);
+            List<ProviderEntry> entries = new ArrayList<>();
+            for (int i = 0; i < plans.size(); i++) {
+                Plan plan = plans.get(i);
+                int n = i + 1;
+                ProviderConfig pc = providerConfig(d, config, plan, dir.resolve("provider-" + n + ".db"),
+                        d.account(PROVIDER_ACCOUNTS[i]), d.account(TEE_ACCOUNTS[i]));
+                ProviderBroker b = steps.run("start provider " + n + " (" + plan.model() + ") and register its service",
+                        () -> ProviderBroker.start(pc),
+                        x -> x.providerAddress() + " at " + x.baseUrl() + ", service "
+                                + x.registration().action().name().toLowerCase() + ", 100 0G staked");
+                brokers.add(b);
+                entries.add(new ProviderEntry(Keys.toChecksumAddress(b.providerAddress()), pc.service().url(),
+                        plan.model(), plan.inputPrice(), plan.outputPrice(), b.teeSignerAddress(),
+                        plan.targetUrl().equals("dev") ? "development backend (not a model)" : plan.targetUrl()));
+            }
+            steps.run("acknowledge the providers' TEE signers as the contract owner", () -> {
+                for (ProviderEntry e : entries) {
+                    send(() -> d.inference(d.account(OWNER)).acknowledgeTEESignerByOwner(e.address()).send());
+                }
+                return entries.size();
+            }, x -> x + " TEE signers acknowledged by " + d.info().deployer());
+            Credentials u = d.account(USER);
+            UserEntry user = steps.run("fund the user account", () -> fundUser(d, u, entries),
+                    x -> x.address() + ": " + USER_DEPOSIT + " deposited, " + USER_TRANSFER + " to each provider");
+            if (config.infoFile() != null) {
+                steps.run("write " + config.infoFile().getFileName(), () -> {
+                    DevnetFile.write(config.infoFile(), d.info(), entries, user);
+                    return config.infoFile().toAbsolutePath();
+                }, Path::toString);
+            }
+            return new DevnetStack(d, List.copyOf(brokers), List.copyOf(entries), user, dir);
+        } catch (IOException e) {
+            stop(brokers, devnet, dataDir);
+            throw new StepFailedException("cannot create a data directory: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            stop(brokers, devnet, dataDir);
+            throw e;
+        }
+    }
+
+    private static List<Plan> plans(StackConfig config) {
+        boolean upstream = config.upstreamUrl() != null;
+        String model1 = upstream ? (config.upstreamModel() != null ? config.upstreamModel() : "upstream-model")
+                : "zg-dev-chat-small";
+        return List.of(
+                new Plan(model1, BigInteger.valueOf(1_000_000_000L), BigInteger.valueOf(2_000_000_000L),
+                        upstream ? config.upstreamUrl() : "dev"),
+                new Plan("zg-dev-chat-large", BigInteger.valueOf(3_000_000_000L), BigInteger.valueOf(6_000_000_000L),
+                        "dev"));
+    }
+
+    private static ProviderConfig providerConfig(Devnet d, StackConfig config, Plan plan, Path db, Credentials wallet,
+            Credentials tee) {
+        int port = freePort();
+        String url = "http://127.0.0.1:" + port;
+        return new ProviderConfig(
+                new ProviderConfig.Server("127.0.0.1", port, true),
+                new ProviderConfig.Chain(d.rpcUrl(), d.info().chainId(), d.contracts().inference().proxy()),
+                wallet,
+                new ProviderConfig.Service("chatbot", plan.model(), url, "TeeML", plan.inputPrice(),
+                        plan.outputPrice(), plan.targetUrl(), Map.of(), Map.of()),
+                new LocalTeeKeySource(tee.getEcKeyPair()),
+                new ProviderConfig.Database("jdbc:sqlite:" + db, null, null),
+                new ProviderConfig.Settlement(config.settleInterval(), BigInteger.ZERO, 50, Duration.ofSeconds(600),
+                        Duration.ofSeconds(60)),
+                // short account cache: a devnet user's deposits and revocations show up quickly
+                new ProviderConfig.Caches(Duration.ofSeconds(30), Duration.ofSeconds(300), Duration.ofSeconds(1200)),
+                List.of("*"));
+    }
+
+    private static UserEntry fundUser(Devnet d, Credentials u, List<ProviderEntry> providers) {
+        ContractAddresses c = new ContractAddresses(d.contracts().ledger().proxy(), d.contracts().inference().proxy(),
+                d.contracts().fineTuning().proxy());
+        try (var broker = ZGComputeNetworkBroker.create(u, d.rpcUrl(), BrokerOptions.defaults().withContracts(c))) {
+            broker.ledger().addLedger(USER_DEPOSIT);
+            for (ProviderEntry p : providers) {
+                broker.ledger().transferFund(p.address(), ServiceKind.INFERENCE, USER_TRANSFER);
+                // a creating transfer acknowledges the signer already; this sends nothing then
+                broker.inference().acknowledgeProviderSigner(p.address());
+            }
+        }
+        return new UserEntry(Keys.toChecksumAddress(u.getAddress()),
+                Numeric.toHexStringWithPrefixZeroPadded(u.getEcKeyPair().getPrivateKey(), 64),
+                USER_DEPOSIT.toString(), USER_TRANSFER.toString());
+    }
+
+    private interface ChainCall {
+        Object call() throws Exception;
+    }
+
+    private static void send(ChainCall call) {
+        try {
+            call.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Fails fast with a clear reason instead of waiting for anvil to give up on a taken port. */
+    private static void requireFreePort(int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use (another devnet? "
+                    + "stop it, or pick another with --port, 0 = any free port)");
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port: " + e.getMessage(), e);
+        }
+    }
+
+    public Devnet devnet() {
+        return devnet;
+    }
+
+    public List<ProviderBroker> brokers() {
+        return brokers;
+    }
+
+    public List<ProviderEntry> providers() {
+        return providers;
+    }
+
+    public UserEntry user() {
+        return user;
+    }
+
+    @Override
+    public void close() {
+        stop(brokers, devnet, dataDir);
+    }
+
+    private static void stop(List<ProviderBroker> brokers, Devnet devnet, Path dataDir) {
+        for (ProviderBroker b : brokers) {
+            try {
+                b.close();
+            } catch (RuntimeException e) {
+                // keep stopping the rest; anvil must not be left behind
+            }
+        }
+        if (devnet != null) {
+            devnet.close();
+        }
+        if (dataDir != null) {
+            try (Stream<Path> files = Files.walk(dataDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // a temp dir left behind is harmless
+            }
+        }
+    }
+
+    /** Numbered progress lines; a failure names its step and the reason. */
+    private static final class Steps {
+        private final Consumer<String> out;
+        private final int total;
+        private int n;
+
+        Steps(Consumer<String> out, int total) {
+            this.out = out;
+            this.total = total;
+        }
+
+        <T> T run(String name, Supplier<T> step, java.util.function.Function<T, String> done) {
+            n++;
+            String label = "[" + n + "/" + total + "] " + name;
+            out.accept(label + " …");
+            long t0 = System.nanoTime();
+            T result;
+            try {
+                result = step.get();
+            } catch (RuntimeException e) {
+                throw new StepFailedException("step " + label + " failed: " + reason(e), e);
+            }
+            out.accept(String.format("      ✓ %s (%d ms)", done.apply(result), (System.nanoTime() - t0) / 1_000_000));
+            return result;
+        }
+
+        private static String reason(Throwable e) {
+            Throwable t = e;
+            while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null) {
+                t = t.getCause();
+            }
+            return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        }
+    }
+}

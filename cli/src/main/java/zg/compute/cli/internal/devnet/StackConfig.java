@@ -1,0 +1,30 @@
+package zg.compute.cli.internal.devnet;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What {@code devnet up} starts.
+ *
+ * @param port           chain RPC port on 127.0.0.1 (0 = any free port)
+ * @param lockTime       refund lock time in seconds
+ * @param settleInterval how often the provider brokers settle fees on chain
+ * @param upstreamUrl    an OpenAI-compatible model server behind provider 1, or null for the development backend
+ * @param upstreamModel  the model name provider 1 publishes when {@code upstreamUrl} is set (null = a default)
+ * @param infoFile       where devnet.json goes (null = none)
+ */
+public record StackConfig(int port, long lockTime, Duration settleInterval, String upstreamUrl, String upstreamModel,
+        Path infoFile) {
+
+    public StackConfig {
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("--port must be within 0..65535, got " + port);
+        }
+        if (settleInterval.isNegative() || settleInterval.isZero()) {
+            throw new IllegalArgumentException("--settle-interval must be at least 1 second");
+        }
+        if (upstreamUrl != null && !upstreamUrl.matches("https?://[^/\\s]+(/\\S*)?")) {
+            throw new IllegalArgumentException("--upstream must be an http(s) URL, got '" + upstreamUrl + "'");
+        }
+    }
+}
