@@ -17,7 +17,7 @@ import zg.compute.devnet.DevnetConfig;
 /** {@code devnet up}: the whole local network (chain, contracts, two providers, a funded user) in one command. */
 @Command(name = "devnet", mixinStandardHelpOptions = true,
         description = "A local 0G Compute network for development (anvil, contracts, provider brokers).",
-        subcommands = {DevnetCommands.Up.class})
+        subcommands = {DevnetCommands.Up.class, DevnetCommands.Demo.class})
 public final class DevnetCommands implements Runnable {
 
     private final Invocation inv;
@@ -148,6 +148,48 @@ public final class DevnetCommands implements Runnable {
             p.println("       -H 'Content-Type: application/json' -d '{\"model\":\"" + first.model()
                     + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
             p.println();
+        }
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Bring the devnet up, run the seed's inference flow through the Java SDK (list, acknowledge, "
+                    + "metadata, headers, chat, verified signature, streamed chat, settlement on chain), then stop.")
+    static final class Demo extends CliCommand {
+
+        @Option(names = "--port", defaultValue = "0", description = "Chain RPC port (default: any free port)")
+        int port;
+
+        @Option(names = "--out", defaultValue = "devnet.json", paramLabel = "<file>",
+                description = "Where to write devnet.json (default ./${DEFAULT-VALUE})")
+        String out;
+
+        Demo(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            long t0 = System.nanoTime();
+            out().println("Starting the 0G Compute devnet for the demo");
+            StackConfig config = new StackConfig(port, DevnetConfig.DEFAULT_LOCK_TIME, Duration.ofSeconds(1), null, null,
+                    ctx().resolve(out));
+            try (DevnetStack stack = startStack(config)) {
+                out().println("✓ devnet ready; running the seed's inference flow with the Java SDK");
+                new zg.compute.cli.internal.devnet.SeedDemo(stack, out()).run(Duration.ofSeconds(60));
+            }
+            out().println(String.format("✓ done in %.1f s; everything stopped", (System.nanoTime() - t0) / 1e9));
+            return 0;
+        }
+
+        private DevnetStack startStack(StackConfig config) {
+            try {
+                return DevnetStack.start(config, line -> {
+                    out().println(line);
+                    out().flush();
+                });
+            } catch (StepFailedException e) {
+                throw new CliException(e.getMessage());
+            }
         }
     }
 }
