@@ -118,7 +118,7 @@ class OfficialSdkInteropTest {
     }
 
     /** {@code interop/} with the pinned official SDK installed; a missing install fails, never skips. */
-    private static Path interopDir() {
+    static Path interopDir() {
         String repo = System.getProperty("zg.repo.dir");
         if (repo == null || repo.isBlank()) {
             fail("system property zg.repo.dir is not set (the Maven build sets it to the repository root)");
