@@ -165,7 +165,22 @@ class KeysAndConfigTest {
         assertThat(r.cell("source")).isEqualTo("ZG_RPC_ENDPOINT");
         assertThat(r.cell("network")).isEqualTo("mainnet");
 
-        assertThat(Files.readString(cli.configDir().resolve("config.json"))).doesNotContain("privateKey");
+        assertThat(Files.readString(cli.configDir().resolve("network.json"))).doesNotContain("privateKey");
+    }
+
+    @Test
+    void sharesTheConfigDirWithTheOfficialCliWithoutTouchingItsFile(@TempDir Path home) throws Exception {
+        CliRunner cli = new CliRunner(home);
+        Path official = cli.configDir().resolve("config.json");
+        Files.createDirectories(official.getParent());
+        String theirs = "{\"privateKey\":\"0x01\",\"rpcEndpoint\":\"http://127.0.0.1:1\",\"network\":\"custom\"}";
+        Files.writeString(official, theirs);
+        CliRunner.Result r = cli.run("setup-network", "--network", "testnet");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        r = cli.run("show-network");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.cell("network")).isEqualTo("testnet");
+        assertThat(Files.readString(official)).isEqualTo(theirs);
     }
 
     @Test

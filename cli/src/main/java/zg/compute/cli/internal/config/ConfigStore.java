@@ -9,7 +9,11 @@ import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import zg.compute.cli.CliException;
 
-/** Reads and writes {@code <config dir>/config.json} (the network settings). */
+/**
+ * Reads and writes {@code <config dir>/network.json} (the network settings). Not {@code config.json}: the
+ * official CLI keeps its own (plaintext-key) {@code config.json} in the same directory, and the two must not
+ * overwrite or misread each other.
+ */
 public final class ConfigStore {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -21,7 +25,7 @@ public final class ConfigStore {
     }
 
     public Path file() {
-        return dir.resolve("config.json");
+        return dir.resolve("network.json");
     }
 
     public Optional<NetworkConfig> load() {

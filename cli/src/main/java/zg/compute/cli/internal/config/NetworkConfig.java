@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * What {@code setup-network} saves in {@code config.json}. No key is ever stored here (the key lives in the
+ * What {@code setup-network} saves in {@code network.json}. No key is ever stored here (the key lives in the
  * encrypted keystore next to it).
  *
  * @param network      mainnet | testnet | local | custom
