@@ -12,7 +12,7 @@ import static zg.compute.devnet.contracts.FineTuningFixture.STAKE;
 import static zg.compute.devnet.contracts.FineTuningFixture.TEE;
 import static zg.compute.devnet.contracts.FineTuningFixture.assertInvalidInput;
 import static zg.compute.devnet.contracts.FineTuningFixture.assertNotOwner;
-import static zg.compute.devnet.contracts.FineTuningFixture.assertRevert;
+import static zg.compute.devnet.testing.Reverts.assertRevert;
 import static zg.compute.devnet.contracts.FineTuningFixture.gasCost;
 import static zg.compute.devnet.contracts.FineTuningFixture.withSignature;
 

@@ -220,42 +220,14 @@ final class FineTuningFixture {
 
     // ------------------------------------------------------------------ revert assertions
 
-    /**
-     * Asserts that {@code call} reverts with exactly {@code name(args...)}. Credentials stand for their
-     * (lower-case) address and ints/longs for uint256 values.
-     */
-    static DecodedRevert assertRevert(Callable<?> call, String name, Object... args) {
-        DecodedRevert r = Reverts.revertOf(call);
-        assertThat(r.name()).as("error name of %s", r).isEqualTo(name);
-        assertThat(r.args()).as("arguments of %s", r)
-                .containsExactlyElementsOf(Arrays.stream(args).map(FineTuningFixture::norm).toList());
-        return r;
-    }
 
     /** {@code InvalidVerifierInput(reason)}. */
     static void assertInvalidInput(Callable<?> call, String reason) {
-        assertRevert(call, "InvalidVerifierInput", reason);
+        Reverts.assertRevert(call, "InvalidVerifierInput", reason);
     }
 
     static void assertNotOwner(Callable<?> call) {
-        DecodedRevert r = Reverts.revertOf(call);
-        assertThat(r.name()).as("%s", r).isEqualTo("Error");
-        assertThat(r.reason()).isEqualTo(OWNABLE);
+        Reverts.assertReason(call, OWNABLE);
     }
 
-    private static Object norm(Object o) {
-        if (o instanceof Credentials c) {
-            return addr(c);
-        }
-        if (o instanceof Integer i) {
-            return BigInteger.valueOf(i);
-        }
-        if (o instanceof Long l) {
-            return BigInteger.valueOf(l);
-        }
-        if (o instanceof String s && s.startsWith("0x") && s.length() == 42) {
-            return s.toLowerCase();
-        }
-        return o;
-    }
 }

@@ -9,7 +9,7 @@ import static zg.compute.devnet.contracts.FineTuningFixture.SERVICE;
 import static zg.compute.devnet.contracts.FineTuningFixture.addr;
 import static zg.compute.devnet.contracts.FineTuningFixture.assertInvalidInput;
 import static zg.compute.devnet.contracts.FineTuningFixture.assertNotOwner;
-import static zg.compute.devnet.contracts.FineTuningFixture.assertRevert;
+import static zg.compute.devnet.testing.Reverts.assertRevert;
 import static zg.compute.devnet.contracts.FineTuningFixture.gasCost;
 
 import java.math.BigInteger;

@@ -21,6 +21,7 @@ import org.web3j.crypto.Credentials;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import zg.compute.devnet.Devnet;
 import zg.compute.devnet.testing.DevnetExtension;
+import zg.compute.devnet.testing.Reverts;
 import zg.compute.protocol.contracts.DecodedRevert;
 import zg.compute.protocol.contracts.bindings.InferenceServing;
 import zg.compute.protocol.contracts.bindings.InferenceServing.Account;
@@ -38,6 +39,7 @@ import zg.compute.protocol.units.Units;
 class InferenceScenariosTest {
 
     private static final BigInteger FEE = BigInteger.valueOf(50);
+    private static final String OWNABLE = "Ownable: caller is not the owner";
 
     private Devnet d;
     private InferenceFixture f;
@@ -60,10 +62,6 @@ class InferenceScenariosTest {
         return f.inf(who);
     }
 
-    private static void assertOwnableRevert(DecodedRevert r) {
-        assertThat(r.name()).isEqualTo("Error");
-        assertThat(r.reason()).isEqualTo("Ownable: caller is not the owner");
-    }
 
     // ------------------------------------------------------------------ admin
 
@@ -106,16 +104,16 @@ class InferenceScenariosTest {
 
     @Test
     void i04_nonOwnerCannotAcknowledgeOrRevoke() throws Exception {
-        assertOwnableRevert(revertOf(() -> inf(user1).acknowledgeTEESignerByOwner(p1.getAddress()).send()));
-        assertOwnableRevert(revertOf(() -> inf(p1).acknowledgeTEESignerByOwner(p1.getAddress()).send()));
+        Reverts.assertReason(() -> inf(user1).acknowledgeTEESignerByOwner(p1.getAddress()).send(), OWNABLE);
+        Reverts.assertReason(() -> inf(p1).acknowledgeTEESignerByOwner(p1.getAddress()).send(), OWNABLE);
         f.ackProvider1();
-        assertOwnableRevert(revertOf(() -> inf(user1).revokeTEESignerAcknowledgement(p1.getAddress()).send()));
+        Reverts.assertReason(() -> inf(user1).revokeTEESignerAcknowledgement(p1.getAddress()).send(), OWNABLE);
         assertThat(inf(owner).getService(p1.getAddress()).send().teeSignerAcknowledged).isTrue();
     }
 
     @Test
     void i05_nonOwnerCannotUpdateLockTime() throws Exception {
-        assertOwnableRevert(revertOf(() -> inf(user1).updateLockTime(BigInteger.valueOf(172_800)).send()));
+        Reverts.assertReason(() -> inf(user1).updateLockTime(BigInteger.valueOf(172_800)).send(), OWNABLE);
         assertThat(inf(owner).lockTime().send()).isEqualTo(InferenceFixture.LOCK_TIME);
     }
 

@@ -9,8 +9,8 @@ import static zg.compute.devnet.contracts.LedgerTestKit.ZERO_ADDRESS;
 import static zg.compute.devnet.contracts.LedgerTestKit.addr;
 import static zg.compute.devnet.contracts.LedgerTestKit.assertLedger;
 import static zg.compute.devnet.contracts.LedgerTestKit.deployBareInference;
-import static zg.compute.devnet.contracts.LedgerTestKit.expectReason;
-import static zg.compute.devnet.contracts.LedgerTestKit.expectRevert;
+import static zg.compute.devnet.testing.Reverts.assertReason;
+import static zg.compute.devnet.testing.Reverts.assertRevert;
 import static zg.compute.devnet.contracts.LedgerTestKit.fakeAddress;
 import static zg.compute.devnet.contracts.LedgerTestKit.gasCost;
 import static zg.compute.devnet.contracts.LedgerTestKit.lockTime;
@@ -71,10 +71,10 @@ class LedgerRevertsTest {
 
     @Test
     void addLedger_belowMinimum_MinimumDepositRequired() {
-        expectRevert(() -> lm(user).addLedger("", og(1)).send(), "MinimumDepositRequired", og(1), MIN_ACCOUNT_BALANCE);
-        expectRevert(() -> lm(user).addLedger("", MIN_ACCOUNT_BALANCE.subtract(BigInteger.ONE)).send(),
+        assertRevert(() -> lm(user).addLedger("", og(1)).send(), "MinimumDepositRequired", og(1), MIN_ACCOUNT_BALANCE);
+        assertRevert(() -> lm(user).addLedger("", MIN_ACCOUNT_BALANCE.subtract(BigInteger.ONE)).send(),
                 "MinimumDepositRequired", MIN_ACCOUNT_BALANCE.subtract(BigInteger.ONE), MIN_ACCOUNT_BALANCE);
-        expectRevert(() -> lm(user).addLedger("", BigInteger.ZERO).send(), "MinimumDepositRequired", BigInteger.ZERO,
+        assertRevert(() -> lm(user).addLedger("", BigInteger.ZERO).send(), "MinimumDepositRequired", BigInteger.ZERO,
                 MIN_ACCOUNT_BALANCE);
     }
 
@@ -90,20 +90,20 @@ class LedgerRevertsTest {
 
     @Test
     void addLedger_additionalInfoTooLong() {
-        expectRevert(() -> lm(user).addLedger("x".repeat(4097), og(3)).send(), "AdditionalInfoTooLong",
+        assertRevert(() -> lm(user).addLedger("x".repeat(4097), og(3)).send(), "AdditionalInfoTooLong",
                 BigInteger.valueOf(4097), MAX_INFO);
         // the length is in bytes, not characters: 2049 two-byte characters = 4098 bytes
-        expectRevert(() -> lm(user).addLedger("é".repeat(2049), og(3)).send(), "AdditionalInfoTooLong",
+        assertRevert(() -> lm(user).addLedger("é".repeat(2049), og(3)).send(), "AdditionalInfoTooLong",
                 BigInteger.valueOf(4098), MAX_INFO);
         // the deposit check comes first
-        expectRevert(() -> lm(user).addLedger("x".repeat(4097), og(1)).send(), "MinimumDepositRequired", og(1),
+        assertRevert(() -> lm(user).addLedger("x".repeat(4097), og(1)).send(), "MinimumDepositRequired", og(1),
                 MIN_ACCOUNT_BALANCE);
     }
 
     @Test
     void addLedger_twice_LedgerExists() throws Exception {
         lm(user).addLedger("", og(3)).send();
-        expectRevert(() -> lm(user).addLedger("", og(3)).send(), "LedgerExists", addr(user));
+        assertRevert(() -> lm(user).addLedger("", og(3)).send(), "LedgerExists", addr(user));
         assertLedger(d, user, og(3), og(3));
     }
 
@@ -112,16 +112,16 @@ class LedgerRevertsTest {
     @Test
     void updateAdditionalInfo_tooLong() throws Exception {
         lm(user).addLedger("old", og(3)).send();
-        expectRevert(() -> lm(user).updateAdditionalInfo("y".repeat(4097)).send(), "AdditionalInfoTooLong",
+        assertRevert(() -> lm(user).updateAdditionalInfo("y".repeat(4097)).send(), "AdditionalInfoTooLong",
                 BigInteger.valueOf(4097), MAX_INFO);
         assertThat(lm(user).getLedger(user.getAddress()).send().additionalInfo).isEqualTo("old");
     }
 
     @Test
     void updateAdditionalInfo_withoutLedger_LedgerNotExists() {
-        expectRevert(() -> lm(user).updateAdditionalInfo("{}").send(), "LedgerNotExists", addr(user));
+        assertRevert(() -> lm(user).updateAdditionalInfo("{}").send(), "LedgerNotExists", addr(user));
         // the length check comes first
-        expectRevert(() -> lm(user).updateAdditionalInfo("y".repeat(4097)).send(), "AdditionalInfoTooLong",
+        assertRevert(() -> lm(user).updateAdditionalInfo("y".repeat(4097)).send(), "AdditionalInfoTooLong",
                 BigInteger.valueOf(4097), MAX_INFO);
     }
 
@@ -148,33 +148,33 @@ class LedgerRevertsTest {
 
     @Test
     void depositFund_zero_ZeroAmountNotAllowed() throws Exception {
-        expectRevert(() -> lm(user).depositFund(BigInteger.ZERO).send(), "ZeroAmountNotAllowed");
+        assertRevert(() -> lm(user).depositFund(BigInteger.ZERO).send(), "ZeroAmountNotAllowed");
         lm(user).addLedger("", og(3)).send();
-        expectRevert(() -> lm(user).depositFund(BigInteger.ZERO).send(), "ZeroAmountNotAllowed");
+        assertRevert(() -> lm(user).depositFund(BigInteger.ZERO).send(), "ZeroAmountNotAllowed");
     }
 
     @Test
     void depositFund_autoCreateBelowMinimum_MinimumDepositRequired() {
-        expectRevert(() -> lm(user).depositFund(og(2)).send(), "MinimumDepositRequired", og(2), MIN_ACCOUNT_BALANCE);
-        expectRevert(() -> lm(user).getLedger(user.getAddress()).send(), "LedgerNotExists", addr(user));
+        assertRevert(() -> lm(user).depositFund(og(2)).send(), "MinimumDepositRequired", og(2), MIN_ACCOUNT_BALANCE);
+        assertRevert(() -> lm(user).getLedger(user.getAddress()).send(), "LedgerNotExists", addr(user));
     }
 
     @Test
     void depositFundFor_zeroAddress_ZeroAddressNotAllowed() {
-        expectRevert(() -> lm(user).depositFundFor(ZERO_ADDRESS, og(3)).send(), "ZeroAddressNotAllowed");
+        assertRevert(() -> lm(user).depositFundFor(ZERO_ADDRESS, og(3)).send(), "ZeroAddressNotAllowed");
         // the address check comes before the amount check
-        expectRevert(() -> lm(user).depositFundFor(ZERO_ADDRESS, BigInteger.ZERO).send(), "ZeroAddressNotAllowed");
+        assertRevert(() -> lm(user).depositFundFor(ZERO_ADDRESS, BigInteger.ZERO).send(), "ZeroAddressNotAllowed");
     }
 
     @Test
     void depositFundFor_zeroAmount_ZeroAmountNotAllowed() {
-        expectRevert(() -> lm(user).depositFundFor(other.getAddress(), BigInteger.ZERO).send(),
+        assertRevert(() -> lm(user).depositFundFor(other.getAddress(), BigInteger.ZERO).send(),
                 "ZeroAmountNotAllowed");
     }
 
     @Test
     void depositFundFor_newRecipientBelowMinimum_MinimumDepositRequired() {
-        expectRevert(() -> lm(user).depositFundFor(other.getAddress(), og(1)).send(), "MinimumDepositRequired", og(1),
+        assertRevert(() -> lm(user).depositFundFor(other.getAddress(), og(1)).send(), "MinimumDepositRequired", og(1),
                 MIN_ACCOUNT_BALANCE);
     }
 
@@ -191,7 +191,7 @@ class LedgerRevertsTest {
         assertThat(l.additionalInfo).isEmpty();
         assertThat(r.getLogs()).isEmpty();
         assertThat(d.chain().balanceOf(user.getAddress())).isEqualTo(wallet.subtract(og(4)).subtract(gasCost(r)));
-        expectRevert(() -> lm(user).getLedger(user.getAddress()).send(), "LedgerNotExists", addr(user));
+        assertRevert(() -> lm(user).getLedger(user.getAddress()).send(), "LedgerNotExists", addr(user));
 
         // an existing recipient takes any non-zero amount
         lm(other).depositFundFor(recipient, BigInteger.ONE).send();
@@ -204,24 +204,24 @@ class LedgerRevertsTest {
 
     @Test
     void refund_withoutLedger_LedgerNotExists() {
-        expectRevert(() -> lm(user).refund(og(1)).send(), "LedgerNotExists", addr(user));
+        assertRevert(() -> lm(user).refund(og(1)).send(), "LedgerNotExists", addr(user));
     }
 
     @Test
     void refund_moreThanAvailable_InsufficientBalance() throws Exception {
         lm(user).addLedger("", og(5)).send();
-        expectRevert(() -> lm(user).refund(og(5).add(BigInteger.ONE)).send(), "InsufficientBalance", addr(user));
+        assertRevert(() -> lm(user).refund(og(5).add(BigInteger.ONE)).send(), "InsufficientBalance", addr(user));
         lm(user).transferFund(provider.getAddress(), INFERENCE, og(1)).send();
         // total is 5 but only 4 are available
-        expectRevert(() -> lm(user).refund(og(5)).send(), "InsufficientBalance", addr(user));
+        assertRevert(() -> lm(user).refund(og(5)).send(), "InsufficientBalance", addr(user));
         assertLedger(d, user, og(4), og(5));
     }
 
     @Test
     void refund_leavingLessThanMinimum_MinimumDepositRequired() throws Exception {
         lm(user).addLedger("", og(5)).send();
-        expectRevert(() -> lm(user).refund(og(3)).send(), "MinimumDepositRequired", og(2), MIN_ACCOUNT_BALANCE);
-        expectRevert(() -> lm(user).refund(og(5).subtract(BigInteger.ONE)).send(), "MinimumDepositRequired",
+        assertRevert(() -> lm(user).refund(og(3)).send(), "MinimumDepositRequired", og(2), MIN_ACCOUNT_BALANCE);
+        assertRevert(() -> lm(user).refund(og(5).subtract(BigInteger.ONE)).send(), "MinimumDepositRequired",
                 BigInteger.ONE, MIN_ACCOUNT_BALANCE);
         // leaving exactly the minimum is fine
         BigInteger wallet = d.chain().balanceOf(user.getAddress());
@@ -272,7 +272,7 @@ class LedgerRevertsTest {
         TransactionReceipt r = lm(user).refund(og("4.5")).send();
         assertThat(d.chain().balanceOf(user.getAddress())).isEqualTo(wallet.add(og("4.5")).subtract(gasCost(r)));
 
-        expectRevert(() -> lm(user).getLedger(user.getAddress()).send(), "LedgerNotExists", addr(user));
+        assertRevert(() -> lm(user).getLedger(user.getAddress()).send(), "LedgerNotExists", addr(user));
         assertThat(InferenceServing.getAccountDeletedEvents(fromInference(r))).singleElement().satisfies(e -> {
             assertThat(lower(e.user)).isEqualTo(addr(user));
             assertThat(lower(e.provider)).isEqualTo(lower(p));
@@ -282,7 +282,7 @@ class LedgerRevertsTest {
                 .satisfies(e -> assertThat(lower(e.provider)).isEqualTo(lower(p)));
         assertThat(d.inference(user).accountExists(user.getAddress(), p).send()).isFalse();
         assertThat(d.fineTuning(user).accountExists(user.getAddress(), p).send()).isFalse();
-        expectRevert(() -> d.inference(user).getAccount(user.getAddress(), p).send(), "AccountNotExists", addr(user),
+        assertRevert(() -> d.inference(user).getAccount(user.getAddress(), p).send(), "AccountNotExists", addr(user),
                 lower(p));
         assertThat(lm(user).getLedgerProviders(user.getAddress(), INFERENCE).send()).isEmpty();
         assertThat(lm(user).getLedgerProviders(user.getAddress(), FINE_TUNING).send()).isEmpty();
@@ -319,19 +319,19 @@ class LedgerRevertsTest {
 
     @Test
     void transferFund_withoutLedger_LedgerNotExists() {
-        expectRevert(() -> lm(user).transferFund(provider.getAddress(), INFERENCE, og(1)).send(), "LedgerNotExists",
+        assertRevert(() -> lm(user).transferFund(provider.getAddress(), INFERENCE, og(1)).send(), "LedgerNotExists",
                 addr(user));
         // the ledger check comes before the service lookup
-        expectRevert(() -> lm(user).transferFund(provider.getAddress(), "nope", og(1)).send(), "LedgerNotExists",
+        assertRevert(() -> lm(user).transferFund(provider.getAddress(), "nope", og(1)).send(), "LedgerNotExists",
                 addr(user));
     }
 
     @Test
     void transferFund_unknownService_ServiceNotFoundZero() throws Exception {
         lm(user).addLedger("", og(5)).send();
-        expectRevert(() -> lm(user).transferFund(provider.getAddress(), "inference-v9.9", og(1)).send(),
+        assertRevert(() -> lm(user).transferFund(provider.getAddress(), "inference-v9.9", og(1)).send(),
                 "ServiceNotFound", ZERO_ADDRESS);
-        expectRevert(() -> lm(user).transferFund(provider.getAddress(), "inference", og(1)).send(), "ServiceNotFound",
+        assertRevert(() -> lm(user).transferFund(provider.getAddress(), "inference", og(1)).send(), "ServiceNotFound",
                 ZERO_ADDRESS);
     }
 
@@ -339,9 +339,9 @@ class LedgerRevertsTest {
     void transferFund_newSubAccountBelowMinimum_MinimumDepositRequired() throws Exception {
         lm(user).addLedger("", og(5)).send();
         for (String svc : List.of(INFERENCE, FINE_TUNING)) {
-            expectRevert(() -> lm(user).transferFund(provider.getAddress(), svc, og("0.5")).send(),
+            assertRevert(() -> lm(user).transferFund(provider.getAddress(), svc, og("0.5")).send(),
                     "MinimumDepositRequired", og("0.5"), MIN_TRANSFER_AMOUNT);
-            expectRevert(() -> lm(user).transferFund(provider.getAddress(), svc, BigInteger.ZERO).send(),
+            assertRevert(() -> lm(user).transferFund(provider.getAddress(), svc, BigInteger.ZERO).send(),
                     "MinimumDepositRequired", BigInteger.ZERO, MIN_TRANSFER_AMOUNT);
             // exactly the minimum opens it; later top-ups have no minimum
             lm(user).transferFund(provider.getAddress(), svc, MIN_TRANSFER_AMOUNT).send();
@@ -354,13 +354,13 @@ class LedgerRevertsTest {
     @Test
     void transferFund_moreThanAvailable_InsufficientAvailableBalance() throws Exception {
         lm(user).addLedger("", og(5)).send();
-        expectRevert(() -> lm(user).transferFund(provider.getAddress(), INFERENCE, og(6)).send(),
+        assertRevert(() -> lm(user).transferFund(provider.getAddress(), INFERENCE, og(6)).send(),
                 "InsufficientAvailableBalance", og(5), og(6));
 
         // on an existing account the pending refund is netted first: need 6 − 1 = 5, have 4
         lm(user).transferFund(provider.getAddress(), INFERENCE, og(1)).send();
         retrieve(user, INFERENCE, provider.getAddress());
-        expectRevert(() -> lm(user).transferFund(provider.getAddress(), INFERENCE, og(6)).send(),
+        assertRevert(() -> lm(user).transferFund(provider.getAddress(), INFERENCE, og(6)).send(),
                 "InsufficientAvailableBalance", og(4), og(5));
         // 5 = 1 cancelled + 4 new fits exactly
         lm(user).transferFund(provider.getAddress(), INFERENCE, og(5)).send();
@@ -377,7 +377,7 @@ class LedgerRevertsTest {
             lm(user).transferFund(fakeAddress(i), INFERENCE, og(1)).send();
         }
         assertThat(lm(user).getLedgerProviders(user.getAddress(), INFERENCE).send()).hasSize(50);
-        expectRevert(() -> lm(user).transferFund(fakeAddress(50), INFERENCE, og(1)).send(),
+        assertRevert(() -> lm(user).transferFund(fakeAddress(50), INFERENCE, og(1)).send(),
                 "TooManyProvidersForService", BigInteger.valueOf(50), BigInteger.valueOf(50));
 
         // known providers can still be topped up, and the cap is per service
@@ -391,7 +391,7 @@ class LedgerRevertsTest {
     void transferFund_userAsOwnInferenceProvider_CallFailed() throws Exception {
         lm(user).addLedger("", og(5)).send();
         // inference addAccount reverts ProviderCannotBeUser(); the low-level call surfaces it as CallFailed()
-        expectRevert(() -> lm(user).transferFund(user.getAddress(), INFERENCE, og(1)).send(), "CallFailed");
+        assertRevert(() -> lm(user).transferFund(user.getAddress(), INFERENCE, og(1)).send(), "CallFailed");
         assertThat(lm(user).getLedgerProviders(user.getAddress(), INFERENCE).send()).isEmpty();
         assertLedger(d, user, og(5), og(5));
         // fine-tuning does no address validation, so the same transfer goes through there
@@ -443,10 +443,10 @@ class LedgerRevertsTest {
         for (int i = 0; i < 21; i++) {
             twentyOne.add(fakeAddress(i));
         }
-        expectRevert(() -> lm(user).retrieveFund(twentyOne, INFERENCE).send(), "TooManyProviders",
+        assertRevert(() -> lm(user).retrieveFund(twentyOne, INFERENCE).send(), "TooManyProviders",
                 BigInteger.valueOf(21), BigInteger.valueOf(20));
         // checked before the service name and the ledger
-        expectRevert(() -> lm(other).retrieveFund(twentyOne, "nope").send(), "TooManyProviders",
+        assertRevert(() -> lm(other).retrieveFund(twentyOne, "nope").send(), "TooManyProviders",
                 BigInteger.valueOf(21), BigInteger.valueOf(20));
         // 20 is fine; providers without an account are skipped
         lm(user).retrieveFund(twentyOne.subList(0, 20), INFERENCE).send();
@@ -456,18 +456,18 @@ class LedgerRevertsTest {
     @Test
     void retrieveFund_unknownService_ServiceNotFoundZero() throws Exception {
         lm(user).addLedger("", og(5)).send();
-        expectRevert(() -> lm(user).retrieveFund(List.of(provider.getAddress()), "fine-tuning-v9.9").send(),
+        assertRevert(() -> lm(user).retrieveFund(List.of(provider.getAddress()), "fine-tuning-v9.9").send(),
                 "ServiceNotFound", ZERO_ADDRESS);
         // checked before the ledger
-        expectRevert(() -> lm(other).retrieveFund(List.of(provider.getAddress()), "nope").send(), "ServiceNotFound",
+        assertRevert(() -> lm(other).retrieveFund(List.of(provider.getAddress()), "nope").send(), "ServiceNotFound",
                 ZERO_ADDRESS);
     }
 
     @Test
     void retrieveFund_withoutLedger_LedgerNotExists() {
-        expectRevert(() -> lm(user).retrieveFund(List.of(provider.getAddress()), INFERENCE).send(), "LedgerNotExists",
+        assertRevert(() -> lm(user).retrieveFund(List.of(provider.getAddress()), INFERENCE).send(), "LedgerNotExists",
                 addr(user));
-        expectRevert(() -> lm(user).retrieveFund(List.of(), FINE_TUNING).send(), "LedgerNotExists", addr(user));
+        assertRevert(() -> lm(user).retrieveFund(List.of(), FINE_TUNING).send(), "LedgerNotExists", addr(user));
     }
 
     @Test
@@ -498,7 +498,7 @@ class LedgerRevertsTest {
             }
 
             lm(user).transferFund(p, svc, og("0.01")).send(); // frees 0.01
-            expectRevert(() -> retrieve(user, svc, p), "TooManyRefunds", addr(user), lower(p));
+            assertRevert(() -> retrieve(user, svc, p), "TooManyRefunds", addr(user), lower(p));
             s = sub(d, svc, user, p);
             assertThat(s.validRefundsLength()).isEqualTo(BigInteger.valueOf(5));
             assertThat(s.pendingRefund()).isEqualTo(og("0.99"));
@@ -510,16 +510,16 @@ class LedgerRevertsTest {
 
     @Test
     void deleteLedger_withoutLedger_LedgerNotExists() {
-        expectRevert(() -> lm(user).deleteLedger().send(), "LedgerNotExists", addr(user));
+        assertRevert(() -> lm(user).deleteLedger().send(), "LedgerNotExists", addr(user));
     }
 
     @Test
     void deleteLedger_withFunds_MustWithdrawAllFundsFirst() throws Exception {
         lm(user).addLedger("", og(5)).send();
-        expectRevert(() -> lm(user).deleteLedger().send(), "MustWithdrawAllFundsFirst", og(5));
+        assertRevert(() -> lm(user).deleteLedger().send(), "MustWithdrawAllFundsFirst", og(5));
         lm(user).transferFund(provider.getAddress(), INFERENCE, og(5)).send();
         // available is 0 but the sub-account still holds funds
-        expectRevert(() -> lm(user).deleteLedger().send(), "MustWithdrawAllFundsFirst", og(5));
+        assertRevert(() -> lm(user).deleteLedger().send(), "MustWithdrawAllFundsFirst", og(5));
         assertLedger(d, user, BigInteger.ZERO, og(5));
     }
 
@@ -536,7 +536,7 @@ class LedgerRevertsTest {
         assertLedger(d, user, BigInteger.ZERO, BigInteger.ZERO); // exists, but empty
 
         TransactionReceipt r = lm(user).deleteLedger().send();
-        expectRevert(() -> lm(user).getLedger(user.getAddress()).send(), "LedgerNotExists", addr(user));
+        assertRevert(() -> lm(user).getLedger(user.getAddress()).send(), "LedgerNotExists", addr(user));
         assertThat(InferenceServing.getAccountDeletedEvents(fromInference(r))).singleElement().satisfies(e -> {
             assertThat(lower(e.user)).isEqualTo(addr(user));
             assertThat(lower(e.provider)).isEqualTo(lower(p));
@@ -544,7 +544,7 @@ class LedgerRevertsTest {
         });
         assertThat(d.inference(user).accountExists(user.getAddress(), p).send()).isFalse();
         assertThat(lm(user).getLedgerProviders(user.getAddress(), INFERENCE).send()).isEmpty();
-        expectRevert(() -> lm(user).deleteLedger().send(), "LedgerNotExists", addr(user));
+        assertRevert(() -> lm(user).deleteLedger().send(), "LedgerNotExists", addr(user));
     }
 
     // ------------------------------------------------------------------ spendFund / receive
@@ -553,9 +553,9 @@ class LedgerRevertsTest {
     void spendFund_fromNonService_CallerNotRegisteredService() throws Exception {
         lm(user).addLedger("", og(5)).send();
         lm(user).transferFund(provider.getAddress(), INFERENCE, og(2)).send();
-        expectRevert(() -> lm(provider).spendFund(user.getAddress(), og(1)).send(), "CallerNotRegisteredService",
+        assertRevert(() -> lm(provider).spendFund(user.getAddress(), og(1)).send(), "CallerNotRegisteredService",
                 addr(provider));
-        expectRevert(() -> lm(owner).spendFund(user.getAddress(), og(1)).send(), "CallerNotRegisteredService",
+        assertRevert(() -> lm(owner).spendFund(user.getAddress(), og(1)).send(), "CallerNotRegisteredService",
                 addr(owner));
         assertLedger(d, user, og(3), og(5));
     }
@@ -564,11 +564,11 @@ class LedgerRevertsTest {
     void plainEthToLedger_DirectDepositsDisabled() throws Exception {
         String ledger = d.contracts().ledger().proxy();
         BigInteger before = d.chain().balanceOf(ledger);
-        expectRevert(() -> d.chain().txManager(user).execute(ledger, "0x", og(1)), "DirectDepositsDisabled");
+        assertRevert(() -> d.chain().txManager(user).execute(ledger, "0x", og(1)), "DirectDepositsDisabled");
         // also from a user that has a ledger, and from the owner
         lm(user).addLedger("", og(3)).send();
-        expectRevert(() -> d.chain().txManager(user).execute(ledger, "0x", og(1)), "DirectDepositsDisabled");
-        expectRevert(() -> d.chain().txManager(owner).execute(ledger, "0x", BigInteger.ONE), "DirectDepositsDisabled");
+        assertRevert(() -> d.chain().txManager(user).execute(ledger, "0x", og(1)), "DirectDepositsDisabled");
+        assertRevert(() -> d.chain().txManager(owner).execute(ledger, "0x", BigInteger.ONE), "DirectDepositsDisabled");
         assertThat(d.chain().balanceOf(ledger)).isEqualTo(before.add(og(3)));
         assertLedger(d, user, og(3), og(3));
     }
@@ -577,8 +577,8 @@ class LedgerRevertsTest {
 
     @Test
     void views_unknownLedgerAndService() throws Exception {
-        expectRevert(() -> lm(user).getLedger(other.getAddress()).send(), "LedgerNotExists", addr(other));
-        expectRevert(() -> lm(user).getLedgerProviders(user.getAddress(), "nope").send(), "ServiceNotFound",
+        assertRevert(() -> lm(user).getLedger(other.getAddress()).send(), "LedgerNotExists", addr(other));
+        assertRevert(() -> lm(user).getLedgerProviders(user.getAddress(), "nope").send(), "ServiceNotFound",
                 ZERO_ADDRESS);
         LedgerManager.ServiceInfo unknown = lm(user).getServiceInfo(fakeAddress(7)).send();
         assertThat(unknown.serviceAddress).isEqualTo(ZERO_ADDRESS);
@@ -590,61 +590,61 @@ class LedgerRevertsTest {
 
     @Test
     void registerService_zeroAddress_InvalidServiceAddress() {
-        expectRevert(() -> lm(owner).registerService("inference", "v2.0", ZERO_ADDRESS, "").send(),
+        assertRevert(() -> lm(owner).registerService("inference", "v2.0", ZERO_ADDRESS, "").send(),
                 "InvalidServiceAddress", ZERO_ADDRESS);
         // checked first
-        expectRevert(() -> lm(owner).registerService("", "", ZERO_ADDRESS, "").send(), "InvalidServiceAddress",
+        assertRevert(() -> lm(owner).registerService("", "", ZERO_ADDRESS, "").send(), "InvalidServiceAddress",
                 ZERO_ADDRESS);
     }
 
     @Test
     void registerService_emptyType_ServiceTypeRequired() throws Exception {
         String bare = deployBareInference(d);
-        expectRevert(() -> lm(owner).registerService("", "v2.0", bare, "").send(), "ServiceTypeRequired");
-        expectRevert(() -> lm(owner).registerService("", "", bare, "").send(), "ServiceTypeRequired");
+        assertRevert(() -> lm(owner).registerService("", "v2.0", bare, "").send(), "ServiceTypeRequired");
+        assertRevert(() -> lm(owner).registerService("", "", bare, "").send(), "ServiceTypeRequired");
     }
 
     @Test
     void registerService_emptyVersion_VersionRequired() throws Exception {
         String bare = deployBareInference(d);
-        expectRevert(() -> lm(owner).registerService("inference", "", bare, "").send(), "VersionRequired");
+        assertRevert(() -> lm(owner).registerService("inference", "", bare, "").send(), "VersionRequired");
     }
 
     @Test
     void registerService_sameAddressTwice_ServiceAlreadyRegistered() throws Exception {
         String bare = deployBareInference(d);
         lm(owner).registerService("inference", "v2.0", bare, "").send();
-        expectRevert(() -> lm(owner).registerService("inference", "v3.0", bare, "").send(),
+        assertRevert(() -> lm(owner).registerService("inference", "v3.0", bare, "").send(),
                 "ServiceAlreadyRegistered", lower(bare));
         // an already-registered address is reported before a clashing name
-        expectRevert(() -> lm(owner).registerService("fine-tuning", "v1.0", proxyOf(d, INFERENCE), "").send(),
+        assertRevert(() -> lm(owner).registerService("fine-tuning", "v1.0", proxyOf(d, INFERENCE), "").send(),
                 "ServiceAlreadyRegistered", lower(proxyOf(d, INFERENCE)));
     }
 
     @Test
     void registerService_takenFullName_ServiceNameExists() throws Exception {
         String bare = deployBareInference(d);
-        expectRevert(() -> lm(owner).registerService("fine-tuning", "v1.0", bare, "").send(), "ServiceNameExists",
+        assertRevert(() -> lm(owner).registerService("fine-tuning", "v1.0", bare, "").send(), "ServiceNameExists",
                 FINE_TUNING);
         // fullName is type + "-" + version, so a different split can collide too
         lm(owner).registerService("a-b", "c", bare, "").send();
         String bare2 = deployBareInference(d);
-        expectRevert(() -> lm(owner).registerService("a", "b-c", bare2, "").send(), "ServiceNameExists", "a-b-c");
+        assertRevert(() -> lm(owner).registerService("a", "b-c", bare2, "").send(), "ServiceNameExists", "a-b-c");
     }
 
     @Test
     void registerService_eoa_ServiceMustImplementIServing() {
-        expectRevert(() -> lm(owner).registerService("inference", "v2.0", user.getAddress(), "").send(),
+        assertRevert(() -> lm(owner).registerService("inference", "v2.0", user.getAddress(), "").send(),
                 "ServiceMustImplementIServing", addr(user));
     }
 
     @Test
     void registerService_nonIServingContract_ServiceMustImplementIServing() throws Exception {
         String impl = d.contracts().ledger().implementation();
-        expectRevert(() -> lm(owner).registerService("inference", "v2.0", impl, "").send(),
+        assertRevert(() -> lm(owner).registerService("inference", "v2.0", impl, "").send(),
                 "ServiceMustImplementIServing", lower(impl));
         String beacon = d.contracts().inference().beacon();
-        expectRevert(() -> lm(owner).registerService("inference", "v2.0", beacon, "").send(),
+        assertRevert(() -> lm(owner).registerService("inference", "v2.0", beacon, "").send(),
                 "ServiceMustImplementIServing", lower(beacon));
         assertThat(lm(owner).getAllActiveServices().send()).hasSize(2);
     }
@@ -652,47 +652,47 @@ class LedgerRevertsTest {
     @Test
     void registerService_nonOwner_OwnableRevert() throws Exception {
         String bare = deployBareInference(d);
-        expectReason(() -> lm(user).registerService("inference", "v2.0", bare, "").send(),
+        assertReason(() -> lm(user).registerService("inference", "v2.0", bare, "").send(),
                 "Ownable: caller is not the owner");
         // onlyOwner runs before every argument check
-        expectReason(() -> lm(user).registerService("", "", ZERO_ADDRESS, "").send(),
+        assertReason(() -> lm(user).registerService("", "", ZERO_ADDRESS, "").send(),
                 "Ownable: caller is not the owner");
     }
 
     @Test
     void setRecommendedService_unknown_ServiceNotFoundZero() {
-        expectRevert(() -> lm(owner).setRecommendedService("inference", "v2.0").send(), "ServiceNotFound",
+        assertRevert(() -> lm(owner).setRecommendedService("inference", "v2.0").send(), "ServiceNotFound",
                 ZERO_ADDRESS);
-        expectRevert(() -> lm(owner).setRecommendedService("inference-v1.0", "").send(), "ServiceNotFound",
+        assertRevert(() -> lm(owner).setRecommendedService("inference-v1.0", "").send(), "ServiceNotFound",
                 ZERO_ADDRESS);
     }
 
     @Test
     void setRecommendedService_nonOwner_OwnableRevert() {
-        expectReason(() -> lm(user).setRecommendedService("inference", "v1.0").send(),
+        assertReason(() -> lm(user).setRecommendedService("inference", "v1.0").send(),
                 "Ownable: caller is not the owner");
     }
 
     @Test
     void getRecommendedService_noneForType_NoRecommendedService() throws Exception {
-        expectRevert(() -> lm(user).getRecommendedService("text-to-image").send(), "NoRecommendedService",
+        assertRevert(() -> lm(user).getRecommendedService("text-to-image").send(), "NoRecommendedService",
                 "text-to-image");
         // registering alone does not recommend
         String bare = deployBareInference(d);
         lm(owner).registerService("text-to-image", "v1.0", bare, "").send();
-        expectRevert(() -> lm(user).getRecommendedService("text-to-image").send(), "NoRecommendedService",
+        assertRevert(() -> lm(user).getRecommendedService("text-to-image").send(), "NoRecommendedService",
                 "text-to-image");
     }
 
     @Test
     void initialize_twice_AlreadyInitialized() throws Exception {
-        expectRevert(() -> lm(owner).initialize(user.getAddress()).send(), "AlreadyInitialized");
-        expectRevert(() -> lm(user).initialize(user.getAddress()).send(), "AlreadyInitialized");
+        assertRevert(() -> lm(owner).initialize(user.getAddress()).send(), "AlreadyInitialized");
+        assertRevert(() -> lm(user).initialize(user.getAddress()).send(), "AlreadyInitialized");
         assertThat(lm(user).owner().send()).isEqualToIgnoringCase(owner.getAddress());
         // the implementation locked itself in its constructor
         LedgerManager impl = LedgerManager.load(d.contracts().ledger().implementation(), d.chain().web3j(),
                 d.chain().txManager(user), d.chain().gasProvider());
-        expectRevert(() -> impl.initialize(user.getAddress()).send(), "AlreadyInitialized");
+        assertRevert(() -> impl.initialize(user.getAddress()).send(), "AlreadyInitialized");
     }
 
     private TransactionReceipt fromLedger(TransactionReceipt r) {

@@ -8,8 +8,8 @@ import static zg.compute.devnet.contracts.LedgerTestKit.addr;
 import static zg.compute.devnet.contracts.LedgerTestKit.assertLedger;
 import static zg.compute.devnet.contracts.LedgerTestKit.deployBareFineTuning;
 import static zg.compute.devnet.contracts.LedgerTestKit.deployBareInference;
-import static zg.compute.devnet.contracts.LedgerTestKit.expectReason;
-import static zg.compute.devnet.contracts.LedgerTestKit.expectRevert;
+import static zg.compute.devnet.testing.Reverts.assertReason;
+import static zg.compute.devnet.testing.Reverts.assertRevert;
 import static zg.compute.devnet.contracts.LedgerTestKit.gasCost;
 import static zg.compute.devnet.contracts.LedgerTestKit.lockTime;
 import static zg.compute.devnet.contracts.LedgerTestKit.logsOf;
@@ -211,7 +211,7 @@ class LedgerScenariosTest {
     void l7_refundIsBoundedByAvailableNotTotal() throws Exception {
         twoLedgers();
         d.ledger(owner).transferFund(provider1.getAddress(), FINE_TUNING, og(1)).send();
-        expectRevert(() -> d.ledger(owner).refund(og(5)).send(), "InsufficientBalance", addr(owner));
+        assertRevert(() -> d.ledger(owner).refund(og(5)).send(), "InsufficientBalance", addr(owner));
 
         BigInteger wallet = d.chain().balanceOf(owner.getAddress());
         TransactionReceipt r = d.ledger(owner).refund(og(4)).send();
@@ -304,7 +304,7 @@ class LedgerScenariosTest {
         TransactionReceipt r = d.ledger(owner).refund(available).send();
         assertThat(d.chain().balanceOf(owner.getAddress())).isEqualTo(wallet.add(og(5)).subtract(gasCost(r)));
 
-        expectRevert(() -> d.ledger(owner).getLedger(owner.getAddress()).send(), "LedgerNotExists", addr(owner));
+        assertRevert(() -> d.ledger(owner).getLedger(owner.getAddress()).send(), "LedgerNotExists", addr(owner));
         var all = d.fineTuning(owner).getAllAccounts(BigInteger.ZERO, BigInteger.ZERO).send();
         assertThat(all.component2()).isEqualTo(BigInteger.ONE);
         assertThat(all.component1()).singleElement().satisfies(a -> {
@@ -429,20 +429,20 @@ class LedgerScenariosTest {
     @Test
     void l17_reRegisteringAnAddressFails() throws Exception {
         String proxy = proxyOf(d, INFERENCE);
-        expectRevert(() -> d.ledger(owner).registerService("inference", "v9.9", proxy, "again").send(),
+        assertRevert(() -> d.ledger(owner).registerService("inference", "v9.9", proxy, "again").send(),
                 "ServiceAlreadyRegistered", lower(proxy));
     }
 
     @Test
     void l18_registeringATakenNameFails() throws Exception {
         String bare = deployBareInference(d);
-        expectRevert(() -> d.ledger(owner).registerService("inference", "v1.0", bare, "dup").send(),
+        assertRevert(() -> d.ledger(owner).registerService("inference", "v1.0", bare, "dup").send(),
                 "ServiceNameExists", INFERENCE);
     }
 
     @Test
     void l19_recommendingAnUnknownVersionFails() throws Exception {
-        expectRevert(() -> d.ledger(owner).setRecommendedService("inference", "v99.9").send(),
+        assertRevert(() -> d.ledger(owner).setRecommendedService("inference", "v99.9").send(),
                 "ServiceNotFound", ZERO_ADDRESS);
         // unchanged
         assertThat(d.ledger(owner).getRecommendedService("inference").send().component1()).isEqualTo("v1.0");
@@ -450,17 +450,17 @@ class LedgerScenariosTest {
 
     @Test
     void l20_noRecommendedServiceForUnknownType() throws Exception {
-        expectRevert(() -> d.ledger(owner).getRecommendedService("non-existent-type").send(),
+        assertRevert(() -> d.ledger(owner).getRecommendedService("non-existent-type").send(),
                 "NoRecommendedService", "non-existent-type");
     }
 
     @Test
     void l21_nonOwnerCannotRegisterOrRecommend() throws Exception {
         String bare = deployBareInference(d);
-        expectReason(() -> d.ledger(user1).registerService("inference", "v2.0", bare, "").send(),
+        assertReason(() -> d.ledger(user1).registerService("inference", "v2.0", bare, "").send(),
                 "Ownable: caller is not the owner");
         d.ledger(owner).registerService("inference", "v2.0", bare, "").send();
-        expectReason(() -> d.ledger(user1).setRecommendedService("inference", "v2.0").send(),
+        assertReason(() -> d.ledger(user1).setRecommendedService("inference", "v2.0").send(),
                 "Ownable: caller is not the owner");
         assertThat(d.ledger(owner).getRecommendedService("inference").send().component1()).isEqualTo("v1.0");
     }
@@ -477,7 +477,7 @@ class LedgerScenariosTest {
     @Test
     void l23_depositFromNewAddressAutoCreatesLedger() throws Exception {
         Credentials fresh = d.account(4);
-        expectRevert(() -> d.ledger(fresh).getLedger(fresh.getAddress()).send(), "LedgerNotExists", addr(fresh));
+        assertRevert(() -> d.ledger(fresh).getLedger(fresh.getAddress()).send(), "LedgerNotExists", addr(fresh));
         BigInteger wallet = d.chain().balanceOf(fresh.getAddress());
 
         TransactionReceipt r = d.ledger(fresh).depositFund(og(5)).send();

@@ -62,20 +62,7 @@ final class LedgerTestKit {
         return String.format("0x%040x", 0xbeef0000L + i);
     }
 
-    /** Asserts that {@code call} reverts with exactly {@code name(args...)} and returns the decoded revert. */
-    static DecodedRevert expectRevert(Callable<?> call, String name, Object... args) {
-        DecodedRevert r = Reverts.revertOf(call);
-        assertThat(r.name()).as("error name of %s", r).isEqualTo(name);
-        assertThat(r.args()).as("error arguments of %s", r).containsExactly(args);
-        return r;
-    }
 
-    /** Asserts an OpenZeppelin string revert. */
-    static void expectReason(Callable<?> call, String reason) {
-        DecodedRevert r = Reverts.revertOf(call);
-        assertThat(r.name()).as("revert %s", r).isEqualTo("Error");
-        assertThat(r.reason()).isEqualTo(reason);
-    }
 
     /**
      * The receipt restricted to the logs emitted by {@code address}. The generated event extractors
