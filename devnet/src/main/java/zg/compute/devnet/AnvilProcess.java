@@ -55,12 +55,24 @@ public final class AnvilProcess implements AutoCloseable {
      *             temporary file that is removed on close
      */
     public static AnvilProcess start(Path anvil, int port, long chainId, Path log) {
+        return start(anvil, port, chainId, log, null);
+    }
+
+    /**
+     * As {@link #start(Path, int, long, Path)}, keeping the chain in {@code stateFile} when it is not null:
+     * anvil loads it if it exists and writes it back when it stops (TERM, which the watchdog also sends when
+     * the JVM dies).
+     */
+    public static AnvilProcess start(Path anvil, int port, long chainId, Path log, Path stateFile) {
         int chosen = port == 0 ? freePort() : port;
         Path temporary = null;
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", WATCHDOG, "anvil-watchdog",
                 anvil.toString(), "--host", "127.0.0.1", "--port", Integer.toString(chosen),
                 "--chain-id", Long.toString(chainId), "--mnemonic", MNEMONIC, "--accounts", "10",
                 "--balance", "10000"));
+        if (stateFile != null) {
+            cmd.addAll(List.of("--state", stateFile.toAbsolutePath().toString()));
+        }
         try {
             if (log == null) {
                 temporary = Files.createTempFile("zg-anvil-", ".log");

@@ -71,6 +71,16 @@ public final class DevChain implements AutoCloseable {
         }
     }
 
+    /** Whether a contract is deployed at {@code address}. */
+    public boolean hasCode(String address) {
+        try {
+            String code = web3j.ethGetCode(address, DefaultBlockParameterName.LATEST).send().getCode();
+            return code != null && code.length() > 2;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public long latestTimestamp() {
         try {
             return web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false).send().getBlock()

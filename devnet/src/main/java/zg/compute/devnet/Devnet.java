@@ -31,9 +31,11 @@ public final class Devnet implements AutoCloseable {
     private final List<Credentials> accounts;
     private final DevnetInfo info;
     private final Duration startup;
+    private final boolean resumed;
 
     private Devnet(AnvilProcess anvil, DevChain chain, DevnetContracts contracts, List<Credentials> accounts,
-            DevnetInfo info, Duration startup) {
+            DevnetInfo info, Duration startup, boolean resumed) {
+        this.resumed = resumed;
         this.anvil = anvil;
         this.chain = chain;
         this.contracts = contracts;
@@ -44,29 +46,51 @@ public final class Devnet implements AutoCloseable {
 
     public static Devnet start(DevnetConfig config) {
         long t0 = System.nanoTime();
+        SavedState state = config.stateDir() == null ? null : SavedState.in(config.stateDir());
+        DevnetInfo saved = state == null ? null : state.savedInfo();
         AnvilProcess anvil = AnvilProcess.start(AnvilBinary.locate(), config.port(), DevnetConfig.CHAIN_ID,
-                config.anvilLog());
+                config.anvilLog(), state == null ? null : state.anvilState());
         try {
             DevChain chain = new DevChain(anvil.rpcUrl(), RevertDecoder.forComputeContracts());
             List<Credentials> accounts = DevAccounts.derive(AnvilProcess.MNEMONIC, ACCOUNTS);
-            DevnetContracts contracts = new DevnetDeployer(chain, accounts.get(0))
-                    .deploy(config.lockTime(), config.penaltyPercentage());
+            DevnetContracts contracts;
+            long lockTime;
+            long penalty;
+            if (saved != null) {
+                contracts = state.contracts(saved, chain);
+                lockTime = saved.lockTime();
+                penalty = saved.penaltyPercentage();
+            } else {
+                contracts = new DevnetDeployer(chain, accounts.get(0)).deploy(config.lockTime(),
+                        config.penaltyPercentage());
+                lockTime = config.lockTime();
+                penalty = config.penaltyPercentage();
+            }
             DevnetInfo info = new DevnetInfo(anvil.rpcUrl(), chain.chainId(), Keys.toChecksumAddress(accounts.get(0).getAddress()),
                     new DevnetInfo.Contracts(contracts.ledger().proxy(), contracts.inference().proxy(),
                             contracts.fineTuning().proxy(), contracts.ledger(), contracts.inference(),
                             contracts.fineTuning()),
                     new DevnetInfo.Services(contracts.inferenceServiceName(), contracts.fineTuningServiceName()),
-                    config.lockTime(), config.penaltyPercentage(),
+                    lockTime, penalty,
                     accounts.stream().map(c -> new DevnetInfo.Account(Keys.toChecksumAddress(c.getAddress()),
                             Numeric.toHexStringWithPrefixZeroPadded(c.getEcKeyPair().getPrivateKey(), 64))).toList());
+            if (state != null) {
+                state.save(info);
+            }
             if (config.infoFile() != null) {
                 info.write(config.infoFile());
             }
-            return new Devnet(anvil, chain, contracts, accounts, info, Duration.ofNanos(System.nanoTime() - t0));
+            return new Devnet(anvil, chain, contracts, accounts, info, Duration.ofNanos(System.nanoTime() - t0),
+                    saved != null);
         } catch (RuntimeException e) {
             anvil.close();
             throw e;
         }
+    }
+
+    /** True when this start resumed a chain kept in {@link DevnetConfig#stateDir()} instead of deploying. */
+    public boolean resumed() {
+        return resumed;
     }
 
     public DevChain chain() {

@@ -10,8 +10,11 @@ import java.nio.file.Path;
  * @param penaltyPercentage fine-tuning penalty share paid to the provider, 0..100
  * @param infoFile          where to write devnet.json; null writes none
  * @param anvilLog          where anvil's own output goes; null = a temporary file removed on close
+ * @param stateDir          where the chain state is kept across restarts ({@code anvil-state.json} and the
+ *                          deployment's {@code devnet.json}); null = a fresh chain every start
  */
-public record DevnetConfig(int port, long lockTime, long penaltyPercentage, Path infoFile, Path anvilLog) {
+public record DevnetConfig(int port, long lockTime, long penaltyPercentage, Path infoFile, Path anvilLog,
+        Path stateDir) {
 
     public static final long DEFAULT_LOCK_TIME = 86_400;
     public static final long MIN_LOCK_TIME = 3_600;
@@ -28,18 +31,23 @@ public record DevnetConfig(int port, long lockTime, long penaltyPercentage, Path
     }
 
     public static DevnetConfig defaults() {
-        return new DevnetConfig(0, DEFAULT_LOCK_TIME, DEFAULT_PENALTY, null, null);
+        return new DevnetConfig(0, DEFAULT_LOCK_TIME, DEFAULT_PENALTY, null, null, null);
     }
 
     public DevnetConfig withLockTime(long seconds) {
-        return new DevnetConfig(port, seconds, penaltyPercentage, infoFile, anvilLog);
+        return new DevnetConfig(port, seconds, penaltyPercentage, infoFile, anvilLog, stateDir);
     }
 
     public DevnetConfig withPort(int p) {
-        return new DevnetConfig(p, lockTime, penaltyPercentage, infoFile, anvilLog);
+        return new DevnetConfig(p, lockTime, penaltyPercentage, infoFile, anvilLog, stateDir);
     }
 
     public DevnetConfig withInfoFile(Path file) {
-        return new DevnetConfig(port, lockTime, penaltyPercentage, file, anvilLog);
+        return new DevnetConfig(port, lockTime, penaltyPercentage, file, anvilLog, stateDir);
+    }
+
+    /** Keeps the chain in {@code dir}: the first start deploys and saves, later starts resume it. */
+    public DevnetConfig withStateDir(Path dir) {
+        return new DevnetConfig(port, lockTime, penaltyPercentage, infoFile, anvilLog, dir);
     }
 }

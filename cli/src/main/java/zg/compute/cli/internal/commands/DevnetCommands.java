@@ -61,6 +61,11 @@ public final class DevnetCommands implements Runnable {
                 description = "Where to write devnet.json (default ./${DEFAULT-VALUE})")
         String out;
 
+        @Option(names = "--state", paramLabel = "<dir>",
+                description = "Keep the chain (anvil state) and the brokers' databases in <dir> and resume them on "
+                        + "the next start (default: a fresh devnet every start)")
+        String state;
+
         @Option(names = "--exit", description = "Stop everything right after it is ready (for scripts)")
         boolean exit;
 
@@ -73,7 +78,7 @@ public final class DevnetCommands implements Runnable {
             StackConfig config;
             try {
                 config = new StackConfig(port, lockTime, Duration.ofSeconds(settleInterval), upstream, upstreamModel,
-                        ctx().resolve(out));
+                        ctx().resolve(out), state == null ? null : ctx().resolve(state));
                 DevnetConfig.defaults().withLockTime(lockTime);
             } catch (IllegalArgumentException e) {
                 throw new CliException(e.getMessage());

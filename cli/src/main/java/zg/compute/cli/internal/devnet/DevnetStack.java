@@ -32,7 +32,8 @@ import zg.compute.sdk.ZGComputeNetworkBroker;
 /**
  * A whole local network in one process: the devnet (anvil + contracts), two provider brokers with
  * registered, staked and owner-acknowledged services, and a funded user account. {@link #close()}
- * stops every broker and anvil and removes the brokers' temporary databases.
+ * stops every broker and anvil and removes the brokers' temporary databases. With a state directory the chain
+ * and the databases are kept there instead, and the next start resumes them (no redeploy, no second funding).
  */
 public final class DevnetStack implements AutoCloseable {
 
@@ -81,22 +82,30 @@ public final class DevnetStack implements AutoCloseable {
         Devnet devnet = null;
         List<ProviderBroker> brokers = new ArrayList<>();
         Path dataDir = null;
+        boolean kept = config.stateDir() != null;
         try {
             DevnetConfig dc = DevnetConfig.defaults().withPort(config.port()).withLockTime(config.lockTime());
-            Devnet d = devnet = steps.run("start anvil and deploy the contracts", () -> {
-                requireFreePort(config.port());
-                return Devnet.start(dc);
-            },
-                    x -> "chain " + x.rpcUrl() + " (id " + x.info().chainId() + "), contracts deployed in "
+            if (kept) {
+                dc = dc.withStateDir(config.stateDir().resolve("chain"));
+            }
+            DevnetConfig chainConfig = dc;
+            Devnet d = devnet = steps.run(kept ? "start anvil with the contracts (state in " + config.stateDir() + ")"
+                    : "start anvil and deploy the contracts", () -> {
+                        requireFreePort(config.port());
+                        return Devnet.start(chainConfig);
+                    },
+                    x -> "chain " + x.rpcUrl() + " (id " + x.info().chainId() + "), " + (x.resumed()
+                            ? "resumed the saved chain and contracts" : "contracts deployed") + " in "
                             + String.format("%.2f s", x.startupTime().toMillis() / 1000.0));
-            Path dir = dataDir = Files.createTempDirectory("zg-devnet-");
+            Path dir = dataDir = kept ? config.stateDir() : Files.createTempDirectory("zg-devnet-");
             List<Plan> plans = plans(config);
             List<ProviderEntry> entries = new ArrayList<>();
             for (int i = 0; i < plans.size(); i++) {
                 Plan plan = plans.get(i);
                 int n = i + 1;
+                Credentials wallet = d.account(PROVIDER_ACCOUNTS[i]);
                 ProviderConfig pc = providerConfig(d, config, plan, dir.resolve("provider-" + n + ".db"),
-                        d.account(PROVIDER_ACCOUNTS[i]), d.account(TEE_ACCOUNTS[i]));
+                        wallet, d.account(TEE_ACCOUNTS[i]), previousPort(d, wallet));
                 ProviderBroker b = steps.run("start provider " + n + " (" + plan.model() + ") and register its service",
                         () -> ProviderBroker.start(pc),
                         x -> x.providerAddress() + " at " + x.baseUrl() + ", service "
@@ -107,27 +116,60 @@ public final class DevnetStack implements AutoCloseable {
                         plan.targetUrl().equals("dev") ? "development backend (not a model)" : plan.targetUrl()));
             }
             steps.run("acknowledge the providers' TEE signers as the contract owner", () -> {
+                int sent = 0;
                 for (ProviderEntry e : entries) {
-                    send(() -> d.inference(d.account(OWNER)).acknowledgeTEESignerByOwner(e.address()).send());
+                    if (!isAcknowledged(d, e.address())) {
+                        send(() -> d.inference(d.account(OWNER)).acknowledgeTEESignerByOwner(e.address()).send());
+                        sent++;
+                    }
                 }
-                return entries.size();
-            }, x -> x + " TEE signers acknowledged by " + d.info().deployer());
+                return sent;
+            }, x -> entries.size() + " TEE signers acknowledged by " + d.info().deployer()
+                    + (x < entries.size() ? " (" + (entries.size() - x) + " already were)" : ""));
             Credentials u = d.account(USER);
-            UserEntry user = steps.run("fund the user account", () -> fundUser(d, u, entries),
-                    x -> x.address() + ": " + USER_DEPOSIT + " deposited, " + USER_TRANSFER + " to each provider");
+            UserEntry user = d.resumed()
+                    ? steps.run("keep the user account", () -> userEntry(u),
+                            x -> x.address() + ": balances as saved (see get-account)")
+                    : steps.run("fund the user account", () -> fundUser(d, u, entries),
+                            x -> x.address() + ": " + USER_DEPOSIT + " deposited, " + USER_TRANSFER
+                                    + " to each provider");
             if (config.infoFile() != null) {
                 steps.run("write " + config.infoFile().getFileName(), () -> {
                     DevnetFile.write(config.infoFile(), d.info(), entries, user);
                     return config.infoFile().toAbsolutePath();
                 }, Path::toString);
             }
-            return new DevnetStack(d, List.copyOf(brokers), List.copyOf(entries), user, dir);
+            return new DevnetStack(d, List.copyOf(brokers), List.copyOf(entries), user, kept ? null : dir);
         } catch (IOException e) {
-            stop(brokers, devnet, dataDir);
+            stop(brokers, devnet, kept ? null : dataDir);
             throw new StepFailedException("cannot create a data directory: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            stop(brokers, devnet, dataDir);
+            stop(brokers, devnet, kept ? null : dataDir);
             throw e;
+        }
+    }
+
+    /** On a resumed chain a provider keeps the port its registered URL names, when that port is free. */
+    private static int previousPort(Devnet d, Credentials wallet) {
+        if (!d.resumed()) {
+            return 0;
+        }
+        try {
+            String url = d.inference(wallet).getService(wallet.getAddress()).send().url;
+            int port = java.net.URI.create(url).getPort();
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            }
+        } catch (Exception notRegisteredOrTaken) {
+            return 0;
+        }
+    }
+
+    private static boolean isAcknowledged(Devnet d, String provider) {
+        try {
+            return Boolean.TRUE.equals(d.inference(d.account(OWNER)).getService(provider).send().teeSignerAcknowledged);
+        } catch (Exception notRegistered) {
+            return false;
         }
     }
 
@@ -143,8 +185,8 @@ public final class DevnetStack implements AutoCloseable {
     }
 
     private static ProviderConfig providerConfig(Devnet d, StackConfig config, Plan plan, Path db, Credentials wallet,
-            Credentials tee) {
-        int port = freePort();
+            Credentials tee, int previousPort) {
+        int port = previousPort != 0 ? previousPort : freePort();
         String url = "http://127.0.0.1:" + port;
         return new ProviderConfig(
                 new ProviderConfig.Server("127.0.0.1", port, true),
@@ -172,6 +214,10 @@ public final class DevnetStack implements AutoCloseable {
                 broker.inference().acknowledgeProviderSigner(p.address());
             }
         }
+        return userEntry(u);
+    }
+
+    private static UserEntry userEntry(Credentials u) {
         return new UserEntry(Keys.toChecksumAddress(u.getAddress()),
                 Numeric.toHexStringWithPrefixZeroPadded(u.getEcKeyPair().getPrivateKey(), 64),
                 USER_DEPOSIT.toString(), USER_TRANSFER.toString());

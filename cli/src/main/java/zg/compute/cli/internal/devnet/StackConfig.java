@@ -12,9 +12,16 @@ import java.time.Duration;
  * @param upstreamUrl    an OpenAI-compatible model server behind provider 1, or null for the development backend
  * @param upstreamModel  the model name provider 1 publishes when {@code upstreamUrl} is set (null = a default)
  * @param infoFile       where devnet.json goes (null = none)
+ * @param stateDir       where the chain and the brokers' databases are kept across restarts (null = fresh each start)
  */
 public record StackConfig(int port, long lockTime, Duration settleInterval, String upstreamUrl, String upstreamModel,
-        Path infoFile) {
+        Path infoFile, Path stateDir) {
+
+    /** A fresh devnet every start. */
+    public StackConfig(int port, long lockTime, Duration settleInterval, String upstreamUrl, String upstreamModel,
+            Path infoFile) {
+        this(port, lockTime, settleInterval, upstreamUrl, upstreamModel, infoFile, null);
+    }
 
     public StackConfig {
         if (port < 0 || port > 65_535) {
