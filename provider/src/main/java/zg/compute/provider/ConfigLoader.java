@@ -23,7 +23,8 @@ import org.web3j.crypto.WalletUtils;
 /**
  * Reads the broker's YAML configuration. Unknown keys are rejected (a typo must not silently fall
  * back to a default), and every error names the key at fault. Secrets never sit in the file: the
- * provider key comes from an env var or an encrypted keystore, the TEE key from an env var or a file.
+ * provider key comes from an env var or an encrypted keystore, the TEE key from an env var or a file,
+ * or from the dstack guest agent (which is contacted while loading, so a missing agent fails start-up).
  *
  * <pre>
  * server:      { host: 0.0.0.0, port: 3080, metrics: true }
@@ -33,6 +34,9 @@ import org.web3j.crypto.WalletUtils;
  *                inputPrice: 1000, outputPrice: 2000 (neuron per token), targetUrl: http://vllm:8000/v1 | dev,
  *                additionalSecret: { Authorization: Bearer … }, additionalInfo: { … } }
  * tee:         { mode: local, keyEnv: ZG_TEE_KEY }  or  { mode: local, keyFile: tee.key }
+ *              or  { mode: dstack, dstackSocket: /var/run/dstack.sock, dstackKeyDerivation: getKey,
+ *                    dstackKeyPath: zg-compute/tee-signer }
+ *              or  { mode: dstack, dstackKeyDerivation: tappd, tappdSocket: /var/run/tappd.sock } (official signer)
  * database:    { url: jdbc:sqlite:provider.db }  or  { url: jdbc:postgresql://host/db, user: broker, passwordEnv: ZG_DB_PASSWORD }
  * settlement:  { intervalSeconds: 300, thresholdNeuron: 0, batchSize: 50, refundBufferSeconds: 600,
  *                refundCheckSeconds: 60 }
@@ -52,7 +56,8 @@ public final class ConfigLoader {
             "providerKey", Set.of("env", "keystore", "passwordEnv"),
             "service", Set.of("type", "model", "url", "verifiability", "inputPrice", "outputPrice", "targetUrl",
                     "additionalSecret", "additionalInfo"),
-            "tee", Set.of("mode", "keyEnv", "keyFile"),
+            "tee", Set.of("mode", "keyEnv", "keyFile", "dstackSocket", "dstackKeyDerivation", "dstackKeyPath",
+                    "tappdSocket"),
             "database", Set.of("url", "user", "passwordEnv"),
             "settlement", Set.of("intervalSeconds", "thresholdNeuron", "batchSize", "refundBufferSeconds",
                     "refundCheckSeconds"),
@@ -179,9 +184,56 @@ public final class ConfigLoader {
 
     private TeeKeySource teeKey(JsonNode root, Path baseDir) {
         String mode = str(root, "tee.mode", "local");
-        if (!"local".equals(mode)) {
-            throw new ConfigException("tee.mode: only 'local' is supported so far, got '" + mode + "'");
+        switch (mode) {
+            case "local" -> {
+                onlyFor(root, "tee.mode dstack", "tee.dstackSocket", "tee.dstackKeyDerivation", "tee.dstackKeyPath",
+                        "tee.tappdSocket");
+                return localTeeKey(root, baseDir);
+            }
+            case "dstack" -> {
+                onlyFor(root, "tee.mode local", "tee.keyEnv", "tee.keyFile");
+                return dstackTeeKey(root, baseDir);
+            }
+            default -> throw new ConfigException("tee.mode: must be 'local' or 'dstack', got '" + mode + "'");
         }
+    }
+
+    private static TeeKeySource dstackTeeKey(JsonNode root, Path baseDir) {
+        Path socket = baseDir.resolve(str(root, "tee.dstackSocket", DstackTeeKeySource.DEFAULT_SOCKET.toString()));
+        String derivation = str(root, "tee.dstackKeyDerivation", "getKey");
+        try {
+            switch (derivation) {
+                case "getKey" -> {
+                    onlyFor(root, "tee.dstackKeyDerivation tappd", "tee.tappdSocket");
+                    return DstackTeeKeySource.connect(socket,
+                            str(root, "tee.dstackKeyPath", DstackTeeKeySource.DEFAULT_KEY_PATH));
+                }
+                case "tappd" -> {
+                    onlyFor(root, "tee.dstackKeyDerivation getKey", "tee.dstackKeyPath");
+                    Path tappd = baseDir.resolve(str(root, "tee.tappdSocket", "/var/run/tappd.sock"));
+                    return DstackTeeKeySource.connectWithTappdKey(socket, tappd, DstackTeeKeySource.DEFAULT_TIMEOUT);
+                }
+                default -> throw new ConfigException("tee.dstackKeyDerivation: must be 'getKey' or 'tappd', got '"
+                        + derivation + "'");
+            }
+        } catch (IOException e) {
+            throw new ConfigException((derivation.equals("tappd") ? "tee.dstackSocket, tee.tappdSocket" : "tee.dstackSocket")
+                    + ": cannot get the TEE key from the dstack guest agent: "
+                    + e.getMessage() + "; run the broker inside a dstack CVM with the agent's socket mounted,"
+                    + " or use tee.mode: local");
+        }
+    }
+
+    /** Keys that belong to another setting are errors, not silently ignored. */
+    private static void onlyFor(JsonNode root, String setting, String... keys) {
+        for (String k : keys) {
+            if (!at(root, k).isMissingNode()) {
+                throw new ConfigException(k + ": only used with " + setting);
+            }
+        }
+    }
+
+    private TeeKeySource localTeeKey(JsonNode root, Path baseDir) {
         String file = str(root, "tee.keyFile", null);
         if (file != null) {
             try {

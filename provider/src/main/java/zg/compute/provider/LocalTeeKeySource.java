@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -67,7 +66,7 @@ public final class LocalTeeKeySource implements TeeKeySource {
                     "attested", false, "tee_signer", address));
             String composeHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(compose.getBytes(StandardCharsets.UTF_8)));
-            byte[] reportData = Arrays.copyOf(address.getBytes(StandardCharsets.US_ASCII), 64);
+            byte[] reportData = TeeKeySource.reportData(address);
             Map<String, Object> event = new LinkedHashMap<>();
             event.put("imr", 3);
             event.put("event_type", 134217729);
@@ -89,6 +88,12 @@ public final class LocalTeeKeySource implements TeeKeySource {
         } catch (JsonProcessingException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** No quote: nothing attests a key supplied from outside. */
+    @Override
+    public byte[] tdxQuote() {
+        return new byte[0];
     }
 
     @Override

@@ -79,6 +79,8 @@ public final class ProviderBroker implements AutoCloseable {
         if (!tee.attested()) {
             log.warn("TEE signer {} comes from a '{}' key source: UNATTESTED, nothing proves it runs in a TEE",
                     tee.address(), tee.kind());
+        } else {
+            log.info("TEE signer: {}", tee);
         }
         Store store = JdbcStore.open(config.database().url(), config.database().user(), config.database().password());
         Vertx vertx = null;

@@ -17,7 +17,7 @@ class ConfigLoaderTest {
     private static final String TEE_KEY = "8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63";
     private static final Map<String, String> ENV = Map.of("ZG_PROVIDER_KEY", PROVIDER_KEY, "ZG_TEE_KEY", TEE_KEY);
 
-    private static final String MINIMAL = """
+    static final String MINIMAL = """
             chain:
               rpcUrl: http://127.0.0.1:8545
               inferenceContract: "0x0165878A594ca255338adfa4d48449f69242Eb8F"
@@ -72,7 +72,7 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse(MINIMAL + "settlement: { batchSize: 51 }\n"))
                 .hasMessage("settlement.batchSize: must be within 1..50, got 51");
         assertThatThrownBy(() -> parse(MINIMAL + "tee: { mode: sgx }\n"))
-                .hasMessage("tee.mode: only 'local' is supported so far, got 'sgx'");
+                .hasMessage("tee.mode: must be 'local' or 'dstack', got 'sgx'");
         assertThatThrownBy(() -> parse(MINIMAL + "chain: [1]\n")).isInstanceOf(ConfigException.class);
         assertThatThrownBy(() -> parse("service: [\n")).hasMessageStartingWith("config is not valid YAML");
     }

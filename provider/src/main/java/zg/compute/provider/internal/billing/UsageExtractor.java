@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
+import org.brotli.dec.BrotliInputStream;
 
 /**
  * Reads token usage from an OpenAI-compatible chat response as the client received it: a JSON body,
@@ -24,7 +25,10 @@ public final class UsageExtractor {
     private UsageExtractor() {
     }
 
-    /** @throws IOException when the body cannot be decoded (unsupported encoding, corrupt gzip) */
+    /**
+     * @param contentEncoding the upstream's {@code Content-Encoding}: none, gzip, deflate or br
+     * @throws IOException when the body cannot be decoded (unsupported encoding, corrupt stream)
+     */
     public static Usage extract(byte[] body, String contentEncoding, boolean stream) throws IOException {
         String text = new String(decode(body, contentEncoding), StandardCharsets.UTF_8);
         return stream ? fromStream(text) : fromJson(text);
@@ -37,6 +41,7 @@ public final class UsageExtractor {
             case "gzip", "x-gzip" -> new GZIPInputStream(new ByteArrayInputStream(body));
             case "deflate" -> new InflaterInputStream(new ByteArrayInputStream(body),
                     new Inflater(!(body.length > 1 && (body[0] & 0x0f) == 8)));
+            case "br" -> new BrotliInputStream(new ByteArrayInputStream(body));
             default -> throw new IOException("cannot decode Content-Encoding " + enc + " for billing");
         };
         if (in == null) {

@@ -22,6 +22,7 @@ import io.vertx.ext.web.handler.CorsHandler;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -45,9 +46,9 @@ import zg.compute.provider.internal.chain.ServiceStatus;
 import zg.compute.provider.internal.metrics.BrokerMetrics;
 
 /**
- * The broker's HTTP API (provider spec §11.6): the billed chat route, the free signature route, the
- * user's unsettled fee, models and health. Every other path is refused, so the provider's upstream
- * secret can never be used for free.
+ * The broker's HTTP API (provider spec §11.6): the billed chat route, the free signature and
+ * attestation-report routes, the quote, the user's unsettled fee, models and health. Every other
+ * path is refused, so the provider's upstream secret can never be used for free.
  */
 public final class BrokerHttp {
 
@@ -158,6 +159,8 @@ public final class BrokerHttp {
             chat(ctx);
         } else if (target.toLowerCase(Locale.ROOT).startsWith("/signature/") && m == HttpMethod.GET) {
             signature(ctx, target.substring("/signature/".length()));
+        } else if (target.equals("/attestation/report") && m == HttpMethod.GET) {
+            attestationReport(ctx);
         } else {
             error(ctx.response(), 400, "endpoint not supported");
         }
@@ -226,7 +229,7 @@ public final class BrokerHttp {
                 headers.add(k, v);
             }
         });
-        headers.set("Accept-Encoding", "gzip, deflate"); // what billing can decode
+        headers.set("Accept-Encoding", "gzip, deflate, br"); // what billing can decode
         for (Map.Entry<String, String> s : config.service().additionalSecret().entrySet()) {
             headers.set(s.getKey(), s.getValue());
         }
@@ -352,6 +355,24 @@ public final class BrokerHttp {
                         .put("signing_algo", "ecdsa"));
             }
         });
+    }
+
+    /**
+     * The LLM node's attestation (§5.2, §11.5). This broker signs with its own TEE key (never a separate
+     * target), so the report is that key's: its address and quote. No GPU evidence is collected.
+     */
+    private void attestationReport(RoutingContext ctx) {
+        String model = ctx.request().getParam("model");
+        if (model != null && !model.equals(config.service().model())) {
+            error(ctx.response(), 400, "model " + model + " is not served here; this broker serves "
+                    + config.service().model());
+            return;
+        }
+        json(ctx.response(), 200, new JsonObject().put("signing_address", tee.address())
+                .put("signing_algo", "ecdsa")
+                .put("intel_quote", Base64.getEncoder().encodeToString(tee.tdxQuote()))
+                .putNull("nvidia_payload")
+                .put("tee_key_source", tee.kind()).put("attested", tee.attested()));
     }
 
     private void unsettledFee(RoutingContext ctx) {
