@@ -32,6 +32,7 @@ import zg.compute.sdk.VerificationResult;
                 InferenceCommands.AcknowledgeProvider.class, InferenceCommands.Verify.class,
                 InferenceCommands.DownloadReport.class, InferenceCommands.GetSecret.class,
                 InferenceCommands.RevokeToken.class, InferenceCommands.RevokeAllTokens.class,
+                ServeCommands.Serve.class, ServeCommands.RouterServe.class,
                 ProviderServiceCommands.UpdateService.class, ProviderServiceCommands.RemoveService.class})
 public final class InferenceCommands implements Runnable {
 

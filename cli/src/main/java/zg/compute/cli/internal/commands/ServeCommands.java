@@ -1,0 +1,234 @@
+package zg.compute.cli.internal.commands;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import zg.compute.cli.CliException;
+import zg.compute.cli.Invocation;
+import zg.compute.cli.internal.serve.EndpointTarget;
+import zg.compute.cli.internal.serve.PriorityRouter;
+import zg.compute.cli.internal.serve.ProviderTarget;
+import zg.compute.cli.internal.serve.ProxyServer;
+import zg.compute.cli.internal.serve.SingleTarget;
+import zg.compute.cli.internal.serve.TargetSpec;
+import zg.compute.sdk.ZGComputeNetworkBroker;
+
+/** {@code inference serve} and {@code inference router-serve}: the local OpenAI-compatible proxies (sdk-cli.md §7). */
+public final class ServeCommands {
+
+    private ServeCommands() {
+    }
+
+    /** Where the proxy listens. Loopback by default: the port spends the wallet's funds without any auth. */
+    public static final class ListenOptions {
+
+        @Option(names = "--port", defaultValue = "3000", paramLabel = "<port>",
+                description = "Port (default ${DEFAULT-VALUE}; 0 = any free port)")
+        int port;
+
+        @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "<host>", description = "Address to "
+                + "bind (default ${DEFAULT-VALUE}; the official CLI's 0.0.0.0 lets anyone on the network spend "
+                + "your funds)")
+        String host;
+    }
+
+    /** What both proxies share: the listen flags, the log and running until stopped. */
+    abstract static class ProxyCommand extends TransactionCommand {
+
+        @Mixin
+        ListenOptions listen;
+
+        @Option(names = "--auto-fund-interval", defaultValue = "60", paramLabel = "<seconds>", description = "Every "
+                + "<seconds>, top each provider sub-account up to its unsettled fees + 2 0G from the main account, as "
+                + "the official serve does on every request (default ${DEFAULT-VALUE}; 0 = never)")
+        long autoFundInterval;
+
+        ProxyCommand(Invocation inv) {
+            super(inv);
+        }
+
+        /** Keeps the sub-account funded while serving, so a long session does not stop at an empty balance. */
+        void keepFunded(ZGComputeNetworkBroker broker, String provider) {
+            if (autoFundInterval < 0) {
+                throw new CliException("--auto-fund-interval must be 0 (never) or a number of seconds.");
+            }
+            if (autoFundInterval > 0) {
+                broker.inference().startAutoFunding(provider, Duration.ofSeconds(autoFundInterval), 2);
+            }
+        }
+
+        /** Billing, verification and failure lines, as they happen (never a key). */
+        Consumer<String> log() {
+            return line -> {
+                out().println(line);
+                out().flush();
+            };
+        }
+
+        /**
+         * Serves until Ctrl-C (shutdown hook) or, in-process, until the thread is interrupted; then stops the
+         * server and returns 0.
+         */
+        int runUntilStopped(ProxyServer server) {
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "serve-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            out().println("ready — Ctrl-C stops the server");
+            out().flush();
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                server.close();
+                out().println("stopped");
+                out().flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = {
+            "Local OpenAI-compatible proxy to one provider: signs each request, streams, bills and verifies.",
+            "Routes: POST /v1/chat/completions, POST /v1/verify {\"id\"}, GET /v1/models. Runs until Ctrl-C."})
+    public static final class Serve extends ProxyCommand {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>",
+                description = "The provider to serve (acknowledged at start, 1 0G transfer if there is no sub-account)")
+        String provider;
+
+        Serve(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            checkPort(listen);
+            try (ZGComputeNetworkBroker broker = Connection.resolve(inv, network, gas()).broker()) {
+                out().println("Acknowledging provider " + provider + " and reading its service …");
+                out().flush();
+                ProviderTarget target = ProviderTarget.connect(broker.inference(), provider);
+                keepFunded(broker, provider);
+                ProxyServer server = start(() -> ProxyServer.start(new SingleTarget(target),
+                        ProxyServer.Settings.serve(listen.host, listen.port), log()));
+                out().println("✓ inference serve listening on " + server.baseUrl() + " — provider " + target.id()
+                        + ", model " + target.model());
+                out().println("  POST " + server.baseUrl() + "/v1/chat/completions   (OpenAI base URL: "
+                        + server.baseUrl() + "/v1)");
+                return runUntilStopped(server);
+            }
+        }
+    }
+
+    @Command(name = "router-serve", mixinStandardHelpOptions = true, description = {
+            "Local OpenAI-compatible router over several providers and endpoints with priorities and failover.",
+            "Lowest priority number first; a failed target is skipped for 60 s; when all failed, all are reset.",
+            "Routes: POST /v1/chat/completions, POST /v1/verify {\"id\"}, GET /v1/providers/status, GET /v1/models."})
+    public static final class RouterServe extends ProxyCommand {
+
+        @Option(names = "--add-provider", paramLabel = "<address[,priority]>",
+                description = "An on-chain provider (repeatable)")
+        List<String> providers = new ArrayList<>();
+
+        @Option(names = "--add-endpoint", paramLabel = "<id,url,apikey[,model[,priority]]>", description = "A direct "
+                + "OpenAI-compatible endpoint (repeatable); model default " + TargetSpec.DEFAULT_ENDPOINT_MODEL)
+        List<String> endpoints = new ArrayList<>();
+
+        @Option(names = "--default-provider-priority", defaultValue = "100", paramLabel = "<n>",
+                description = "Priority of an --add-provider without one (default ${DEFAULT-VALUE})")
+        int defaultProviderPriority;
+
+        @Option(names = "--default-endpoint-priority", defaultValue = "50", paramLabel = "<n>",
+                description = "Priority of an --add-endpoint without one (default ${DEFAULT-VALUE})")
+        int defaultEndpointPriority;
+
+        @Option(names = "--cache-duration", defaultValue = "60", paramLabel = "<seconds>",
+                description = "How long answers stay available to /v1/verify (default ${DEFAULT-VALUE})")
+        long cacheDuration;
+
+        @Option(names = "--request-timeout", defaultValue = "60", paramLabel = "<seconds>",
+                description = "A target silent this long counts as failed (default ${DEFAULT-VALUE})")
+        long requestTimeout;
+
+        RouterServe(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            List<TargetSpec.Provider> ps;
+            List<TargetSpec.Endpoint> es;
+            try {
+                ps = providers.stream().map(s -> TargetSpec.provider(s, defaultProviderPriority)).toList();
+                es = endpoints.stream().map(s -> TargetSpec.endpoint(s, defaultEndpointPriority)).toList();
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage());
+            }
+            if (ps.isEmpty() && es.isEmpty()) {
+                throw new CliException("Add at least one target: --add-provider <address>[,<priority>] or "
+                        + "--add-endpoint <id>,<url>,<apikey>[,<model>[,<priority>]].");
+            }
+            if (cacheDuration <= 0 || requestTimeout <= 0) {
+                throw new CliException("--cache-duration and --request-timeout must be at least 1 second.");
+            }
+            es.forEach(e -> inv.addSecret(e.apiKey()));
+            checkPort(listen);
+            // Only on-chain providers need a key and the chain.
+            try (ZGComputeNetworkBroker broker = ps.isEmpty() ? null : Connection.resolve(inv, network, gas()).broker()) {
+                List<PriorityRouter.Prioritised> targets = new ArrayList<>();
+                for (TargetSpec.Provider p : ps) {
+                    out().println("Acknowledging provider " + p.address() + " and reading its service …");
+                    out().flush();
+                    targets.add(new PriorityRouter.Prioritised(connect(broker, p.address()), p.priority()));
+                    keepFunded(broker, p.address());
+                }
+                for (TargetSpec.Endpoint e : es) {
+                    targets.add(new PriorityRouter.Prioritised(new EndpointTarget(e.id(), e.url(), e.apiKey(),
+                            e.model()), e.priority()));
+                }
+                PriorityRouter router = new PriorityRouter(targets, Duration.ofSeconds(60), Clock.systemUTC());
+                ProxyServer server = start(() -> ProxyServer.start(router, new ProxyServer.Settings(listen.host,
+                        listen.port, Duration.ofSeconds(requestTimeout), Duration.ofSeconds(cacheDuration)), log()));
+                out().println("✓ inference router-serve listening on " + server.baseUrl());
+                router.status().forEach(s -> out().println("  priority " + s.priority() + "  " + s.target().type()
+                        + " " + s.target().id() + "  model " + s.target().model()));
+                return runUntilStopped(server);
+            }
+        }
+
+        private static ProviderTarget connect(ZGComputeNetworkBroker broker, String address) {
+            try {
+                return ProviderTarget.connect(broker.inference(), address);
+            } catch (RuntimeException e) {
+                throw new CliException("provider " + address + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static void checkPort(ListenOptions listen) {
+        if (listen.port < 0 || listen.port > 65_535) {
+            throw new CliException("--port must be within 0..65535, got " + listen.port);
+        }
+        start(() -> {
+            ProxyServer.requireFreePort(listen.host, listen.port);
+            return null;
+        });
+    }
+
+    private static <T> T start(Supplier<T> bind) {
+        try {
+            return bind.get();
+        } catch (IllegalStateException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+}

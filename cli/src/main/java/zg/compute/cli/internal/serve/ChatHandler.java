@@ -1,0 +1,181 @@
+package zg.compute.cli.internal.serve;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@code POST /v1/chat/completions}: checks the body, tries the targets the routing names, relays the
+ * answer as it streams in, then bills and verifies it off the event loop.
+ */
+final class ChatHandler implements Handler<RoutingContext> {
+
+    /** The SDK could not sign the request (e.g. not acknowledged, RPC down): nothing was sent. */
+    private static final class HeadersFailed extends Exception {
+        HeadersFailed(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    static final String PROVIDER_HEADER = "X-Provider-Address";
+    static final String PROVIDER_FIELD = "x-provider-address";
+
+    private final Vertx vertx;
+    private final Routing routing;
+    private final Upstream upstream;
+    private final ExchangeCache cache;
+    private final Consumer<String> log;
+
+    ChatHandler(Vertx vertx, Routing routing, Upstream upstream, ExchangeCache cache, Consumer<String> log) {
+        this.vertx = vertx;
+        this.routing = routing;
+        this.upstream = upstream;
+        this.cache = cache;
+        this.log = log;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+        // Browsers cannot send application/json cross-site without a preflight this server never approves,
+        // so a web page cannot spend the wallet's funds through this unauthenticated port.
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            JsonReplies.error(ctx.response(), 415, "Content-Type must be application/json");
+            return;
+        }
+        ChatBody body;
+        try {
+            body = ChatBody.parse(ctx.body().buffer());
+        } catch (ChatBody.Invalid e) {
+            JsonReplies.error(ctx.response(), 400, e.getMessage());
+            return;
+        }
+        attempt(ctx, body, routing.order(), 0, new ArrayList<>());
+    }
+
+    private void attempt(RoutingContext ctx, ChatBody body, List<ChatTarget> targets, int i, List<String> failures) {
+        if (i == targets.size()) {
+            JsonReplies.error(ctx.response(), 503, "every provider failed; all are marked available again for the "
+                    + "next request. " + String.join("; ", failures));
+            return;
+        }
+        ChatTarget t = targets.get(i);
+        byte[] bytes = body.forModel(t.model());
+        vertx.executeBlocking(t::requestHeaders, false)
+                .recover(e -> Future.failedFuture(new HeadersFailed(e)))
+                .compose(headers -> upstream.send(t.chatUrl(), headers, bytes))
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        failed(ctx, body, targets, i, failures, ar.cause() instanceof HeadersFailed h
+                                ? "cannot prepare the request headers: " + reason(h.getCause())
+                                : "cannot reach " + t.chatUrl() + ": " + reason(ar.cause()));
+                        return;
+                    }
+                    HttpClientResponse up = ar.result();
+                    if (up.statusCode() / 100 != 2 && routing.failover()) {
+                        up.body().onComplete(b -> failed(ctx, body, targets, i, failures, "HTTP " + up.statusCode()
+                                + (b.succeeded() ? ": " + abbreviate(b.result()) : "")));
+                        return;
+                    }
+                    respond(ctx.response(), t, bytes, up);
+                });
+    }
+
+    private void failed(RoutingContext ctx, ChatBody body, List<ChatTarget> targets, int i, List<String> failures,
+            String reason) {
+        ChatTarget t = targets.get(i);
+        routing.failed(t, reason);
+        log.accept("✗ " + t.type() + " " + t.id() + " failed: " + reason);
+        if (routing.failover()) {
+            failures.add(t.id() + ": " + reason);
+            attempt(ctx, body, targets, i + 1, failures);
+        } else {
+            JsonReplies.error(ctx.response(), 502, "provider " + t.id() + ": " + reason);
+        }
+    }
+
+    private void respond(HttpServerResponse resp, ChatTarget t, byte[] request, HttpClientResponse up) {
+        boolean ok = up.statusCode() / 100 == 2;
+        boolean sse = Upstream.isEventStream(up);
+        Map<String, String> extra = routing.failover() ? Map.of(PROVIDER_HEADER, t.id()) : Map.of();
+        Future<Buffer> received = ok && routing.failover() && !sse && plainJson(up)
+                ? up.body().onSuccess(b -> endTagged(resp, up, extra, b, t.id()))
+                : Upstream.relay(up, resp, extra);
+        received.onComplete(ar -> {
+            if (ar.failed()) {
+                routing.failed(t, "the response broke off: " + reason(ar.cause()));
+                log.accept("✗ " + t.type() + " " + t.id() + ": the response broke off: " + reason(ar.cause()));
+                if (!resp.ended()) {
+                    resp.reset(); // never pass a truncated answer off as complete
+                }
+                return;
+            }
+            if (!ok) {
+                log.accept("✗ " + t.type() + " " + t.id() + " answered HTTP " + up.statusCode() + " (not billed)");
+                return;
+            }
+            byte[] bytes = ar.result().getBytes();
+            ResponseFacts facts = ResponseFacts.read(bytes, up.getHeader(HttpHeaders.CONTENT_ENCODING), sse);
+            Exchange ex = new Exchange(t, request, bytes, up.getHeader("ZG-Res-Key"), facts.completionId(),
+                    facts.usageJson());
+            cache.put(ex);
+            vertx.executeBlocking(() -> t.settle(ex), false)
+                    .onComplete(s -> log.accept(s.succeeded() ? "✓ " + s.result()
+                            : "✗ billing/verification failed: " + reason(s.cause())));
+        });
+    }
+
+    /** Router, JSON answer: the official adds the serving provider as a field of the body. */
+    private static void endTagged(HttpServerResponse resp, HttpClientResponse up, Map<String, String> extra,
+            Buffer body, String id) {
+        Upstream.copyHead(up, resp, extra);
+        Buffer out = body;
+        try {
+            out = body.toJsonObject().put(PROVIDER_FIELD, id).toBuffer();
+        } catch (RuntimeException notAnObject) {
+            // pass it on unchanged
+        }
+        if (!resp.closed()) {
+            resp.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(out.length())).end(out);
+        }
+    }
+
+    private static boolean plainJson(HttpClientResponse up) {
+        String ct = up.getHeader(HttpHeaders.CONTENT_TYPE);
+        String enc = up.getHeader(HttpHeaders.CONTENT_ENCODING);
+        return ct != null && ct.toLowerCase(Locale.ROOT).startsWith("application/json")
+                && (enc == null || enc.isBlank() || enc.equalsIgnoreCase("identity"));
+    }
+
+    static String reason(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    private static String abbreviate(Buffer b) {
+        String s = b.toString(StandardCharsets.UTF_8).strip();
+        try {
+            Object err = new JsonObject(s).getValue("error");
+            if (err instanceof JsonObject o && o.getString("message") != null) {
+                s = o.getString("message");
+            } else if (err instanceof String str) {
+                s = str;
+            }
+        } catch (RuntimeException notJson) {
+            // keep the raw text
+        }
+        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+}

@@ -1,0 +1,81 @@
+package zg.compute.cli.internal.serve;
+
+import java.util.Map;
+import zg.compute.sdk.InferenceBroker;
+import zg.compute.sdk.ResponseVerification;
+import zg.compute.sdk.ServiceMetadata;
+import zg.compute.sdk.ZGComputeException;
+
+/** An on-chain provider: app-sk headers from the SDK, fees and TEE signatures checked through {@code processResponse}. */
+public final class ProviderTarget implements ChatTarget {
+
+    private final InferenceBroker inference;
+    private final String provider;
+    private final ServiceMetadata meta;
+
+    private ProviderTarget(InferenceBroker inference, String provider, ServiceMetadata meta) {
+        this.inference = inference;
+        this.provider = provider;
+        this.meta = meta;
+    }
+
+    /**
+     * Acknowledges the provider's signer (a transfer of the contract minimum when there is no sub-account
+     * yet) and reads its endpoint and model, as the official proxy does at start. No paid health check.
+     */
+    public static ProviderTarget connect(InferenceBroker inference, String provider) {
+        inference.acknowledgeProviderSigner(provider);
+        return new ProviderTarget(inference, provider, inference.getServiceMetadata(provider));
+    }
+
+    @Override
+    public String id() {
+        return provider;
+    }
+
+    @Override
+    public String type() {
+        return "provider";
+    }
+
+    @Override
+    public String model() {
+        return meta.model();
+    }
+
+    @Override
+    public String chatUrl() {
+        return meta.endpoint() + "/chat/completions";
+    }
+
+    @Override
+    public Map<String, String> requestHeaders() {
+        return inference.getRequestHeaders(provider);
+    }
+
+    @Override
+    public String settle(Exchange e) {
+        String what = "chat " + (e.chatKey() != null ? e.chatKey() : e.completionId()) + " from " + provider;
+        try {
+            ResponseVerification v = e.chatKey() == null
+                    ? inference.processResponse(provider, null, e.usageJson())
+                    : inference.processResponse(provider, e.chatKey(), e.usageJson(), e.request(), e.response());
+            String usage = e.usageJson() == null ? "no usage reported" : "usage " + e.usageJson();
+            return what + ": " + usage + ", signature " + switch (v) {
+                case VERIFIED -> "VERIFIED (covers the request and response bytes)";
+                case REJECTED -> "REJECTED";
+                case SKIPPED -> "not checked (no ZG-Res-Key)";
+            };
+        } catch (ZGComputeException ex) {
+            return what + ": processResponse failed: " + ex.getMessage();
+        }
+    }
+
+    @Override
+    public ResponseVerification verify(Exchange e) {
+        if (e.chatKey() == null) {
+            return ResponseVerification.REJECTED;
+        }
+        return inference.processResponse(provider, e.chatKey(), null, e.request(), e.response());
+    }
+}

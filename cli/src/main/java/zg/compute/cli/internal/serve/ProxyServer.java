@@ -1,0 +1,194 @@
+package zg.compute.cli.internal.serve;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Consumer;
+import zg.compute.sdk.ResponseVerification;
+import zg.compute.sdk.ZGComputeException;
+import zg.compute.sdk.ZGComputeNetworkBroker;
+
+/**
+ * The local OpenAI-compatible proxy of {@code inference serve} and {@code router-serve} (sdk-cli.md §7):
+ * {@code POST /v1/chat/completions}, {@code POST /v1/verify}, {@code GET /v1/models},
+ * {@code GET /v1/providers/status}. No CORS: only local programs, not web pages, may spend through it.
+ */
+public final class ProxyServer implements AutoCloseable {
+
+    /** 32 MiB like the provider broker, instead of express's 100 kB. */
+    public static final long MAX_BODY = 32L * 1024 * 1024;
+    static final String TOO_LARGE = "Request body size exceeds the maximum allowed size of 32MB";
+
+    /**
+     * @param requestTimeout how long a target may stay silent before it counts as failed
+     * @param cacheTtl       how long exchanges stay available to {@code /v1/verify}
+     */
+    public record Settings(String host, int port, Duration requestTimeout, Duration cacheTtl) {
+
+        /** {@code inference serve}: a model may think for minutes; verify works for 20 minutes. */
+        public static Settings serve(String host, int port) {
+            return new Settings(host, port, Duration.ofMinutes(10), Duration.ofMinutes(20));
+        }
+    }
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final Upstream upstream;
+    private final String host;
+
+    private ProxyServer(Vertx vertx, HttpServer server, Upstream upstream, String host) {
+        this.vertx = vertx;
+        this.server = server;
+        this.upstream = upstream;
+        this.host = host;
+    }
+
+    /**
+     * {@code inference serve} for one provider, for programs and tests: acknowledges the provider, reads its
+     * metadata and listens on {@code host:port} (0 = any free port). Log lines (billing, verification,
+     * failures; never a key) go to {@code log}.
+     */
+    public static ProxyServer serve(ZGComputeNetworkBroker broker, String provider, String host, int port,
+            Consumer<String> log) {
+        return start(new SingleTarget(ProviderTarget.connect(broker.inference(), provider)),
+                Settings.serve(host, port), log);
+    }
+
+    /** @throws IllegalStateException with a friendly text when the port is taken */
+    public static ProxyServer start(Routing routing, Settings settings, Consumer<String> log) {
+        Vertx vertx = Vertx.vertx();
+        try {
+            Upstream upstream = new Upstream(vertx, settings.requestTimeout());
+            ExchangeCache cache = new ExchangeCache(settings.cacheTtl(), 1_000, 256L * 1024 * 1024,
+                    Clock.systemUTC());
+            Router router = Router.router(vertx);
+            router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+            router.errorHandler(413, ctx -> JsonReplies.error(ctx.response(), 413, TOO_LARGE));
+            router.errorHandler(500, ctx -> JsonReplies.error(ctx.response(), 500, "internal error: "
+                    + (ctx.failure() == null ? "unknown" : ChatHandler.reason(ctx.failure()))));
+            router.post("/v1/chat/completions").handler(new ChatHandler(vertx, routing, upstream, cache, log));
+            router.post("/v1/verify").handler(ctx -> verify(vertx, cache, ctx));
+            router.get("/v1/models").handler(ctx -> JsonReplies.json(ctx.response(), 200, models(routing)));
+            router.get("/v1/providers/status").handler(ctx -> JsonReplies.json(ctx.response(), 200, status(routing)));
+            router.route().last().handler(ctx -> JsonReplies.error(ctx.response(), 404,
+                    "not found: " + ctx.request().method() + " " + ctx.request().path()
+                            + " (routes: POST /v1/chat/completions, POST /v1/verify, GET /v1/models, "
+                            + "GET /v1/providers/status)"));
+            HttpServer server = vertx.createHttpServer().requestHandler(router);
+            try {
+                server.listen(settings.port(), settings.host()).await();
+            } catch (RuntimeException e) {
+                throw bindFailure(settings.host(), settings.port(), e);
+            }
+            return new ProxyServer(vertx, server, upstream, settings.host());
+        } catch (RuntimeException e) {
+            vertx.close().await();
+            throw e;
+        }
+    }
+
+    /**
+     * Fails fast, before any transaction is sent, when {@code host:port} cannot be bound.
+     *
+     * @throws IllegalStateException with a friendly text
+     */
+    public static void requireFreePort(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(host))) {
+            s.getLocalPort();
+        } catch (IOException e) {
+            throw bindFailure(host, port, e);
+        }
+    }
+
+    private static IllegalStateException bindFailure(String host, int port, Exception e) {
+        boolean inUse = e instanceof BindException || e.getCause() instanceof BindException
+                || String.valueOf(e.getMessage()).toLowerCase().contains("address already in use");
+        return new IllegalStateException(inUse
+                ? "port " + port + " on " + host + " is already in use: stop what listens there or pick another "
+                        + "with --port"
+                : "cannot listen on " + host + ":" + port + ": " + ChatHandler.reason(e), e);
+    }
+
+    private static void verify(Vertx vertx, ExchangeCache cache, RoutingContext ctx) {
+        String id;
+        try {
+            Object v = ctx.body().asJsonObject().getValue("id");
+            id = v instanceof String s && !s.isBlank() ? s : null;
+        } catch (RuntimeException notJson) {
+            id = null;
+        }
+        if (id == null) {
+            JsonReplies.error(ctx.response(), 400, "id is required: the ZG-Res-Key header or the completion id");
+            return;
+        }
+        var found = cache.get(id);
+        if (found.isEmpty()) {
+            JsonReplies.json(ctx.response(), 200, new JsonObject().put("isValid", false).put("error",
+                    "no response with id " + id + " passed through this proxy recently; only those can be checked "
+                            + "against the bytes sent and received"));
+            return;
+        }
+        Exchange ex = found.get();
+        vertx.executeBlocking(() -> ex.target().verify(ex), false).onComplete(ar -> {
+            JsonObject out = new JsonObject().put("isValid", ar.succeeded() && ar.result() == ResponseVerification.VERIFIED);
+            if (ar.failed()) {
+                out.put("error", ar.cause() instanceof ZGComputeException ? ar.cause().getMessage()
+                        : ChatHandler.reason(ar.cause()));
+            }
+            JsonReplies.json(ctx.response(), 200, out);
+        });
+    }
+
+    private static JsonObject models(Routing routing) {
+        JsonArray data = new JsonArray();
+        for (TargetStatus s : routing.status()) {
+            data.add(new JsonObject().put("id", s.target().model()).put("object", "model")
+                    .put("owned_by", s.target().id()));
+        }
+        return new JsonObject().put("object", "list").put("data", data);
+    }
+
+    private static JsonArray status(Routing routing) {
+        JsonArray out = new JsonArray();
+        for (TargetStatus s : routing.status()) {
+            out.add(new JsonObject().put("id", s.target().id()).put("type", s.target().type())
+                    .put("model", s.target().model()).put("priority", s.priority()).put("available", s.available())
+                    .put("unavailableUntil", s.unavailableUntil() == 0 ? null
+                            : java.time.Instant.ofEpochMilli(s.unavailableUntil()).toString())
+                    .put("lastError", s.lastError()));
+        }
+        return out;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public String baseUrl() {
+        String h = host.contains(":") ? "[" + host + "]" : host;
+        return "http://" + h + ":" + port();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close().await();
+            upstream.close().await();
+        } finally {
+            vertx.close().await();
+        }
+    }
+}
