@@ -152,6 +152,8 @@ public final class DevnetCommands implements Runnable {
             p.println("  curl -s " + first.url() + "/v1/proxy/chat/completions -H \"Authorization: Bearer <app-sk-… from get-secret>\" \\");
             p.println("       -H 'Content-Type: application/json' -d '{\"model\":\"" + first.model()
                     + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
+            p.println("  ./0g-compute-cli inference serve --provider " + first.address()
+                    + "   # OpenAI-compatible, no key: http://127.0.0.1:3000/v1");
             p.println();
         }
     }
