@@ -1,6 +1,11 @@
 package zg.compute.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
@@ -8,7 +13,9 @@ import org.web3j.crypto.Keys;
 import org.web3j.utils.Numeric;
 import zg.compute.devnet.Devnet;
 import zg.compute.protocol.contracts.bindings.InferenceServing;
+import zg.compute.cli.internal.devnet.DevnetStack;
 import zg.compute.protocol.units.Units;
+import zg.compute.sdk.ZGComputeNetworkBroker;
 
 /** Devnet set-up shared by this module's tests. */
 final class CliFixtures {
@@ -48,5 +55,21 @@ final class CliFixtures {
             cli.env.put("ZG_PRIVATE_KEY", hex(key));
         }
         return cli;
+    }
+
+    /** POSTs {@code body} to a provider's chat completions with the SDK's request headers for it. */
+    static HttpResponse<byte[]> paidChat(ZGComputeNetworkBroker broker, DevnetStack.ProviderEntry provider,
+            byte[] body) throws Exception {
+        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(provider.url() + "/v1/proxy/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        broker.inference().getRequestHeaders(provider.address()).forEach(rb::header);
+        return HttpClient.newHttpClient().send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** What the provider bills for {@code usage}: input × input price + output × output price. */
+    static BigInteger fee(DevnetStack.ProviderEntry provider, JsonNode usage) {
+        return provider.inputPrice().multiply(BigInteger.valueOf(usage.path("prompt_tokens").asLong()))
+                .add(provider.outputPrice().multiply(BigInteger.valueOf(usage.path("completion_tokens").asLong())));
     }
 }

@@ -2,12 +2,8 @@ package zg.compute.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigInteger;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,16 +88,9 @@ class DevnetStateTest {
                 BrokerOptions.defaults().withContracts(c).withFundOnRequestHeaders(false))) {
             byte[] req = JSON.writeValueAsBytes(Map.of("model", p1.model(),
                     "messages", List.of(Map.of("role", "user", "content", "remember me"))));
-            HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(p1.url() + "/v1/proxy/chat/completions"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(req));
-            broker.inference().getRequestHeaders(p1.address()).forEach(rb::header);
-            HttpResponse<byte[]> resp = HttpClient.newHttpClient().send(rb.build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> resp = CliFixtures.paidChat(broker, p1, req);
             assertThat(resp.statusCode()).isEqualTo(200);
-            JsonNode usage = JSON.readTree(resp.body()).path("usage");
-            return p1.inputPrice().multiply(BigInteger.valueOf(usage.path("prompt_tokens").asLong()))
-                    .add(p1.outputPrice().multiply(BigInteger.valueOf(usage.path("completion_tokens").asLong())));
+            return CliFixtures.fee(p1, JSON.readTree(resp.body()).path("usage"));
         }
     }
 }

@@ -119,8 +119,7 @@ class DevnetUpTest {
                 assertThat(v).isEqualTo(ResponseVerification.VERIFIED);
 
                 // the fee lands on chain on the short settlement interval
-                BigInteger fee = p1.inputPrice().multiply(BigInteger.valueOf(usage.path("prompt_tokens").asLong()))
-                        .add(p1.outputPrice().multiply(BigInteger.valueOf(usage.path("completion_tokens").asLong())));
+                BigInteger fee = CliFixtures.fee(p1, usage);
                 assertThat(fee.signum()).isPositive();
                 BigInteger expected = Units.og(3).subtract(fee);
                 BigInteger balance = null;
@@ -180,12 +179,7 @@ class DevnetUpTest {
                     BrokerOptions.defaults().withContracts(c).withFundOnRequestHeaders(false))) {
                 byte[] req = JSON.writeValueAsBytes(Map.of("model", "my-model",
                         "messages", List.of(Map.of("role", "user", "content", "hi"))));
-                HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(p1.url() + "/v1/proxy/chat/completions"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(req));
-                broker.inference().getRequestHeaders(p1.address()).forEach(rb::header);
-                HttpResponse<byte[]> resp = HttpClient.newHttpClient().send(rb.build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> resp = CliFixtures.paidChat(broker, p1, req);
                 assertThat(resp.statusCode()).isEqualTo(200);
                 assertThat(JSON.readTree(resp.body()).at("/choices/0/message/content").asText())
                         .isEqualTo("upstream says hi");
