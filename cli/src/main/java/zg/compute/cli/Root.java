@@ -11,6 +11,7 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import zg.compute.cli.internal.commands.AccountCommands;
 import zg.compute.cli.internal.commands.DevnetCommands;
+import zg.compute.cli.internal.commands.FineTuningCommands;
 import zg.compute.cli.internal.commands.InferenceCommands;
 import zg.compute.cli.internal.commands.KeyCommands;
 import zg.compute.cli.internal.commands.NetworkCommands;
@@ -30,7 +31,7 @@ import zg.compute.sdk.ZGComputeException;
                 AccountCommands.GetAccount.class, AccountCommands.AddAccount.class, AccountCommands.Deposit.class,
                 AccountCommands.Refund.class, AccountCommands.TransferFund.class, AccountCommands.RetrieveFund.class,
                 AccountCommands.GetSubAccount.class,
-                InferenceCommands.class, ProviderCommands.class, DevnetCommands.class})
+                InferenceCommands.class, FineTuningCommands.class, ProviderCommands.class, DevnetCommands.class})
 public final class Root implements Runnable {
 
     private final Invocation inv;

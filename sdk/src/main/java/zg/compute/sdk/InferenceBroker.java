@@ -92,14 +92,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     public SubAccountDetail getAccountWithDetail(String provider) {
         SubAccount a = getAccount(provider);
         long lockTime = chain.call(() -> contract.lockTime().send()).longValueExact();
-        long now = chain.latestBlockTimestamp();
-        List<PendingRefund> refunds = new ArrayList<>();
-        for (RefundEntry r : a.refunds()) {
-            if (r.amount().signum() != 0) {
-                refunds.add(new PendingRefund(r.amount(), lockTime - (now - r.createdAt().longValueExact())));
-            }
-        }
-        return new SubAccountDetail(a, refunds);
+        return new SubAccountDetail(a, PendingRefund.of(a.refunds(), lockTime, chain.latestBlockTimestamp()));
     }
 
     /** Whether the user acknowledged this provider (a transfer into a sub-account does so). */

@@ -32,13 +32,15 @@ public final class ZGComputeNetworkBroker implements AutoCloseable {
     private final ContractAddresses contracts;
     private final LedgerBroker ledger;
     private final InferenceBroker inference;
+    private final FineTuningBroker fineTuning;
 
     private ZGComputeNetworkBroker(ChainClient chain, ContractAddresses contracts, LedgerBroker ledger,
-            InferenceBroker inference) {
+            InferenceBroker inference, FineTuningBroker fineTuning) {
         this.chain = chain;
         this.contracts = contracts;
         this.ledger = ledger;
         this.inference = inference;
+        this.fineTuning = fineTuning;
     }
 
     public static ZGComputeNetworkBroker create(Credentials credentials, String rpcUrl) {
@@ -79,7 +81,8 @@ public final class ZGComputeNetworkBroker implements AutoCloseable {
             LedgerBroker ledger = new LedgerBroker(chain, ledgerContract, inferenceContract, ft, inferenceName,
                     ftName);
             InferenceBroker inference = new InferenceBroker(chain, inferenceContract, ledger, options);
-            return new ZGComputeNetworkBroker(chain, c, ledger, inference);
+            return new ZGComputeNetworkBroker(chain, c, ledger, inference,
+                    ft == null ? null : new FineTuningBroker(chain, ft));
         } catch (RuntimeException e) {
             chain.close();
             throw e;
@@ -97,8 +100,11 @@ public final class ZGComputeNetworkBroker implements AutoCloseable {
             ContractAddresses c = options.resolveContracts(chain.chainId());
             InferenceServing contract = InferenceServing.load(c.inference(), chain.web3j(), chain.txManager(),
                     chain.gasProvider());
+            ReadOnlyFineTuningBroker ft = c.fineTuning() == null || c.fineTuning().isEmpty() ? null
+                    : new ReadOnlyFineTuningBroker(chain, FineTuningServing.load(c.fineTuning(), chain.web3j(),
+                            chain.txManager(), chain.gasProvider()));
             return new ZGComputeNetworkReadOnlyBroker(chain, c, new ReadOnlyInferenceBroker(chain, contract,
-                    new ProviderHttp(options.httpTimeout()), options.resolveStatusApi(chain.chainId())));
+                    new ProviderHttp(options.httpTimeout()), options.resolveStatusApi(chain.chainId())), ft);
         } catch (RuntimeException e) {
             chain.close();
             throw e;
@@ -116,6 +122,20 @@ public final class ZGComputeNetworkBroker implements AutoCloseable {
 
     public InferenceBroker inference() {
         return inference;
+    }
+
+    /**
+     * The fine-tuning broker.
+     *
+     * @throws ConfigurationException when no fine-tuning contract is configured or it is not registered in
+     *                                LedgerManager
+     */
+    public FineTuningBroker fineTuning() {
+        if (fineTuning == null) {
+            throw new ConfigurationException("No fine-tuning contract on this network: it is not configured or not "
+                    + "registered in LedgerManager " + contracts.ledger());
+        }
+        return fineTuning;
     }
 
     public ContractAddresses contracts() {

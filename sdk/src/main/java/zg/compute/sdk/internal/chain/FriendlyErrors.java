@@ -60,6 +60,13 @@ public final class FriendlyErrors {
                     + " 0G required.";
             case "CannotAddStakeWhenUpdating" -> "A service update must not send value; the stake is already paid.";
             case "DirectDepositsDisabled" -> "Direct transfers to the contract are disabled; use \"deposit\".";
+            case "DeliverableNotExists" -> "Deliverable for task " + arg(a, 0) + " not found: check the task id; "
+                    + "a task has a deliverable only after the provider has delivered its model.";
+            case "CannotAcknowledgeSettledDeliverable" -> "The deliverable for task " + arg(a, 0) + " was already "
+                    + "settled by the provider without your acknowledgement; it can no longer be acknowledged and "
+                    + "its model key will not be released.";
+            case "PreviousDeliverableNotAcknowledged" -> "The previous deliverable (task " + arg(a, 0)
+                    + ") is not acknowledged yet; the user must acknowledge it before a new one can be added.";
             case "Error" -> r.reason() != null ? r.reason() : "Transaction execution reverted";
             default -> generic(r);
         };

@@ -41,4 +41,15 @@ class FriendlyErrorsTest {
         assertThat(FriendlyErrors.forRpc("nonce too low")).startsWith("Transaction nonce conflict");
         assertThat(FriendlyErrors.forRpc("something else")).isEqualTo("something else");
     }
+
+    @Test
+    void fineTuningDeliverableErrorsNameTheTask() {
+        assertThat(FriendlyErrors.forRevert(revert("PreviousDeliverableNotAcknowledged", "task-9")))
+                .isEqualTo("The previous deliverable (task task-9) is not acknowledged yet; the user must "
+                        + "acknowledge it before a new one can be added.");
+        assertThat(FriendlyErrors.forRevert(revert("DeliverableNotExists", "t")))
+                .startsWith("Deliverable for task t not found");
+        assertThat(FriendlyErrors.forRevert(revert("CannotAcknowledgeSettledDeliverable", "t")))
+                .startsWith("The deliverable for task t was already settled by the provider");
+    }
 }

@@ -1,0 +1,43 @@
+package zg.compute.sdk;
+
+import java.math.BigInteger;
+import org.web3j.utils.Numeric;
+
+/**
+ * A fine-tuning result the provider recorded on chain for one task id. {@code encryptedSecret} is empty
+ * until the provider settles an acknowledged deliverable; then it holds the model key, ECIES-encrypted to
+ * the user's public key.
+ *
+ * @param timestamp chain seconds when the provider added it
+ */
+public record Deliverable(String id, byte[] modelRootHash, byte[] encryptedSecret, boolean acknowledged,
+        BigInteger timestamp, boolean settled) {
+
+    public Deliverable {
+        modelRootHash = modelRootHash.clone();
+        encryptedSecret = encryptedSecret.clone();
+    }
+
+    @Override
+    public byte[] modelRootHash() {
+        return modelRootHash.clone();
+    }
+
+    @Override
+    public byte[] encryptedSecret() {
+        return encryptedSecret.clone();
+    }
+
+    public boolean hasEncryptedSecret() {
+        return encryptedSecret.length > 0;
+    }
+
+    /**
+     * The root hash as text: the provider stores the ASCII of a comma-separated list of {@code 0x…} storage
+     * roots, shown as is; anything else is shown as hex.
+     */
+    public String modelRootHashText() {
+        String ascii = new String(modelRootHash, java.nio.charset.StandardCharsets.US_ASCII);
+        return ascii.matches("0x[0-9a-fA-F]+(,0x[0-9a-fA-F]+)*") ? ascii : Numeric.toHexString(modelRootHash);
+    }
+}
