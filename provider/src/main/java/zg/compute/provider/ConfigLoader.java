@@ -19,6 +19,7 @@ import java.util.Set;
 import org.web3j.crypto.exception.CipherException;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.WalletUtils;
+import zg.compute.provider.finetuning.FineTuningConfig;
 
 /**
  * Reads the broker's YAML configuration. Unknown keys are rejected (a typo must not silently fall
@@ -63,6 +64,22 @@ public final class ConfigLoader {
                     "refundCheckSeconds"),
             "caches", Set.of("accountSeconds", "tokenSeconds", "signatureSeconds"));
 
+    /** The fine-tuning task server's file: shared sections plus {@code fineTuning} (see {@link #parseFineTuning}). */
+    private static final Map<String, Set<String>> FINE_TUNING_KEYS = Map.of(
+            "", Set.of("server", "chain", "providerKey", "tee", "database", "fineTuning"),
+            "server", KEYS.get("server"),
+            "chain", Set.of("rpcUrl", "chainId", "fineTuningContract"),
+            "providerKey", KEYS.get("providerKey"),
+            "tee", KEYS.get("tee"),
+            "database", KEYS.get("database"),
+            "fineTuning", Set.of("url", "pricePerToken", "quota", "models", "trainer", "workDir", "maxTaskQueueSize",
+                    "maxDatasetBytes", "ackTimeoutSeconds", "pollIntervalSeconds", "maxRetries",
+                    "signatureWindowSeconds"),
+            "fineTuning.quota", Set.of("cpuCount", "memory", "gpuCount", "storage", "gpuType"));
+
+    /** The predefined mock model of a local chain (sdk-cli.md §10), the default fine-tuning model. */
+    public static final String MOCK_MODEL_HASH = "0xcb42b5ca9e998c82dd239ef2d20d22a4ae16b3dc0ce0a855c93b52c7c2bab6dc";
+
     private final Map<String, String> env;
 
     /** @param env where key env vars are looked up ({@code System.getenv()} in production) */
@@ -71,35 +88,23 @@ public final class ConfigLoader {
     }
 
     public ProviderConfig load(Path file) {
-        String text;
+        return parse(read(file), file.toAbsolutePath().getParent());
+    }
+
+    private static String read(Path file) {
         try {
-            text = Files.readString(file);
+            return Files.readString(file);
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
-        return parse(text, file.toAbsolutePath().getParent());
     }
 
     /** @param baseDir relative file paths (key files, keystores) are resolved against it */
     public ProviderConfig parse(String yaml, Path baseDir) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(yaml);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ConfigException("config is not valid YAML: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new ConfigException("config cannot be read: " + e.getMessage(), e);
-        }
-        if (root == null || root.isMissingNode() || root.isNull()) {
-            throw new ConfigException("config is empty");
-        }
-        if (!root.isObject()) {
-            throw new ConfigException("config must be a YAML mapping at the top level");
-        }
-        checkKeys(root, "");
+        JsonNode root = readRoot(yaml);
+        checkKeys(KEYS, root, "");
 
-        var server = new ProviderConfig.Server(str(root, "server.host", "0.0.0.0"),
-                (int) integer(root, "server.port", 3080, 0, 65535), bool(root, "server.metrics", true));
+        var server = server(root, 3080);
 
         String rpc = requireStr(root, "chain.rpcUrl");
         requireUrl("chain.rpcUrl", rpc);
@@ -125,16 +130,7 @@ public final class ConfigLoader {
                 objectMap(root, "service.additionalInfo"));
 
         TeeKeySource tee = teeKey(root, baseDir);
-
-        String dbUrl = str(root, "database.url", "jdbc:sqlite:provider.db");
-        if (!dbUrl.startsWith("jdbc:sqlite:") && !dbUrl.startsWith("jdbc:postgresql:")) {
-            throw new ConfigException("database.url: must be a jdbc:sqlite: or jdbc:postgresql: URL, got '" + dbUrl + "'");
-        }
-        String pwEnv = str(root, "database.passwordEnv", null);
-        if (pwEnv != null && env.get(pwEnv) == null) {
-            throw new ConfigException("database.passwordEnv: environment variable " + pwEnv + " is not set");
-        }
-        var db = new ProviderConfig.Database(dbUrl, str(root, "database.user", null), pwEnv == null ? null : env.get(pwEnv));
+        var db = database(root);
 
         var settlement = new ProviderConfig.Settlement(
                 Duration.ofSeconds(integer(root, "settlement.intervalSeconds", 300, 1, 7 * 86_400)),
@@ -162,6 +158,132 @@ public final class ConfigLoader {
             }
         }
         return new ProviderConfig(server, chain, provider, service, tee, db, settlement, caches, List.copyOf(origins));
+    }
+
+    /** Whether {@code yaml} is a fine-tuning server's config (it has a top-level {@code fineTuning} section). */
+    public static boolean isFineTuning(String yaml) {
+        try {
+            JsonNode root = YAML.readTree(yaml);
+            return root != null && root.isObject() && root.has("fineTuning");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public FineTuningConfig loadFineTuning(Path file) {
+        return parseFineTuning(read(file), file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * The fine-tuning task server's config: {@code server} (default port 3081), {@code providerKey},
+     * {@code tee} and {@code database} as for the inference broker, and
+     * <pre>
+     * chain:      { rpcUrl: …, chainId: 0, fineTuningContract: 0x… }
+     * fineTuning: { url: https://public/, pricePerToken: 1 (neuron per token per epoch),
+     *               quota: { cpuCount: 8, memory: 32, gpuCount: 1, storage: 500, gpuType: H100 },
+     *               models: [ { name: mock-model, hash: 0xcb42… } ] (default: mock-model), trainer: dev,
+     *               workDir: fine-tuning, maxTaskQueueSize: 5, maxDatasetBytes: 104857600,
+     *               ackTimeoutSeconds: 21600, pollIntervalSeconds: 60, maxRetries: 3, signatureWindowSeconds: 300 }
+     * </pre>
+     */
+    public FineTuningConfig parseFineTuning(String yaml, Path baseDir) {
+        JsonNode root = readRoot(yaml);
+        checkKeys(FINE_TUNING_KEYS, root, "");
+        if (at(root, "fineTuning").isMissingNode()) {
+            throw new ConfigException("fineTuning: is required");
+        }
+        var server = server(root, 3081);
+        String rpc = requireStr(root, "chain.rpcUrl");
+        requireUrl("chain.rpcUrl", rpc);
+        var chain = new FineTuningConfig.Chain(rpc, integer(root, "chain.chainId", 0, 0, Long.MAX_VALUE),
+                address(root, "chain.fineTuningContract"));
+        Credentials provider = providerKey(root, baseDir);
+        TeeKeySource tee = teeKey(root, baseDir);
+        var db = database(root);
+        String url = requireStr(root, "fineTuning.url");
+        requireUrl("fineTuning.url", url);
+        var quota = new FineTuningConfig.Quota(neuron(root, "fineTuning.quota.cpuCount", BigInteger.valueOf(8)),
+                neuron(root, "fineTuning.quota.memory", BigInteger.valueOf(32)),
+                neuron(root, "fineTuning.quota.gpuCount", BigInteger.ONE),
+                neuron(root, "fineTuning.quota.storage", BigInteger.valueOf(500)),
+                str(root, "fineTuning.quota.gpuType", "H100"));
+        String trainer = str(root, "fineTuning.trainer", "dev");
+        if (!"dev".equals(trainer)) {
+            throw new ConfigException("fineTuning.trainer: only 'dev' (the development trainer, no GPU) exists in"
+                    + " this build, got '" + trainer + "'");
+        }
+        var service = new FineTuningConfig.Service(url, quota, neuron(root, "fineTuning.pricePerToken", null),
+                models(root), trainer, baseDir.resolve(str(root, "fineTuning.workDir", "fine-tuning")),
+                (int) integer(root, "fineTuning.maxTaskQueueSize", 5, 1, 1000),
+                integer(root, "fineTuning.maxDatasetBytes", 100L * 1024 * 1024, 1, Long.MAX_VALUE),
+                Duration.ofSeconds(integer(root, "fineTuning.ackTimeoutSeconds", 21_600, 0, 30L * 86_400)),
+                Duration.ofSeconds(integer(root, "fineTuning.pollIntervalSeconds", 60, 1, 86_400)),
+                (int) integer(root, "fineTuning.maxRetries", 3, 1, 100),
+                Duration.ofSeconds(integer(root, "fineTuning.signatureWindowSeconds", 300, 1, 86_400)));
+        return new FineTuningConfig(server, chain, provider, tee, db, service);
+    }
+
+    private static List<FineTuningConfig.Model> models(JsonNode root) {
+        JsonNode n = at(root, "fineTuning.models");
+        if (n.isMissingNode()) {
+            return List.of(new FineTuningConfig.Model("mock-model", MOCK_MODEL_HASH));
+        }
+        if (!n.isArray() || n.isEmpty()) {
+            throw new ConfigException("fineTuning.models: must be a non-empty list of { name, hash }");
+        }
+        List<FineTuningConfig.Model> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode m = n.get(i);
+            String path = "fineTuning.models[" + i + "]";
+            if (!m.isObject() || !m.path("name").isTextual() || !m.has("hash") || m.size() != 2) {
+                throw new ConfigException(path + ": must be { name, hash } (nothing else)");
+            }
+            if (!m.get("hash").isTextual()) {
+                throw new ConfigException(path + ".hash: must be a quoted string \"0x…\" (YAML reads an unquoted 0x… as"
+                        + " a number)");
+            }
+            String hash = m.get("hash").asText().trim().toLowerCase();
+            if (!hash.matches("0x[0-9a-f]{64}")) {
+                throw new ConfigException(path + ".hash: must be a 0x-prefixed 32-byte hex root hash, got '" + hash + "'");
+            }
+            out.add(new FineTuningConfig.Model(m.get("name").asText().trim(), hash));
+        }
+        return out;
+    }
+
+    private static JsonNode readRoot(String yaml) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException("config is not valid YAML: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException("config cannot be read: " + e.getMessage(), e);
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw new ConfigException("config is empty");
+        }
+        if (!root.isObject()) {
+            throw new ConfigException("config must be a YAML mapping at the top level");
+        }
+        return root;
+    }
+
+    private static ProviderConfig.Server server(JsonNode root, int defaultPort) {
+        return new ProviderConfig.Server(str(root, "server.host", "0.0.0.0"),
+                (int) integer(root, "server.port", defaultPort, 0, 65535), bool(root, "server.metrics", true));
+    }
+
+    private ProviderConfig.Database database(JsonNode root) {
+        String dbUrl = str(root, "database.url", "jdbc:sqlite:provider.db");
+        if (!dbUrl.startsWith("jdbc:sqlite:") && !dbUrl.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException("database.url: must be a jdbc:sqlite: or jdbc:postgresql: URL, got '" + dbUrl + "'");
+        }
+        String pwEnv = str(root, "database.passwordEnv", null);
+        if (pwEnv != null && env.get(pwEnv) == null) {
+            throw new ConfigException("database.passwordEnv: environment variable " + pwEnv + " is not set");
+        }
+        return new ProviderConfig.Database(dbUrl, str(root, "database.user", null), pwEnv == null ? null : env.get(pwEnv));
     }
 
     private Credentials providerKey(JsonNode root, Path baseDir) {
@@ -259,8 +381,8 @@ public final class ConfigLoader {
         return v;
     }
 
-    private static void checkKeys(JsonNode node, String prefix) {
-        Set<String> allowed = KEYS.get(prefix);
+    private static void checkKeys(Map<String, Set<String>> keys, JsonNode node, String prefix) {
+        Set<String> allowed = keys.get(prefix);
         Iterator<Map.Entry<String, JsonNode>> it = node.fields();
         while (it.hasNext()) {
             var e = it.next();
@@ -268,11 +390,11 @@ public final class ConfigLoader {
             if (!allowed.contains(e.getKey())) {
                 throw new ConfigException(path + ": unknown key (allowed here: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
             }
-            if (KEYS.containsKey(path)) {
+            if (keys.containsKey(path)) {
                 if (!e.getValue().isObject()) {
                     throw new ConfigException(path + ": must be a mapping");
                 }
-                checkKeys(e.getValue(), path);
+                checkKeys(keys, e.getValue(), path);
             }
         }
     }

@@ -5,10 +5,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import zg.compute.provider.finetuning.FineTuningProviderBroker;
 import zg.compute.provider.internal.chain.ProviderChain;
 
 /**
- * {@code provider start --config provider.yaml} runs the broker until interrupted;
+ * {@code provider start --config provider.yaml} runs the broker until interrupted (the fine-tuning task
+ * server when the file has a top-level {@code fineTuning} section);
  * {@code provider init [file]} writes a commented starter config;
  * {@code provider remove-service --config provider.yaml} removes the service and returns the stake.
  */
@@ -73,15 +75,38 @@ public final class ProviderMain {
         return config;
     }
 
-    private static void start(Path config) throws InterruptedException {
+    private static void start(Path config) throws InterruptedException, IOException {
+        if (ConfigLoader.isFineTuning(Files.readString(config))) {
+            startFineTuning(config);
+            return;
+        }
         ProviderBroker broker = ProviderBroker.start(new ConfigLoader(System.getenv()).load(config));
         System.out.println("provider broker listening on port " + broker.port() + "; service "
                 + broker.registration().action().name().toLowerCase() + "; TEE signer " + broker.teeSignerAddress()
                 + (broker.registration().teeSignerAcknowledged() ? " acknowledged"
                         : " NOT acknowledged by the contract owner yet"));
+        runUntilShutdown(broker);
+    }
+
+    /** A config with a top-level {@code fineTuning} section runs the fine-tuning task server instead. */
+    private static void startFineTuning(Path config) throws InterruptedException {
+        FineTuningProviderBroker broker = FineTuningProviderBroker.start(
+                new ConfigLoader(System.getenv()).loadFineTuning(config));
+        System.out.println("fine-tuning server listening on port " + broker.port() + "; service "
+                + broker.registration().action().name().toLowerCase() + "; TEE signer " + broker.teeSignerAddress()
+                + (broker.registration().teeSignerAcknowledged() ? " acknowledged"
+                        : " NOT acknowledged by the contract owner yet"));
+        runUntilShutdown(broker);
+    }
+
+    private static void runUntilShutdown(AutoCloseable broker) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            broker.close();
+            try {
+                broker.close();
+            } catch (Exception e) {
+                System.err.println("shutdown: " + e.getMessage());
+            }
             done.countDown();
         }));
         done.await();

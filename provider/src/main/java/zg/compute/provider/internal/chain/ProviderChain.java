@@ -38,18 +38,23 @@ public final class ProviderChain implements AutoCloseable {
         this.web3j = Web3j.build(new HttpService(rpcUrl));
         this.provider = provider;
         this.contract = contract;
+        this.chainId = nodeChainId(web3j, rpcUrl, configuredChainId);
+        this.tx = new ChainTransactionManager(web3j, provider, chainId,
+                new PollingTransactionReceiptProcessor(web3j, 100, 600), RevertDecoder.forComputeContracts());
+        this.serving = InferenceServing.load(contract, web3j, tx, new NodeGasPrice(web3j));
+    }
+
+    /** The node's chain id, which must match a configured non-zero one. */
+    static long nodeChainId(Web3j web3j, String rpcUrl, long configuredChainId) {
         try {
             long node = web3j.ethChainId().send().getChainId().longValueExact();
             if (configuredChainId != 0 && configuredChainId != node) {
                 throw new IllegalStateException("chain.chainId is " + configuredChainId + " but " + rpcUrl + " is chain " + node);
             }
-            this.chainId = node;
+            return node;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reach chain RPC " + rpcUrl, e);
         }
-        this.tx = new ChainTransactionManager(web3j, provider, chainId,
-                new PollingTransactionReceiptProcessor(web3j, 100, 600), RevertDecoder.forComputeContracts());
-        this.serving = InferenceServing.load(contract, web3j, tx, new NodeGasPrice(web3j));
     }
 
     public long chainId() {
@@ -185,6 +190,10 @@ public final class ProviderChain implements AutoCloseable {
 
     /** The latest block's timestamp: the contract's notion of now. */
     public long chainTimeSeconds() {
+        return chainTimeSeconds(web3j);
+    }
+
+    static long chainTimeSeconds(Web3j web3j) {
         try {
             return web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false).send().getBlock().getTimestamp()
                     .longValueExact();
@@ -203,7 +212,7 @@ public final class ProviderChain implements AutoCloseable {
         }
     }
 
-    private static RuntimeException rethrow(Exception e) {
+    static RuntimeException rethrow(Exception e) {
         if (e instanceof RuntimeException r) {
             return r;
         }
@@ -219,7 +228,7 @@ public final class ProviderChain implements AutoCloseable {
     }
 
     /** Gas price from the node at send time; limits are estimated by ChainTransactionManager. */
-    private record NodeGasPrice(Web3j web3j) implements ContractGasProvider {
+    record NodeGasPrice(Web3j web3j) implements ContractGasProvider {
         @Override
         public BigInteger getGasPrice() {
             try {

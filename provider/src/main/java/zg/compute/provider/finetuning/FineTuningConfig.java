@@ -1,0 +1,60 @@
+package zg.compute.provider.finetuning;
+
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.web3j.crypto.Credentials;
+import zg.compute.provider.ProviderConfig;
+import zg.compute.provider.TeeKeySource;
+
+/**
+ * Everything the fine-tuning task server needs, validated: see
+ * {@link zg.compute.provider.ConfigLoader#parseFineTuning} for the YAML keys and defaults.
+ *
+ * @param server   where the task API listens
+ * @param chain    RPC and the FineTuningServing proxy address
+ * @param provider the provider wallet (registration, deliverables, settlement)
+ * @param teeKey   signs encrypted models and settlements; its address is the service's TEE signer
+ * @param database JDBC URL of the task store (may be the inference broker's database)
+ * @param service  what is registered on chain and how tasks run
+ */
+public record FineTuningConfig(ProviderConfig.Server server, Chain chain, Credentials provider, TeeKeySource teeKey,
+        ProviderConfig.Database database, Service service) {
+
+    /** @param chainId 0 = ask the node */
+    public record Chain(String rpcUrl, long chainId, String fineTuningContract) {
+    }
+
+    /** On-chain quota (units are not enforced by the contract). */
+    public record Quota(BigInteger cpuCount, BigInteger memory, BigInteger gpuCount, BigInteger storage,
+            String gpuType) {
+    }
+
+    /** A pre-trained model this provider trains on: its 0G Storage root hash and display name. */
+    public record Model(String name, String hash) {
+    }
+
+    /**
+     * @param url               the public URL registered on chain (where users reach this server)
+     * @param pricePerToken     neuron per training token (per epoch)
+     * @param models            supported pre-trained models; their names are published on chain
+     * @param trainer           {@code dev} = {@link DevTrainer} (the only trainer in this build)
+     * @param workDir           datasets, task working directories and encrypted models
+     * @param maxTaskQueueSize  at most this many tasks wait or run at once
+     * @param maxDatasetBytes   upload limit (413 above it)
+     * @param ackTimeout        a delivered model not acknowledged within min(this, lockTime/2) is settled with
+     *                          the penalty share and no key
+     * @param pollInterval      how often the pollers run
+     * @param maxRetries        failed attempts per step before a task is marked Failed
+     * @param signatureWindow   accepted clock difference of signed upload/download timestamps
+     */
+    public record Service(String url, Quota quota, BigInteger pricePerToken, List<Model> models, String trainer,
+            Path workDir, int maxTaskQueueSize, long maxDatasetBytes, Duration ackTimeout, Duration pollInterval,
+            int maxRetries, Duration signatureWindow) {
+
+        public Service {
+            models = List.copyOf(models);
+        }
+    }
+}

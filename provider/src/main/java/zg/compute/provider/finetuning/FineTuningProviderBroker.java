@@ -1,0 +1,172 @@
+package zg.compute.provider.finetuning;
+
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import zg.compute.provider.TeeKeySource;
+import zg.compute.provider.internal.chain.FineTuningChain;
+import zg.compute.provider.internal.finetuning.TaskFiles;
+import zg.compute.provider.internal.finetuning.TaskHttp;
+import zg.compute.provider.internal.finetuning.TaskIntake;
+import zg.compute.provider.internal.finetuning.TaskPipeline;
+import zg.compute.provider.internal.finetuning.TaskStore;
+import zg.compute.provider.internal.registration.FineTuningRegistrar;
+import zg.compute.provider.internal.registration.ServiceRegistrar;
+
+/**
+ * The running fine-tuning task server (provider spec §7): registration on FineTuningServing, the task
+ * HTTP API and the Setup → training → delivery → settlement pollers. Start it with
+ * {@link #start(FineTuningConfig)}; {@link #close()} stops everything. Tasks persist in the database,
+ * and a restart resumes them (see {@link TaskPipeline#recover()}).
+ */
+public final class FineTuningProviderBroker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(FineTuningProviderBroker.class);
+
+    /**
+     * @param clock          time for signature windows and timestamps
+     * @param schedulePollers run the pollers every {@code fineTuning.pollIntervalSeconds} (tests call
+     *                        {@link #runPollersNow()} instead)
+     * @param trainer        trains tasks (the development trainer unless a test supplies another)
+     */
+    public record Options(Clock clock, boolean schedulePollers, Trainer trainer) {
+        public static Options defaults() {
+            return new Options(Clock.systemUTC(), true, new DevTrainer());
+        }
+    }
+
+    private final Vertx vertx;
+    private final TaskStore store;
+    private final FineTuningChain chain;
+    private final TaskHttp http;
+    private final TaskPipeline pipeline;
+    private final ScheduledExecutorService scheduler;
+    private final ServiceRegistrar.Result registration;
+    private final int port;
+    private final String teeSigner;
+
+    private FineTuningProviderBroker(Vertx vertx, TaskStore store, FineTuningChain chain, TaskHttp http,
+            TaskPipeline pipeline, ScheduledExecutorService scheduler, ServiceRegistrar.Result registration, int port,
+            String teeSigner) {
+        this.vertx = vertx;
+        this.store = store;
+        this.chain = chain;
+        this.http = http;
+        this.pipeline = pipeline;
+        this.scheduler = scheduler;
+        this.registration = registration;
+        this.port = port;
+        this.teeSigner = teeSigner;
+    }
+
+    public static FineTuningProviderBroker start(FineTuningConfig config) {
+        return start(config, Options.defaults());
+    }
+
+    public static FineTuningProviderBroker start(FineTuningConfig config, Options options) {
+        TeeKeySource tee = config.teeKey();
+        if (!tee.attested()) {
+            log.warn("TEE signer {} comes from a '{}' key source: UNATTESTED, nothing proves it runs in a TEE",
+                    tee.address(), tee.kind());
+        }
+        FineTuningConfig.Service service = config.service();
+        TaskStore store = TaskStore.open(config.database().url(), config.database().user(),
+                config.database().password());
+        FineTuningChain chain = null;
+        Vertx vertx = null;
+        try {
+            chain = new FineTuningChain(config.chain().rpcUrl(), config.chain().chainId(),
+                    config.chain().fineTuningContract(), config.provider());
+            ServiceRegistrar.Result reg = new FineTuningRegistrar(chain).sync(service, tee.address());
+            Clock clock = options.clock();
+            TaskFiles files = new TaskFiles(service.workDir(), clock);
+            Map<String, String> names = service.models().stream().collect(Collectors.toMap(
+                    m -> m.hash().toLowerCase(), FineTuningConfig.Model::name, (a, b) -> a, LinkedHashMap::new));
+            TaskPipeline pipeline = new TaskPipeline(store, chain, files, options.trainer(), tee, names,
+                    service.pricePerToken(), service.ackTimeout(), service.maxRetries(), clock);
+            pipeline.recover();
+            TaskIntake intake = new TaskIntake(store, chain, files, names.keySet(), tee.address(),
+                    service.maxTaskQueueSize(), clock);
+            vertx = Vertx.vertx();
+            TaskHttp http = new TaskHttp(vertx, store, intake, files, tee, service.maxDatasetBytes(),
+                    service.signatureWindow(), clock);
+            int port = http.start(config.server().host(), config.server().port());
+            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "fine-tuning-pollers");
+                t.setDaemon(true);
+                return t;
+            });
+            FineTuningProviderBroker broker = new FineTuningProviderBroker(vertx, store, chain, http, pipeline,
+                    scheduler, reg, port, tee.address());
+            if (options.schedulePollers()) {
+                long every = service.pollInterval().toMillis();
+                scheduler.scheduleWithFixedDelay(broker::pollSafely, 0, every, TimeUnit.MILLISECONDS);
+            }
+            log.info("fine-tuning server for {} listening on port {}", chain.providerAddress(), port);
+            return broker;
+        } catch (RuntimeException e) {
+            if (vertx != null) {
+                vertx.close().await();
+            }
+            if (chain != null) {
+                chain.close();
+            }
+            store.close();
+            throw e;
+        }
+    }
+
+    private void pollSafely() {
+        try {
+            pipeline.runOnce();
+        } catch (RuntimeException e) {
+            log.error("fine-tuning poller pass failed; will retry", e);
+        }
+    }
+
+    /** Runs one pass of every poller now (setup, training, delivery, settlement). */
+    public void runPollersNow() {
+        pipeline.runOnce();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public String providerAddress() {
+        return chain.providerAddress();
+    }
+
+    public String teeSignerAddress() {
+        return teeSigner;
+    }
+
+    public ServiceRegistrar.Result registration() {
+        return registration;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        http.stop();
+        vertx.close().await();
+        chain.close();
+        store.close();
+    }
+}

@@ -1,0 +1,310 @@
+package zg.compute.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Hash;
+import org.web3j.utils.Numeric;
+import zg.compute.devnet.Devnet;
+import zg.compute.devnet.testing.DevnetExtension;
+import zg.compute.protocol.contracts.bindings.FineTuningServing;
+import zg.compute.protocol.finetuning.Ecies;
+import zg.compute.protocol.finetuning.ModelCipher;
+import zg.compute.provider.finetuning.DevTrainer;
+import zg.compute.provider.finetuning.FineTuningProviderBroker;
+import zg.compute.provider.finetuning.Trainer;
+import zg.compute.provider.internal.registration.ServiceRegistrar.Action;
+
+/**
+ * The fine-tuning task server end to end on a real devnet: a user uploads a dataset, creates a task, the
+ * pollers train (development trainer), encrypt and deliver it, the user downloads and acknowledges the
+ * model, and settlement charges exactly the computed fee and releases the key.
+ */
+@ExtendWith(DevnetExtension.class)
+class FineTuningServerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** 4 + (2 + 3) + 1 = 10 tokens by the whitespace approximation of the text/input/output fields. */
+    static final byte[] DATASET = """
+            {"text": "the quick brown fox"}
+            {"input": "hello world", "output": "hi there you"}
+            {"label": 1, "text": "ok"}
+            """.getBytes(StandardCharsets.UTF_8);
+    static final long TOKENS = 10;
+
+    @Test
+    void trainDeliverDownloadAcknowledgeAndSettle(Devnet d, @TempDir Path dir) throws Exception {
+        FineTuningFixture f = new FineTuningFixture(d, dir);
+        List<Boolean> occupiedWhileTraining = new ArrayList<>();
+        Trainer observed = (job, progress) -> {
+            occupiedWhileTraining.add(service(d, f).occupied);
+            new DevTrainer().train(job, progress);
+        };
+        try (FineTuningProviderBroker b = f.startAcknowledged(f.config(FineTuningFixture.PRICE, 5, 21_600), observed)) {
+            assertThat(b.registration().action()).isEqualTo(Action.REGISTERED);
+            assertThat(service(d, f).occupied).isFalse();
+            assertThat(d.fineTuning(d.account(0)).getService(f.provider()).send().teeSignerAddress)
+                    .isEqualToIgnoringCase(b.teeSignerAddress());
+            Credentials user = d.account(2);
+            f.fund(user, 5, 2);
+
+            String hash = f.uploadOk(b, user, DATASET);
+            assertThat(hash).isEqualTo(Numeric.toHexString(Hash.sha3(DATASET)));
+            String id = f.createOk(b, user, hash, false);
+            JsonNode created = f.task(b, user, id);
+            assertThat(created.get("progress").asText()).isEqualTo("Init");
+            assertThat(created.get("fee").asText()).isEqualTo("0");
+            assertThat(BrokerFixture.text(f.get(b, "/v1/task/pending"))).isEqualTo("1");
+
+            b.runPollersNow();
+
+            assertThat(occupiedWhileTraining).containsExactly(true);
+            assertThat(service(d, f).occupied).as("free again once nothing waits").isFalse();
+            assertThat(service(d, f).teeSignerAcknowledged).isTrue();
+            JsonNode delivered = f.task(b, user, id);
+            assertThat(delivered.get("progress").asText()).isEqualTo("Delivered");
+            BigInteger fee = FineTuningFixture.PRICE.multiply(BigInteger.valueOf(TOKENS * 2));
+            assertThat(delivered.get("fee").asText()).isEqualTo(fee.toString());
+            assertThat(BrokerFixture.text(f.get(b, "/v1/task/pending"))).isEqualTo("0");
+            var onChain = f.deliverable(user, id);
+            assertThat(onChain.acknowledged).isFalse();
+
+            // the user downloads the encrypted model and checks it against the on-chain root hash
+            HttpResponse<byte[]> model = f.lora(b, user, user, id, FineTuningFixture.now());
+            assertThat(model.statusCode()).isEqualTo(200);
+            assertThat(model.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
+            assertThat(Numeric.toHexString(Hash.sha3(model.body())))
+                    .isEqualTo(new String(onChain.modelRootHash, StandardCharsets.US_ASCII));
+
+            d.fineTuning(user).acknowledgeDeliverable(f.provider(), id).send();
+            BigInteger balanceBefore = f.account(user).balance;
+            BigInteger providerBefore = f.base.balance(f.provider());
+            long block = f.base.blockNumber();
+
+            b.runPollersNow();
+
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Finished");
+            assertThat(f.account(user).balance).isEqualTo(balanceBefore.subtract(fee));
+            assertThat(f.account(user).nonce).isEqualTo(new BigInteger(created.get("nonce").asText()));
+            BigInteger gas = f.base.gasPaid(f.provider(), block, f.base.blockNumber());
+            assertThat(f.base.balance(f.provider()).subtract(providerBefore).add(gas)).isEqualTo(fee);
+
+            // the released key opens the model: the development trainer's adapter zip
+            var settled = f.deliverable(user, id);
+            assertThat(settled.settled).isTrue();
+            byte[] key = Ecies.decrypt(user.getEcKeyPair().getPrivateKey(), settled.encryptedSecret);
+            Path enc = dir.resolve("model.enc");
+            Path zip = dir.resolve("model.zip");
+            Files.write(enc, model.body());
+            new ModelCipher().decrypt(key, enc, zip, b.teeSignerAddress());
+            Map<String, String> entries = unzip(Files.readAllBytes(zip));
+            assertThat(entries).containsOnlyKeys("output_model/adapter_config.json",
+                    "output_model/training_summary.json");
+            assertThat(JSON.readTree(entries.get("output_model/adapter_config.json")).get("base_model_hash").asText())
+                    .isEqualTo(FineTuningFixture.MOCK_MODEL);
+            JsonNode summary = JSON.readTree(entries.get("output_model/training_summary.json"));
+            assertThat(summary.get("token_count").asLong()).isEqualTo(TOKENS);
+            assertThat(summary.get("epochs").asLong()).isEqualTo(2);
+            assertThat(summary.get("dataset_keccak256").asText()).isEqualTo(hash);
+
+            String log = BrokerFixture.text(f.get(b, "/v1/user/" + user.getAddress() + "/task/" + id + "/log"));
+            assertThat(log).contains("creating task....", "Step: 2, Logs:", "settled: fee " + fee);
+            JsonNode list = JSON.readTree(f.get(b, "/v1/user/" + user.getAddress() + "/task?latest=true").body());
+            assertThat(list).hasSize(1);
+            assertThat(list.get(0).get("id").asText()).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void unacknowledgedDeliveryIsSettledWithThePenaltyAndNoKey(Devnet d, @TempDir Path dir) throws Exception {
+        FineTuningFixture f = new FineTuningFixture(d, dir);
+        try (FineTuningProviderBroker b = f.startAcknowledged(f.config(FineTuningFixture.PRICE, 5, 21_600))) {
+            Credentials user = d.account(3);
+            f.fund(user, 5, 2);
+            String id = f.createOk(b, user, f.uploadOk(b, user, DATASET), false);
+            b.runPollersNow();
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Delivered");
+            BigInteger before = f.account(user).balance;
+
+            b.runPollersNow(); // the timeout, min(6 h, lockTime 1 h / 2), has not passed
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Delivered");
+
+            d.chain().increaseTime(1_801);
+            b.runPollersNow();
+
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Finished");
+            var deliverable = f.deliverable(user, id);
+            assertThat(deliverable.settled).isTrue();
+            assertThat(deliverable.encryptedSecret).isEmpty();
+            BigInteger fee = FineTuningFixture.PRICE.multiply(BigInteger.valueOf(TOKENS * 2));
+            assertThat(f.account(user).balance).isEqualTo(before.subtract(fee.multiply(BigInteger.valueOf(30))
+                    .divide(BigInteger.valueOf(100))));
+
+            // the contract accepts no further deliverable for this user: refused before any work is done
+            HttpResponse<byte[]> next = f.createTask(b, user, FineTuningFixture.taskBody(user, user,
+                    FineTuningFixture.MOCK_MODEL, f.uploadOk(b, user, DATASET), FineTuningFixture.nonce(),
+                    "{}", false));
+            assertThat(next.statusCode()).isEqualTo(400);
+            assertThat(FineTuningFixture.error(next)).isEqualTo("the previous deliverable " + id + " is not"
+                    + " acknowledged on chain, so the contract would refuse this task's model (it was settled without"
+                    + " acknowledgement, which blocks new deliverables for good)");
+        }
+    }
+
+    /** Stands for the process dying in the middle of a step: nothing in the broker catches an Error. */
+    private static final class SimulatedCrash extends Error {
+        SimulatedCrash() {
+            super("process killed during training");
+        }
+    }
+
+    @Test
+    void aRestartResumesTasksInsteadOfFailingThem(Devnet d, @TempDir Path dir) throws Exception {
+        FineTuningFixture f = new FineTuningFixture(d, dir);
+        Credentials user = d.account(4);
+        String id;
+        try (FineTuningProviderBroker b = f.startAcknowledged(f.config(FineTuningFixture.PRICE, 5, 21_600),
+                (job, progress) -> {
+                    throw new SimulatedCrash();
+                })) {
+            f.fund(user, 5, 2);
+            id = f.createOk(b, user, f.uploadOk(b, user, DATASET), false);
+            assertThatThrownBy(b::runPollersNow).isInstanceOf(SimulatedCrash.class);
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Training");
+        }
+        try (FineTuningProviderBroker b = f.start(f.config(FineTuningFixture.PRICE, 5, 21_600))) {
+            assertThat(b.registration().action()).isEqualTo(Action.UNCHANGED);
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("SetUp"); // back to the step's start
+            b.runPollersNow();
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Delivered");
+            assertThat(service(d, f).occupied).isFalse();
+        }
+        d.fineTuning(user).acknowledgeDeliverable(f.provider(), id).send();
+        try (FineTuningProviderBroker b = f.start(f.config(FineTuningFixture.PRICE, 5, 21_600))) {
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Delivered");
+            b.runPollersNow();
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Finished");
+            assertThat(f.deliverable(user, id).settled).isTrue();
+        }
+    }
+
+    @Test
+    void aFeeAboveTheAvailableBalanceFailsTheTaskInSetup(Devnet d, @TempDir Path dir) throws Exception {
+        FineTuningFixture f = new FineTuningFixture(d, dir);
+        // 10 tokens × 2 epochs × 0.1 0G = 2 0G > the 1 0G in the sub-account
+        BigInteger price = new BigInteger("100000000000000000");
+        try (FineTuningProviderBroker b = f.startAcknowledged(f.config(price, 5, 21_600))) {
+            Credentials user = d.account(5);
+            f.fund(user, 5, 1);
+            String id = f.createOk(b, user, f.uploadOk(b, user, DATASET), false);
+            b.runPollersNow();
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Failed");
+            assertThat(BrokerFixture.text(f.get(b, "/v1/user/" + user.getAddress() + "/task/" + id + "/log")))
+                    .contains("insufficient balance: the fee 2000000000000000000 neuron (10 tokens × 2 epochs × "
+                            + price + ") exceeds the sub-account's available 1000000000000000000");
+            assertThat(d.fineTuning(user).getDeliverables(user.getAddress(), f.provider()).send()).isEmpty();
+        }
+    }
+
+    /** Training that fails its first {@code failures} attempts (a GPU host that drops out), then trains. */
+    private static Trainer failing(int failures) {
+        AtomicInteger attempts = new AtomicInteger();
+        return (job, progress) -> {
+            if (attempts.incrementAndGet() <= failures) {
+                throw new IOException("GPU fell off the bus (attempt " + attempts.get() + ")");
+            }
+            new DevTrainer().train(job, progress);
+        };
+    }
+
+    @Test
+    void aFailedStepIsRetriedAndFailsTheTaskAfterMaxRetries(Devnet d, @TempDir Path dir) throws Exception {
+        FineTuningFixture f = new FineTuningFixture(d, dir);
+        Credentials user = d.account(6);
+        Credentials other = d.account(7);
+        try (FineTuningProviderBroker b = f.startAcknowledged(f.config(FineTuningFixture.PRICE, 5, 21_600),
+                failing(4))) {
+            f.fund(user, 5, 2);
+            f.fund(other, 5, 2);
+            String id = f.createOk(b, user, f.uploadOk(b, user, DATASET), false);
+            b.runPollersNow();
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("SetUp");
+            b.runPollersNow();
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("SetUp");
+            b.runPollersNow(); // third failed attempt = maxRetries (3)
+            assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Failed");
+            assertThat(BrokerFixture.text(f.get(b, "/v1/user/" + user.getAddress() + "/task/" + id + "/log")))
+                    .contains("Training failed: GPU fell off the bus (attempt 1); will retry",
+                            "Training failed: GPU fell off the bus (attempt 3); task failed");
+
+            // the next task: one more failure (attempt 4), then a retry succeeds
+            String second = f.createOk(b, other, f.uploadOk(b, other, DATASET), false);
+            b.runPollersNow();
+            assertThat(f.task(b, other, second).get("progress").asText()).isEqualTo("SetUp");
+            b.runPollersNow();
+            assertThat(f.task(b, other, second).get("progress").asText()).isEqualTo("Delivered");
+        }
+    }
+
+    @Test
+    void theScheduledPollersCarryATaskToDelivery(Devnet d, @TempDir Path dir) throws Exception {
+        FineTuningFixture f = new FineTuningFixture(d, dir);
+        String yaml = f.configYaml(FineTuningFixture.PRICE, 5, 21_600) + "  pollIntervalSeconds: 1\n";
+        var config = new ConfigLoader(f.base.env()).parseFineTuning(yaml, dir);
+        try (FineTuningProviderBroker b = FineTuningProviderBroker.start(config,
+                new FineTuningProviderBroker.Options(Clock.systemUTC(), true, new DevTrainer()))) {
+            d.fineTuning(d.account(0)).acknowledgeTEESignerByOwner(f.provider()).send();
+            Credentials user = d.account(8);
+            f.fund(user, 5, 2);
+            String id = f.createOk(b, user, f.uploadOk(b, user, DATASET), false);
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            String progress;
+            while (!(progress = f.task(b, user, id).get("progress").asText()).equals("Delivered")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50); // awaiting the poller thread
+            }
+            assertThat(progress).isEqualTo("Delivered");
+        }
+    }
+
+    private static FineTuningServing.Service service(Devnet d, FineTuningFixture f) {
+        try {
+            return d.fineTuning(d.account(0)).getService(f.provider()).send();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Map<String, String> unzip(byte[] zip) throws Exception {
+        Map<String, String> out = new HashMap<>();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+            ZipEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                out.put(e.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+}
