@@ -1,31 +1,243 @@
 package zg.compute.sdk;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.web3j.crypto.Keys;
 import zg.compute.protocol.contracts.bindings.FineTuningServing;
 import zg.compute.protocol.finetuning.Ecies;
 import zg.compute.protocol.finetuning.FineTuningCryptoException;
+import zg.compute.protocol.finetuning.FineTuningSignatures;
 import zg.compute.protocol.finetuning.ModelCipher;
 import zg.compute.sdk.internal.chain.ChainClient;
+import zg.compute.sdk.internal.finetuning.FileHash;
+import zg.compute.sdk.internal.finetuning.TaskJson;
+import zg.compute.sdk.internal.http.Multipart;
+import zg.compute.sdk.internal.http.ProviderHttp;
+import zg.compute.sdk.internal.http.RetryPolicy;
+import zg.compute.sdk.internal.http.StreamingDownload;
 
 /**
- * The user's side of fine-tuning that lives on chain: services, the sub-account and its deliverables,
- * acknowledgement. Task creation, logs, dataset upload and the model download need the provider's
- * fine-tuning task server and are not implemented here.
+ * The user's side of fine-tuning: services, the sub-account and its deliverables on chain; datasets, tasks,
+ * logs and the model download through the provider's fine-tuning server (the URL of its service on chain).
+ * Dataset upload and model download go straight to the provider's TEE: there is no 0G Storage client here.
  */
 public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
 
-    private final String user;
+    /** Largest dataset {@link #uploadDatasetToTEE} sends (the official client-side limit). */
+    public static final long MAX_DATASET_BYTES = 100L * 1024 * 1024;
 
-    FineTuningBroker(ChainClient chain, FineTuningServing contract) {
+    private final String user;
+    private final ProviderHttp http;
+    private final Duration httpTimeout;
+    private final Clock clock;
+
+    FineTuningBroker(ChainClient chain, FineTuningServing contract, BrokerOptions options) {
         super(chain, contract);
         this.user = Keys.toChecksumAddress(chain.credentials().getAddress());
+        this.httpTimeout = options.httpTimeout();
+        this.http = new ProviderHttp(httpTimeout);
+        this.clock = options.clock();
+    }
+
+    /**
+     * Uploads a dataset to the provider's TEE ({@code POST /v1/user/{user}/dataset}, signed with the current
+     * time). Its {@code datasetHash} is what {@link #createTask} takes.
+     *
+     * @throws InvalidRequestException no such file, or larger than 100 MB
+     */
+    public DatasetUpload uploadDatasetToTEE(String provider, Path datasetPath) {
+        LedgerBroker.requireAddress(provider, "provider");
+        long size = datasetSize(datasetPath);
+        String url = baseUrl(provider) + "/v1/user/" + user + "/dataset";
+        long now = clock.instant().getEpochSecond();
+        Multipart form = new Multipart("file", datasetPath)
+                .field("signature", FineTuningSignatures.datasetUpload(chain.credentials(), user, now))
+                .field("timestamp", Long.toString(now));
+        ProviderHttp.Reply r = http.postMultipart(url, form, uploadTimeout(size));
+        if (r.status() == 413) {
+            throw new ProviderHttpException("Failed to upload dataset: the provider refused it as too large (HTTP 413, "
+                    + size + " bytes)", 413, null);
+        }
+        JsonNode n = TaskJson.read(ok(r, "Failed to upload dataset"), "dataset upload answer");
+        if (!n.hasNonNull("datasetHash")) {
+            throw new ProviderHttpException("Failed to upload dataset: the provider's answer has no datasetHash: "
+                    + r.body(), r.status(), null);
+        }
+        return new DatasetUpload(n.get("datasetHash").asText(), n.path("message").asText(""));
+    }
+
+    /** The upload timeout: 60 s plus 30 s per started 10 MB (sdk-cli.md §8.2). */
+    static Duration uploadTimeout(long bytes) {
+        long mb = (bytes + 1024 * 1024 - 1) / (1024 * 1024);
+        return Duration.ofSeconds(60 + (mb + 9) / 10 * 30);
+    }
+
+    /**
+     * The root hash of a predefined model of this network (what a task names as its pre-trained model).
+     *
+     * @throws InvalidRequestException an unknown name; the message lists the known ones
+     */
+    public String preTrainedModelHash(String name) {
+        if (name == null || name.isBlank()) {
+            throw new InvalidRequestException("The pre-trained model name is missing");
+        }
+        List<FineTuningModel> models = listModel();
+        return models.stream().filter(m -> m.name().equals(name)).findFirst().map(FineTuningModel::rootHash)
+                .orElseThrow(() -> new InvalidRequestException("Unknown pre-trained model \"" + name + "\". Known "
+                        + "models on this network: " + (models.isEmpty() ? "none"
+                        : String.join(", ", models.stream().map(FineTuningModel::name).toList()))));
+    }
+
+    /**
+     * Creates a fine-tuning task (sdk-cli.md §8.4). The model is looked up in this network's predefined
+     * table; the training parameters file must hold JSON (sent as text). When the provider already has
+     * tasks in its queue the call fails unless {@code waitInQueue} is set (the official SDK asks on stdin).
+     *
+     * @param datasetHash what {@link #uploadDatasetToTEE} returned
+     * @return the task id
+     */
+    public String createTask(String provider, String preTrainedModelName, String datasetHash,
+            Path trainingParamsPath, boolean waitInQueue) {
+        LedgerBroker.requireAddress(provider, "provider");
+        String modelHash = preTrainedModelHash(preTrainedModelName);
+        if (datasetHash == null || datasetHash.isBlank()) {
+            throw new InvalidRequestException("The dataset hash is missing: upload the dataset first");
+        }
+        String params = trainingParams(trainingParamsPath);
+        String base = baseUrl(provider);
+        long pending = pendingCount(base);
+        if (pending > 0 && !waitInQueue) {
+            throw new InvalidRequestException("There " + (pending == 1 ? "is 1 task" : "are " + pending + " tasks")
+                    + " in the provider's queue. To queue this task behind them, pass wait=true (CLI: --wait).");
+        }
+        BigInteger nonce = BigInteger.valueOf(FineTuningSignatures.taskNonce(clock.millis()));
+        String body = TaskJson.createTask(chain.credentials(), user, datasetHash, params, modelHash, nonce,
+                waitInQueue);
+        ProviderHttp.Reply r = http.postJson(base + "/v1/user/" + user + "/task", body);
+        JsonNode n = TaskJson.read(ok(r, "Failed to create task"), "task creation answer");
+        if (!n.hasNonNull("id")) {
+            throw new ProviderHttpException("Failed to create task: the provider's answer has no id: " + r.body(),
+                    r.status(), null);
+        }
+        return n.get("id").asText();
+    }
+
+    /** Cancels a task that has not started training; returns the provider's text. */
+    public String cancelTask(String provider, String taskId) {
+        requireTaskId(taskId);
+        String body;
+        try {
+            body = TaskJson.cancel(chain.credentials(), taskId);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("Invalid task id " + taskId + ": a task id is a UUID");
+        }
+        return ok(http.postJson(taskUrl(provider, taskId) + "/cancel", body), "Failed to cancel task");
+    }
+
+    /** This user's tasks with {@code provider}. */
+    public List<FineTuningTask> listTask(String provider) {
+        return TaskJson.tasks(getJson(baseUrl(provider) + "/v1/user/" + user + "/task", "Failed to list tasks"));
+    }
+
+    /** One task; {@code taskId} null = the latest. */
+    public FineTuningTask getTask(String provider, String taskId) {
+        if (taskId == null) {
+            List<FineTuningTask> latest = TaskJson.tasks(getJson(baseUrl(provider) + "/v1/user/" + user
+                    + "/task?latest=true", "Failed to get task"));
+            if (latest.isEmpty()) {
+                throw new InvalidRequestException("No fine-tuning task with provider " + Keys.toChecksumAddress(provider)
+                        + " yet");
+            }
+            return latest.get(0);
+        }
+        requireTaskId(taskId);
+        return TaskJson.task(getJson(taskUrl(provider, taskId), "Failed to get task"));
+    }
+
+    /** The progress log of a task; {@code taskId} null = the latest. */
+    public String getLog(String provider, String taskId) {
+        String id = taskId == null ? getTask(provider, null).id() : taskId;
+        requireTaskId(id);
+        return ok(http.get(taskUrl(provider, id) + "/log", Map.of()), "Failed to get the task log");
+    }
+
+    /** Tasks waiting or running at the provider ({@code GET /v1/task/pending}). */
+    public long getPendingCount(String provider) {
+        return pendingCount(baseUrl(provider));
+    }
+
+    /** {@link #downloadLoRAFromTEE(String, String, Path, LoraDownloadOptions)} with the default options. */
+    public Path downloadLoRAFromTEE(String provider, String taskId, Path outputPath) {
+        return downloadLoRAFromTEE(provider, taskId, outputPath, LoraDownloadOptions.defaults());
+    }
+
+    /**
+     * Downloads the encrypted fine-tuned model from the provider's TEE, without acknowledging it. Each
+     * attempt is signed anew with the current time; failures are retried (not 4xx other than 408).
+     *
+     * @param outputPath a file, or a directory to write {@code lora_model_<taskId>.zip} into
+     * @return the file written
+     */
+    public Path downloadLoRAFromTEE(String provider, String taskId, Path outputPath, LoraDownloadOptions options) {
+        requireTaskId(taskId);
+        Path target = Files.isDirectory(outputPath) ? outputPath.resolve("lora_model_" + taskId + ".zip")
+                : outputPath;
+        if (target.getParent() != null && !Files.isDirectory(target.getParent())) {
+            throw new InvalidRequestException("Directory not found: " + target.getParent());
+        }
+        String url = taskUrl(provider, taskId) + "/lora";
+        Optional<StreamingDownload.Failure> failure = new StreamingDownload(httpTimeout, options.idleTimeout(),
+                RetryPolicy.of(options.maxRetries())).download(url, () -> TaskJson.loraDownload(chain.credentials(),
+                        taskId, clock.instant().getEpochSecond()), target);
+        failure.ifPresent(f -> {
+            String why = f.status() < 0 ? f.text() : TaskJson.errorText(f.text()) + " (HTTP " + f.status() + ")";
+            throw new ProviderHttpException("Failed to download the model of task " + taskId + ": " + why
+                    + (f.attempts() > 1 ? ", after " + f.attempts() + " attempts" : ""), f.status(), null);
+        });
+        return target;
+    }
+
+    /**
+     * Downloads the model from the TEE, checks that its keccak256 is the deliverable's root hash (the
+     * provider's commitment on chain), then acknowledges the deliverable (sdk-cli.md §8.6). A mismatch deletes
+     * the file and acknowledges nothing.
+     *
+     * @param dataPath a file, or a directory to write {@code lora_model_<taskId>.zip} into
+     * @throws ModelIntegrityException the file is not the committed one
+     */
+    public AcknowledgedModel acknowledgeModel(String provider, String taskId, Path dataPath) {
+        return acknowledgeModel(provider, taskId, dataPath, LoraDownloadOptions.defaults());
+    }
+
+    public AcknowledgedModel acknowledgeModel(String provider, String taskId, Path dataPath,
+            LoraDownloadOptions options) {
+        Deliverable d = getDeliverable(provider, taskId);
+        Path file = downloadLoRAFromTEE(provider, taskId, dataPath, options);
+        String hash;
+        try {
+            hash = FileHash.keccak256(file);
+        } catch (IOException e) {
+            throw new ZGComputeException("Cannot read the downloaded model " + file + ": " + e.getMessage(), e);
+        }
+        String expected = d.modelRootHashText();
+        if (!hash.equalsIgnoreCase(expected)) {
+            deleteQuietly(file);
+            throw new ModelIntegrityException("The model downloaded for task " + taskId + " does not match the "
+                    + "deliverable on chain: keccak256 " + hash + ", root hash " + expected
+                    + ". The file was deleted and the deliverable not acknowledged.");
+        }
+        return new AcknowledgedModel(file, hash, acknowledgeDeliverable(provider, taskId));
     }
 
     /** The sub-account with {@code provider}; "Sub-account not found…" when there is none. */
@@ -119,6 +331,83 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
         } catch (IOException e) {
             throw new ZGComputeException("Cannot decrypt " + encryptedModelPath + " into " + decryptedModelPath
                     + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String baseUrl(String provider) {
+        String url = getService(provider).url();
+        if (url == null || url.isBlank()) {
+            throw new ConfigurationException("The fine-tuning service of " + Keys.toChecksumAddress(provider)
+                    + " has no URL");
+        }
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private String taskUrl(String provider, String taskId) {
+        return baseUrl(provider) + "/v1/user/" + user + "/task/" + URLEncoder.encode(taskId, StandardCharsets.UTF_8);
+    }
+
+    private long pendingCount(String base) {
+        String text = ok(http.get(base + "/v1/task/pending", Map.of()), "Failed to get the provider's queue");
+        try {
+            return Long.parseLong(text.strip());
+        } catch (NumberFormatException e) {
+            throw new ProviderHttpException("The provider's pending task count is not a number: " + text, 200, e);
+        }
+    }
+
+    private JsonNode getJson(String url, String failure) {
+        return TaskJson.read(ok(http.get(url, Map.of()), failure), "answer");
+    }
+
+    /** The body of a 2xx reply, else "<failure>: <provider's error>" (not doubled when it already says so). */
+    private static String ok(ProviderHttp.Reply r, String failure) {
+        if (r.ok()) {
+            return r.body();
+        }
+        String error = TaskJson.errorText(r.body());
+        throw new ProviderHttpException(error.startsWith(failure) ? error : failure + ": " + error, r.status(), null);
+    }
+
+    private static String trainingParams(Path path) {
+        if (path == null || !Files.isRegularFile(path)) {
+            throw new InvalidRequestException("Training parameters file not found: " + path);
+        }
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InvalidRequestException("Cannot read the training parameters file " + path + ": "
+                    + e.getMessage());
+        }
+        if (!TaskJson.isJson(text)) {
+            throw new InvalidRequestException("The training parameters file " + path + " is not valid JSON");
+        }
+        return text;
+    }
+
+    private static long datasetSize(Path path) {
+        if (path == null || !Files.isRegularFile(path)) {
+            throw new InvalidRequestException("Dataset file not found: " + path);
+        }
+        long size;
+        try {
+            size = Files.size(path);
+        } catch (IOException e) {
+            throw new InvalidRequestException("Cannot read the dataset file " + path + ": " + e.getMessage());
+        }
+        if (size > MAX_DATASET_BYTES) {
+            throw new InvalidRequestException("The dataset " + path + " is " + size + " bytes; the TEE upload "
+                    + "takes at most 100 MB (" + MAX_DATASET_BYTES + " bytes)");
+        }
+        return size;
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // the exception the caller gets says what happened; a leftover file is named there
         }
     }
 

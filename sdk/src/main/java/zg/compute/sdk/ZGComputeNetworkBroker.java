@@ -82,7 +82,7 @@ public final class ZGComputeNetworkBroker implements AutoCloseable {
                     ftName);
             InferenceBroker inference = new InferenceBroker(chain, inferenceContract, ledger, options);
             return new ZGComputeNetworkBroker(chain, c, ledger, inference,
-                    ft == null ? null : new FineTuningBroker(chain, ft));
+                    ft == null ? null : new FineTuningBroker(chain, ft, options));
         } catch (RuntimeException e) {
             chain.close();
             throw e;

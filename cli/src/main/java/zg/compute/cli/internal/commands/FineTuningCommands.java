@@ -2,33 +2,44 @@ package zg.compute.cli.internal.commands;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import zg.compute.cli.CliException;
 import zg.compute.cli.Invocation;
 import zg.compute.cli.internal.output.Fmt;
 import zg.compute.cli.internal.output.Table;
+import zg.compute.sdk.AcknowledgedModel;
+import zg.compute.sdk.DatasetUpload;
 import zg.compute.sdk.Deliverable;
+import zg.compute.sdk.FineTuningAccount;
+import zg.compute.sdk.FineTuningBroker;
 import zg.compute.sdk.FineTuningModel;
 import zg.compute.sdk.FineTuningService;
+import zg.compute.sdk.FineTuningTask;
 import zg.compute.sdk.TxResult;
 
 /**
- * {@code fine-tuning} (alias {@code ft}): the on-chain part of sdk-cli.md §6.4. The commands that talk to
- * the provider's fine-tuning task server (create-task, list-tasks, get-task, get-log, cancel-task, upload,
- * acknowledge-model) are not offered: that server does not exist in this project yet.
+ * {@code fine-tuning} (alias {@code ft}): sdk-cli.md §6.4. Datasets and models travel straight to and from
+ * the provider's TEE; the 0G Storage commands (upload, download, calculate-token) are not offered, there is no
+ * storage client in this build.
  */
 @Command(name = "fine-tuning", aliases = "ft", mixinStandardHelpOptions = true,
-        description = {"Fine-tuning providers, models and deliverables (the on-chain part).",
-                "Task commands (create-task, get-task, …) need the provider's fine-tuning task server and are not "
-                        + "available yet."},
+        description = {"Fine-tuning: providers, models, tasks and their delivered models.",
+                "Datasets are uploaded to, and models downloaded from, the provider's TEE (0G Storage is not "
+                        + "available in this build)."},
         subcommands = {FineTuningCommands.ListProviders.class, FineTuningCommands.ListModels.class,
+                FineTuningCommands.CreateTask.class, FineTuningCommands.CancelTask.class,
+                FineTuningCommands.ListTasks.class, FineTuningCommands.GetTask.class, FineTuningCommands.GetLog.class,
+                FineTuningCommands.AcknowledgeModel.class,
                 FineTuningCommands.ListDeliverables.class, FineTuningCommands.GetDeliverable.class,
                 FineTuningCommands.AcknowledgeDeliverable.class, FineTuningCommands.DecryptModel.class})
 public final class FineTuningCommands implements Runnable {
@@ -73,6 +84,42 @@ public final class FineTuningCommands implements Runnable {
         m.put("settled", d.settled());
         m.put("hasEncryptedSecret", d.hasEncryptedSecret());
         return m;
+    }
+
+    static Map<String, Object> taskJson(FineTuningTask t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", t.id());
+        m.put("createdAt", String.valueOf(t.createdAt()));
+        m.put("updatedAt", String.valueOf(t.updatedAt()));
+        m.put("userAddress", t.userAddress());
+        m.put("preTrainedModelHash", t.preTrainedModelHash());
+        m.put("datasetHash", t.datasetHash());
+        m.put("trainingParams", t.trainingParams());
+        m.put("fee", t.fee().toString());
+        m.put("nonce", t.nonce().toString());
+        m.put("progress", t.progress());
+        m.put("deliverIndex", t.deliverIndex());
+        m.put("deliverTime", t.deliverTime() == null ? null : t.deliverTime().toString());
+        m.put("modelType", t.modelType());
+        m.put("wait", t.waitInQueue());
+        return m;
+    }
+
+    /** {@code --provider}: the fine-tuning provider a task command talks to. */
+    public static final class ProviderRef {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>", description = "Provider address")
+        String provider;
+    }
+
+    /** {@code --provider} and an optional {@code --task}: a task, the latest by default. */
+    public static final class LatestTaskRef {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>", description = "Provider address")
+        String provider;
+
+        @Option(names = "--task", paramLabel = "<id>", description = "Task id (default: the latest)")
+        String task;
     }
 
     /** {@code --provider} and {@code --task-id}: which deliverable a command is about. */
@@ -156,6 +203,228 @@ public final class FineTuningCommands implements Runnable {
                 t.print(out());
             }
             out().println("Provider's models are not listed: that needs the provider's fine-tuning task server.");
+            return 0;
+        }
+    }
+
+    @Command(name = "create-task", mixinStandardHelpOptions = true, description = {
+            "Create a fine-tuning task. With --dataset-path the dataset is first uploaded to the provider's TEE.",
+            "The provider's signer is acknowledged first if needed (the fine-tuning sub-account must exist: "
+                    + "transfer-fund --service fine-tuning)."})
+    public static final class CreateTask extends TransactionCommand {
+
+        /** Exactly one of a dataset hash or a file to upload. */
+        static final class Dataset {
+            @Option(names = "--dataset", required = true, paramLabel = "<hash>",
+                    description = "Hash of a dataset already uploaded")
+            String hash;
+
+            @Option(names = "--dataset-path", required = true, paramLabel = "<file>",
+                    description = "Dataset file to upload to the provider's TEE (at most 100 MB)")
+            Path path;
+        }
+
+        @Mixin
+        ProviderRef provider;
+
+        @Option(names = "--model", required = true, paramLabel = "<name>",
+                description = "Pre-trained model name (see list-models)")
+        String model;
+
+        @Option(names = "--config-path", required = true, paramLabel = "<file>",
+                description = "Training parameters, a JSON file")
+        Path configPath;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Dataset dataset;
+
+        @Option(names = "--wait", description = "Queue the task when the provider already has tasks in its queue "
+                + "(otherwise the command stops and says so)")
+        boolean waitInQueue;
+
+        CreateTask(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            String id = withBroker(b -> {
+                FineTuningBroker ft = b.fineTuning();
+                ft.preTrainedModelHash(model); // an unknown model fails before anything is uploaded
+                String hash = dataset.hash;
+                if (dataset.path != null) {
+                    out().println("Uploading dataset to the provider's TEE...");
+                    DatasetUpload up = ft.uploadDatasetToTEE(provider.provider, dataset.path);
+                    out().println("Dataset uploaded, hash: " + up.datasetHash());
+                    hash = up.datasetHash();
+                }
+                out().println("Verify provider...");
+                ft.acknowledgeProviderSigner(provider.provider).ifPresent(this::printTx);
+                out().println("Provider verified");
+                FineTuningAccount account = ft.getAccount(provider.provider);
+                if (account.available().signum() <= 0) {
+                    out().println("Warning: your fine-tuning sub-account with this provider has no available "
+                            + "balance (balance " + Fmt.og(account.balance()) + " 0G, pending refund "
+                            + Fmt.og(account.pendingRefund()) + " 0G): the provider may refuse to settle the task. "
+                            + "Add funds with \"transfer-fund --service fine-tuning\".");
+                }
+                return ft.createTask(provider.provider, model, hash, configPath, waitInQueue);
+            });
+            out().println("Created Task ID: " + id);
+            return 0;
+        }
+    }
+
+    @Command(name = "cancel-task", mixinStandardHelpOptions = true,
+            description = "Cancel a task that has not started training.")
+    public static final class CancelTask extends BrokerCommand {
+
+        @Mixin
+        ProviderRef provider;
+
+        @Option(names = "--task", required = true, paramLabel = "<id>", description = "Task id")
+        String task;
+
+        CancelTask(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            String answer = withBroker(b -> b.fineTuning().cancelTask(provider.provider, task));
+            out().println(answer);
+            return 0;
+        }
+    }
+
+    @Command(name = "list-tasks", mixinStandardHelpOptions = true,
+            description = "List your fine-tuning tasks with a provider.")
+    public static final class ListTasks extends BrokerCommand {
+
+        @Mixin
+        ProviderRef provider;
+
+        @Mixin
+        JsonOption json;
+
+        ListTasks(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            List<FineTuningTask> tasks = withBroker(b -> b.fineTuning().listTask(provider.provider));
+            if (json.json) {
+                out().println(Fmt.json(tasks.stream().map(FineTuningCommands::taskJson).toList()));
+                return 0;
+            }
+            if (tasks.isEmpty()) {
+                out().println("No tasks yet.");
+                return 0;
+            }
+            Table t = new Table("ID", "Created At", "Status");
+            tasks.forEach(task -> t.row(task.id(), task.createdAt(), task.progress()));
+            t.print(out());
+            return 0;
+        }
+    }
+
+    @Command(name = "get-task", mixinStandardHelpOptions = true,
+            description = "Show one fine-tuning task (the latest without --task).")
+    public static final class GetTask extends BrokerCommand {
+
+        @Mixin
+        LatestTaskRef ref;
+
+        @Mixin
+        JsonOption json;
+
+        GetTask(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            FineTuningTask t = withBroker(b -> b.fineTuning().getTask(ref.provider, ref.task));
+            if (json.json) {
+                out().println(Fmt.json(taskJson(t)));
+                return 0;
+            }
+            new Table("Field", "Value")
+                    .row("ID", t.id())
+                    .row("Created At", t.createdAt())
+                    .row("Pre-trained Model Hash", t.preTrainedModelHash())
+                    .row("Dataset Hash", t.datasetHash())
+                    .row("Training Params", t.trainingParams().replaceAll("\\s+", " ").strip())
+                    .row("Fee (neuron)", t.fee())
+                    .row("Progress", t.progress())
+                    .print(out());
+            return 0;
+        }
+    }
+
+    @Command(name = "get-log", mixinStandardHelpOptions = true,
+            description = "Print the progress log of a task (the latest without --task).")
+    public static final class GetLog extends BrokerCommand {
+
+        @Mixin
+        LatestTaskRef ref;
+
+        GetLog(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            String log = withBroker(b -> b.fineTuning().getLog(ref.provider, ref.task));
+            out().print(log.endsWith("\n") || log.isEmpty() ? log : log + "\n");
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "acknowledge-model", mixinStandardHelpOptions = true, description = {
+            "Download the delivered (encrypted) model from the provider's TEE, check it against the deliverable's "
+                    + "root hash on chain and acknowledge it, so the provider releases its key.",
+            "Then wait until the provider settled the task (get-deliverable: Model Key Released) and run "
+                    + "decrypt-model."})
+    public static final class AcknowledgeModel extends TransactionCommand {
+
+        @Mixin
+        TaskRef task;
+
+        @Option(names = "--data-path", required = true, paramLabel = "<path>",
+                description = "File to write, or a directory (lora_model_<task-id>.zip is written into it)")
+        Path dataPath;
+
+        @Option(names = "--download-method", defaultValue = "tee", paramLabel = "<method>",
+                description = "tee (default; 0g-storage and auto need 0G Storage, not available in this build)")
+        String downloadMethod;
+
+        AcknowledgeModel(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            switch (downloadMethod.trim().toLowerCase(Locale.ROOT)) {
+                case "tee" -> { }
+                case "0g-storage", "auto" -> throw new CliException("0G Storage is not available in this build: use "
+                        + "--download-method tee.");
+                default -> throw new CliException("Unknown download method \"" + downloadMethod
+                        + "\": use tee.");
+            }
+            out().println("Downloading the model from the provider's TEE...");
+            AcknowledgedModel m = withBroker(
+                    b -> b.fineTuning().acknowledgeModel(task.provider, task.taskId, dataPath));
+            out().println("✓ Model downloaded to " + m.path() + " (keccak256 " + m.modelHash()
+                    + ", matches the deliverable on chain)");
+            if (m.transaction().isEmpty()) {
+                out().println("Deliverable for task " + task.taskId + " is already acknowledged; nothing sent.");
+            } else {
+                out().println("✓ Deliverable for task " + task.taskId + " acknowledged");
+                printTx(m.transaction().get());
+            }
             return 0;
         }
     }

@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import zg.compute.sdk.ProviderHttpException;
 
-/** Plain GETs to a provider's HTTP API with a timeout; transport failures become {@link ProviderHttpException}. */
+/** Calls to a provider's HTTP API with a timeout; transport failures become {@link ProviderHttpException}. */
 public final class ProviderHttp {
 
     /** Status and body of an answer (any status). */
@@ -29,13 +29,32 @@ public final class ProviderHttp {
     }
 
     public Reply get(String url, Map<String, String> headers) {
-        HttpRequest.Builder b;
+        HttpRequest.Builder b = request(url, timeout).GET();
+        headers.forEach(b::header);
+        return send(url, b);
+    }
+
+    /** POSTs a JSON text. */
+    public Reply postJson(String url, String json) {
+        return send(url, request(url, timeout).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** POSTs a multipart form; {@code requestTimeout} covers the whole upload (large datasets need more). */
+    public Reply postMultipart(String url, Multipart form, Duration requestTimeout) {
+        return send(url, request(url, requestTimeout).header("Content-Type", form.contentType())
+                .POST(form.publisher()));
+    }
+
+    private static HttpRequest.Builder request(String url, Duration timeout) {
         try {
-            b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET();
+            return HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
         } catch (IllegalArgumentException e) {
             throw new ProviderHttpException("Invalid provider URL " + url + ": " + e.getMessage(), -1, e);
         }
-        headers.forEach(b::header);
+    }
+
+    private Reply send(String url, HttpRequest.Builder b) {
         try {
             HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(r.statusCode(), r.body());
