@@ -33,29 +33,31 @@ class SettlementCrashTest {
         }
     }
 
+    /** Every user's sub-account balance, all read at one block so a landing transaction cannot split them. */
     private static Map<String, BigInteger> balances(Devnet d, String provider, List<Credentials> users) throws Exception {
+        var web3j = d.chain().web3j();
+        var at = org.web3j.protocol.core.DefaultBlockParameter.valueOf(web3j.ethBlockNumber().send().getBlockNumber());
         Map<String, BigInteger> out = new HashMap<>();
         for (Credentials u : users) {
-            out.put(u.getAddress(), d.inference(u).getAccount(u.getAddress(), provider).send().balance);
+            var serving = d.inference(u);
+            serving.setDefaultBlockParameter(at);
+            out.put(u.getAddress(), serving.getAccount(u.getAddress(), provider).send().balance);
         }
         return out;
     }
 
-    /** Waits (bounded) until every transaction {@code address} sent is in a block. */
-    private static void awaitNoPendingTransactions(Devnet d, String address) throws Exception {
+    /** Waits (bounded) until every settlement transaction the broker journaled as sent is mined. */
+    private static void awaitSentSettlements(Devnet d, ProviderBroker b) throws Exception {
         var web3j = d.chain().web3j();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            BigInteger latest = web3j.ethGetTransactionCount(address,
-                    org.web3j.protocol.core.DefaultBlockParameterName.LATEST).send().getTransactionCount();
-            BigInteger pending = web3j.ethGetTransactionCount(address,
-                    org.web3j.protocol.core.DefaultBlockParameterName.PENDING).send().getTransactionCount();
-            if (latest.equals(pending)) {
-                return;
+        for (var batch : b.store().batches("sent")) {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (web3j.ethGetTransactionReceipt(batch.txHash()).send().getTransactionReceipt().isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("settlement transaction " + batch.txHash() + " not mined after 10 s");
+                }
+                Thread.sleep(10);
             }
-            Thread.sleep(10);
         }
-        throw new AssertionError("transactions of " + address + " still pending after 10 s");
     }
 
     private static void chat(BrokerFixture f, ProviderBroker b, Credentials u, int n) {
@@ -92,16 +94,18 @@ class SettlementCrashTest {
             walletBefore = f.balance(p);
             block = f.blockNumber();
             assertThatThrownBy(b::settleNow).isInstanceOf(Crash.class);
-            // anvil mines a broadcast transaction asynchronously: let it land before reading balances, or
-            // the reads can straddle the block (one user seen charged, the other not).
-            awaitNoPendingTransactions(d, p);
+            // anvil mines a broadcast transaction asynchronously (its "pending" nonce does not always count it
+            // yet): wait for the journaled transaction itself before reading balances.
+            boolean broadcast = crashAt == Step.AFTER_BROADCAST || crashAt == Step.AFTER_RECEIPT;
+            if (broadcast) {
+                awaitSentSettlements(d, b);
+            }
             // Before the broadcast nothing reached the chain; after it, the transaction did.
             Map<String, BigInteger> atCrash = balances(d, p, users);
             BigInteger chargedAtCrash = BigInteger.ZERO;
             for (Credentials u : users) {
                 chargedAtCrash = chargedAtCrash.add(before.get(u.getAddress()).subtract(atCrash.get(u.getAddress())));
             }
-            boolean broadcast = crashAt == Step.AFTER_BROADCAST || crashAt == Step.AFTER_RECEIPT;
             assertThat(chargedAtCrash).isEqualTo(broadcast ? billed : BigInteger.ZERO);
             // The rows are not yet marked settled, whatever the chain did.
             assertThat(b.store().settledTotal()).isZero();
