@@ -20,7 +20,7 @@ import zg.compute.protocol.finetuning.FineTuningCryptoException;
 import zg.compute.protocol.finetuning.FineTuningSignatures;
 import zg.compute.protocol.finetuning.ModelCipher;
 import zg.compute.sdk.internal.chain.ChainClient;
-import zg.compute.sdk.internal.finetuning.FileHash;
+import zg.compute.protocol.finetuning.FileDigest;
 import zg.compute.sdk.internal.finetuning.TaskJson;
 import zg.compute.sdk.internal.http.Multipart;
 import zg.compute.sdk.internal.http.ProviderHttp;
@@ -226,7 +226,7 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
         Path file = downloadLoRAFromTEE(provider, taskId, dataPath, options);
         String hash;
         try {
-            hash = FileHash.keccak256(file);
+            hash = FileDigest.keccak256(file);
         } catch (IOException e) {
             throw new ZGComputeException("Cannot read the downloaded model " + file + ": " + e.getMessage(), e);
         }

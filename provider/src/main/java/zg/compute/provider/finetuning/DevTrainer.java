@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
-import zg.compute.provider.internal.finetuning.FileHashes;
+import zg.compute.protocol.finetuning.FileDigest;
 
 /**
  * DEVELOPMENT STAND-IN for the GPU trainer: no GPU, no model weights, deterministic and instant. It
@@ -32,7 +32,7 @@ public final class DevTrainer implements Trainer {
         Files.createDirectories(job.outputDir());
         Files.writeString(job.outputDir().resolve("adapter_config.json"),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(adapter));
-        String datasetHash = FileHashes.keccak256(job.dataset());
+        String datasetHash = FileDigest.keccak256(job.dataset());
         for (long epoch = 1; epoch <= job.epochs(); epoch++) {
             progress.accept("Step: " + epoch + ", Logs: {\"epoch\": " + epoch + ", \"loss\": "
                     + String.format(java.util.Locale.ROOT, "%.4f", 1.0 / (epoch + 1)) + "}");

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Keys;
 import org.web3j.crypto.WalletUtils;
+import zg.compute.protocol.finetuning.FileDigest;
 import zg.compute.protocol.finetuning.FineTuningMessages;
 import zg.compute.protocol.finetuning.FineTuningSignatures;
 import zg.compute.provider.TeeKeySource;
@@ -108,7 +109,7 @@ public final class TaskHttp {
             long ts = timestamp(timestamp);
             checkTimed(ts, FineTuningMessages.datasetUpload(Keys.toChecksumAddress(address), ts), signature, address);
             Path upload = Path.of(file.uploadedFileName());
-            String hash = FileHashes.keccak256(upload);
+            String hash = FileDigest.keccak256(upload);
             files.storeDataset(upload, address, hash);
             return new JsonObject().put("datasetHash", hash).put("message",
                     "dataset " + file.fileName() + " (" + file.size() + " bytes) uploaded to the provider's TEE");

@@ -19,6 +19,7 @@ import zg.compute.protocol.eip712.DigestSigner;
 import zg.compute.protocol.eip712.Eip712Domain;
 import zg.compute.protocol.eip712.VerifierMessage;
 import zg.compute.protocol.finetuning.Ecies;
+import zg.compute.protocol.finetuning.FileDigest;
 import zg.compute.protocol.finetuning.FineTuningMessages;
 import zg.compute.protocol.finetuning.ModelCipher;
 import zg.compute.provider.TeeKeySource;
@@ -252,7 +253,7 @@ public final class TaskPipeline {
         try {
             new ModelCipher().encrypt(key, zip, files.encryptedModel(t.id()), Credentials.create(tee.key()));
             byte[] wrapped = Ecies.encrypt(Numeric.hexStringToByteArray(t.userPublicKey()), key);
-            String rootText = FileHashes.keccak256(files.encryptedModel(t.id()));
+            String rootText = FileDigest.keccak256(files.encryptedModel(t.id()));
             String rootHex = Numeric.toHexString(rootText.getBytes(StandardCharsets.US_ASCII));
             if (!store.prepared(t.id(), rootHex, Numeric.toHexString(wrapped), clock.millis())) {
                 throw new IllegalStateException("task " + t.id() + " left Delivering while it was encrypted");

@@ -15,6 +15,7 @@ import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Hash;
 import org.web3j.crypto.Keys;
 import org.web3j.utils.Numeric;
+import zg.compute.protocol.finetuning.FileDigest;
 import zg.compute.protocol.finetuning.FineTuningMessages;
 import zg.compute.protocol.finetuning.FineTuningSignatures;
 import zg.compute.sdk.FineTuningTask;
@@ -114,6 +115,6 @@ class TaskJsonTest {
             bytes[i] = (byte) (i * 31);
         }
         Path f = Files.write(dir.resolve("m.bin"), bytes);
-        assertThat(FileHash.keccak256(f)).isEqualTo(Numeric.toHexString(Hash.sha3(bytes)));
+        assertThat(FileDigest.keccak256(f)).isEqualTo(Numeric.toHexString(Hash.sha3(bytes)));
     }
 }

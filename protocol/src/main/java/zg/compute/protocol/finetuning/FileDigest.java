@@ -1,4 +1,4 @@
-package zg.compute.provider.internal.finetuning;
+package zg.compute.protocol.finetuning;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,19 +7,22 @@ import java.nio.file.Path;
 import org.bouncycastle.jcajce.provider.digest.Keccak;
 import org.web3j.utils.Numeric;
 
-/** keccak256 of a file, streamed (datasets and models may be large). */
-public final class FileHashes {
+/**
+ * keccak256 of a file, streamed (datasets and models can be large). Both sides use it: the provider names an
+ * uploaded dataset and an encrypted model by it (the model's on-chain root hash is the ASCII of this text), and
+ * the user checks a downloaded model against that root.
+ */
+public final class FileDigest {
 
-    private FileHashes() {
+    private FileDigest() {
     }
 
     /** {@code 0x} + 64 lower-case hex digits. */
     public static String keccak256(Path file) throws IOException {
         Keccak.Digest256 digest = new Keccak.Digest256();
+        byte[] buf = new byte[1 << 16];
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
+            for (int n; (n = in.read(buf)) > 0; ) {
                 digest.update(buf, 0, n);
             }
         }
