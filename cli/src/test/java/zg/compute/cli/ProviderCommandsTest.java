@@ -26,6 +26,15 @@ class ProviderCommandsTest {
     }
 
     @Test
+    void initWritesTheFineTuningStarterConfig(@TempDir Path home) throws Exception {
+        CliRunner cli = new CliRunner(home);
+        CliRunner.Result r = cli.run("provider", "init", "--fine-tuning", "ft.yaml");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        String written = Files.readString(home.resolve("ft.yaml"));
+        assertThat(written).contains("fineTuning:").contains("fineTuningContract:").doesNotContain("service:");
+    }
+
+    @Test
     void startNamesTheBadConfigKeyWithoutAStackTrace(@TempDir Path home) throws Exception {
         CliRunner cli = new CliRunner(home);
         assertThat(cli.run("provider", "init").exit()).isZero();

@@ -23,9 +23,12 @@ public final class ProviderMain {
         String command = args.length > 0 && !args[0].startsWith("-") ? args[0] : "start";
         Path config = null;
         String out = "provider.yaml";
+        boolean fineTuning = false;
         for (int i = 0; i < args.length; i++) {
             if (("--config".equals(args[i]) || "-c".equals(args[i])) && i + 1 < args.length) {
                 config = Path.of(args[++i]);
+            } else if ("--fine-tuning".equals(args[i])) {
+                fineTuning = true;
             } else if (i > 0 && !args[i].startsWith("-")) {
                 out = args[i];
             }
@@ -37,7 +40,7 @@ public final class ProviderMain {
                     if (Files.exists(target)) {
                         fail(2, target + " already exists; not overwriting it");
                     }
-                    Files.writeString(target, exampleConfig());
+                    Files.writeString(target, fineTuning ? exampleFineTuningConfig() : exampleConfig());
                     System.out.println("wrote " + target + "; set ZG_PROVIDER_KEY and ZG_TEE_KEY, edit it, then run:"
                             + " provider start --config " + target);
                 }
@@ -63,7 +66,16 @@ public final class ProviderMain {
 
     /** The commented starter configuration (also the documented example). */
     public static String exampleConfig() throws IOException {
-        try (InputStream in = ProviderMain.class.getResourceAsStream("provider-example.yaml")) {
+        return resource("provider-example.yaml");
+    }
+
+    /** The commented starter configuration of the fine-tuning task server. */
+    public static String exampleFineTuningConfig() throws IOException {
+        return resource("provider-fine-tuning-example.yaml");
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = ProviderMain.class.getResourceAsStream(name)) {
             return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }

@@ -67,4 +67,18 @@ class FineTuningConfigTest {
         assertThatThrownBy(() -> parse(MINIMAL.replace("fineTuningContract", "inferenceContract")))
                 .hasMessageStartingWith("chain.inferenceContract: unknown key");
     }
+
+    @Test
+    void theStarterConfigParsesToTheDocumentedDefaults() throws Exception {
+        String example = ProviderMain.exampleFineTuningConfig();
+        assertThat(ConfigLoader.isFineTuning(example)).isTrue();
+        FineTuningConfig c = parse(example);
+        assertThat(c.server().port()).isEqualTo(3081);
+        assertThat(c.service().pricePerToken()).isEqualTo(BigInteger.valueOf(1000));
+        assertThat(c.service().models()).containsExactly(
+                new FineTuningConfig.Model("mock-model", ConfigLoader.MOCK_MODEL_HASH));
+        assertThat(c.service().workDir()).isEqualTo(Path.of("/srv/fine-tuning"));
+        assertThat(c.service().ackTimeout()).isEqualTo(Duration.ofHours(6));
+        assertThat(c.teeKey().address()).isEqualTo("0xFE3B557E8Fb62b89F4916B721be55cEb828dBd73");
+    }
 }

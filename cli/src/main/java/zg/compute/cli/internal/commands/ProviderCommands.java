@@ -46,6 +46,9 @@ public final class ProviderCommands implements Runnable {
         @Parameters(index = "0", defaultValue = "provider.yaml", paramLabel = "<file>")
         String file;
 
+        @Option(names = "--fine-tuning", description = "The fine-tuning task server's config instead of the inference broker's")
+        boolean fineTuning;
+
         Init(Invocation inv) {
             super(inv);
         }
@@ -56,7 +59,7 @@ public final class ProviderCommands implements Runnable {
             if (Files.exists(target)) {
                 throw new CliException(target + " already exists; not overwriting it.");
             }
-            Files.writeString(target, ProviderMain.exampleConfig());
+            Files.writeString(target, fineTuning ? ProviderMain.exampleFineTuningConfig() : ProviderMain.exampleConfig());
             out().println("✓ Wrote " + target);
             out().println("  Set ZG_PROVIDER_KEY and ZG_TEE_KEY (or the keystore settings), edit the file, then run:");
             out().println("  0g-compute-cli provider start --config " + file);
