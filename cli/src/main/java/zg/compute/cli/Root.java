@@ -16,6 +16,7 @@ import zg.compute.cli.internal.commands.InferenceCommands;
 import zg.compute.cli.internal.commands.KeyCommands;
 import zg.compute.cli.internal.commands.NetworkCommands;
 import zg.compute.cli.internal.commands.ProviderCommands;
+import zg.compute.cli.internal.commands.WebUiCommands;
 import zg.compute.sdk.ZGComputeException;
 
 /**
@@ -31,7 +32,8 @@ import zg.compute.sdk.ZGComputeException;
                 AccountCommands.GetAccount.class, AccountCommands.AddAccount.class, AccountCommands.Deposit.class,
                 AccountCommands.Refund.class, AccountCommands.TransferFund.class, AccountCommands.RetrieveFund.class,
                 AccountCommands.GetSubAccount.class,
-                InferenceCommands.class, FineTuningCommands.class, ProviderCommands.class, DevnetCommands.class})
+                InferenceCommands.class, FineTuningCommands.class, ProviderCommands.class, DevnetCommands.class,
+                WebUiCommands.class})
 public final class Root implements Runnable {
 
     private final Invocation inv;

@@ -1,5 +1,6 @@
 package zg.compute.cli.internal.commands;
 
+import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,28 +73,8 @@ public final class ServeCommands {
             };
         }
 
-        /**
-         * Serves until Ctrl-C (shutdown hook) or, in-process, until the thread is interrupted; then stops the
-         * server and returns 0.
-         */
         int runUntilStopped(ProxyServer server) {
-            CountDownLatch stopped = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                server.close();
-                stopped.countDown();
-            }, "serve-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            out().println("ready — Ctrl-C stops the server");
-            out().flush();
-            try {
-                stopped.await();
-            } catch (InterruptedException e) {
-                Runtime.getRuntime().removeShutdownHook(hook);
-                server.close();
-                out().println("stopped");
-                out().flush();
-            }
-            return 0;
+            return ServeCommands.runUntilStopped(out(), server::close);
         }
     }
 
@@ -214,17 +195,47 @@ public final class ServeCommands {
         }
     }
 
+    /**
+     * Serves until Ctrl-C (shutdown hook) or, in-process, until the thread is interrupted; then runs
+     * {@code close} and returns 0. Shared by every long-running server command.
+     */
+    static int runUntilStopped(PrintWriter out, Runnable close) {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            close.run();
+            stopped.countDown();
+        }, "serve-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println("ready — Ctrl-C stops the server");
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            close.run();
+            out.println("stopped");
+            out.flush();
+        }
+        return 0;
+    }
+
     private static void checkPort(ListenOptions listen) {
-        if (listen.port < 0 || listen.port > 65_535) {
-            throw new CliException("--port must be within 0..65535, got " + listen.port);
+        checkPort(listen.host, listen.port);
+    }
+
+    /** Fails before any transaction when the port is out of range or taken. */
+    static void checkPort(String host, int port) {
+        if (port < 0 || port > 65_535) {
+            throw new CliException("--port must be within 0..65535, got " + port);
         }
         start(() -> {
-            ProxyServer.requireFreePort(listen.host, listen.port);
+            ProxyServer.requireFreePort(host, port);
             return null;
         });
     }
 
-    private static <T> T start(Supplier<T> bind) {
+    /** Turns a bind failure's friendly {@link IllegalStateException} into the CLI's error. */
+    static <T> T start(Supplier<T> bind) {
         try {
             return bind.get();
         } catch (IllegalStateException e) {

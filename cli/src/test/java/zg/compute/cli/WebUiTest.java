@@ -1,0 +1,289 @@
+package zg.compute.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import zg.compute.cli.internal.devnet.DevnetStack;
+import zg.compute.cli.internal.devnet.StackConfig;
+import zg.compute.provider.DevModelBackend;
+import zg.compute.protocol.units.Units;
+
+/**
+ * {@code web-ui start-web} (sdk-cli.md §6.5) started through the command against a real devnet and real provider
+ * brokers, driven over real HTTP: the page's headers and assets, the token guard and every JSON API route. The
+ * page's JavaScript is not executed here (no browser); only what it calls is.
+ */
+class WebUiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static DevnetStack stack;
+    private static Path home;
+    private static CliRunner cli;
+    private static BackgroundCli web;
+    private static String base;
+    private static String token;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // no settlement during the tests, so unsettled fees are exact
+        stack = DevnetStack.start(new StackConfig(0, 3600, Duration.ofHours(1), null, null, null), line -> { });
+        home = Files.createTempDirectory("webui-home");
+        cli = CliFixtures.runnerFor(stack.devnet(), home, stack.devnet().account(DevnetStack.USER));
+        web = BackgroundCli.start(cli, "web-ui", "start-web", "-p", "0");
+        String out = web.awaitOutput("ready", Duration.ofSeconds(60));
+        Matcher m = Pattern.compile("Open (http://127\\.0\\.0\\.1:\\d+)/#token=([0-9a-f]+)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        base = m.group(1);
+        token = m.group(2);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (web != null) {
+            assertThat(web.stop()).isZero();
+            assertThat(web.out() + web.err()).doesNotContain(stack.user().privateKey().substring(2));
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void thePageIsServedWithSecurityHeadersAndOnlyLocalAssets() throws Exception {
+        HttpResponse<String> page = send(HttpRequest.newBuilder(URI.create(base + "/")).GET());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertSecurityHeaders(page);
+        assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-cache");
+        assertThat(page.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
+        List<String> refs = Pattern.compile("(?:src|href)=\"([^\"]*)\"").matcher(page.body()).results()
+                .map(r -> r.group(1)).toList();
+        assertThat(refs).containsExactlyInAnyOrder("app.css", "app.js");
+        assertThat(page.body()).doesNotContain("<script>").doesNotContain("style=");
+
+        for (String asset : List.of("/app.js", "/app.css")) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + asset)).GET());
+            assertThat(r.statusCode()).as(asset).isEqualTo(200);
+            assertSecurityHeaders(r);
+            assertThat(r.headers().firstValue("Cache-Control")).hasValue("public, max-age=3600");
+            assertThat(r.body()).doesNotContain("http://").doesNotContain("https://");
+        }
+        HttpResponse<String> missing = send(HttpRequest.newBuilder(URI.create(base + "/../pom.xml")).GET());
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertSecurityHeaders(missing);
+    }
+
+    @Test
+    void apiCallsWithoutTheStartTokenAreForbidden() throws Exception {
+        BigInteger total = ledgerTotal();
+        for (String wrong : new String[] {null, "", token.substring(1), token + "0"}) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/api/deposit"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":\"1\"}"));
+            if (wrong != null) {
+                b.header("X-ZG-Token", wrong);
+            }
+            HttpResponse<String> r = send(b);
+            assertThat(r.statusCode()).as("token %s", wrong).isEqualTo(403);
+            assertSecurityHeaders(r);
+            assertThat(JSON.readTree(r.body()).path("error").asText()).startsWith("missing or wrong X-ZG-Token");
+        }
+        HttpResponse<String> read = send(HttpRequest.newBuilder(URI.create(base + "/api/account")).GET());
+        assertThat(read.statusCode()).isEqualTo(403);
+        assertThat(ledgerTotal()).as("nothing was deposited").isEqualTo(total);
+    }
+
+    @Test
+    void statusNamesTheWalletAndTheChain() throws Exception {
+        JsonNode s = ok(get("/api/status"));
+        assertThat(s.path("address").asText()).isEqualToIgnoringCase(stack.user().address());
+        assertThat(s.path("chainId").asLong()).isEqualTo(stack.devnet().chain().chainId());
+        assertThat(s.path("rpc").asText()).isEqualTo(stack.devnet().rpcUrl());
+    }
+
+    @Test
+    void accountShowsTheLedgerAndSubAccountsAndADepositRaisesIt() throws Exception {
+        JsonNode a = ok(get("/api/account"));
+        BigInteger total = new BigInteger(a.at("/total/neuron").asText());
+        assertThat(total).isEqualTo(Units.og(10));
+        assertThat(a.at("/total/og").asText()).isEqualTo("10");
+        assertThat(a.at("/locked/neuron").asText()).isEqualTo(Units.og(6).toString());
+        assertThat(a.at("/available/og").asText()).isEqualTo("4");
+        assertThat(a.path("inference")).hasSize(2);
+        for (JsonNode sub : a.path("inference")) {
+            assertThat(sub.at("/balance/og").asText()).isEqualTo("3");
+            assertThat(sub.at("/pendingRefund/neuron").asText()).isEqualTo("0");
+        }
+        assertThat(a.path("inference").findValuesAsText("provider"))
+                .containsExactlyInAnyOrderElementsOf(stack.providers().stream().map(p -> p.address()).toList());
+
+        JsonNode tx = ok(post("/api/deposit", Map.of("amount", "1")));
+        assertThat(tx.path("transaction").asText()).startsWith("0x");
+        assertThat(ok(get("/api/account")).at("/total/og").asText()).isEqualTo("11");
+    }
+
+    @Test
+    void badAmountsAreAFriendlyBadRequest() throws Exception {
+        assertError(post("/api/deposit", Map.of("amount", "abc")), 400, "not a number of 0G: \"abc\"");
+        assertError(post("/api/refund", Map.of("amount", 1.5)), 400, "amount must be a decimal string of 0G, e.g. \"1.5\"");
+        assertError(post("/api/transfer", Map.of("amount", "1")), 400, "provider is required");
+        assertError(post("/api/retrieve", Map.of("service", "gpu")), 400,
+                "Unknown service \"gpu\": use inference or fine-tuning.");
+        assertError(send(request("/api/deposit").POST(HttpRequest.BodyPublishers.ofString("not json"))), 400,
+                "the request body must be a JSON object");
+    }
+
+    @Test
+    void providersListsBothInferenceProvidersWithPricesInNeuron() throws Exception {
+        JsonNode p = ok(get("/api/providers"));
+        assertThat(p.path("inference")).hasSize(stack.providers().size());
+        for (DevnetStack.ProviderEntry e : stack.providers()) {
+            JsonNode s = find(p.path("inference"), e.address());
+            assertThat(s.path("model").asText()).isEqualTo(e.model());
+            assertThat(s.at("/inputPrice/neuron").asText()).isEqualTo(e.inputPrice().toString());
+            assertThat(s.at("/outputPrice/neuron").asText()).isEqualTo(e.outputPrice().toString());
+            assertThat(s.path("verifiability").asText()).isNotEmpty();
+            assertThat(s.path("acknowledged").asBoolean()).as("the devnet user transferred to it").isTrue();
+        }
+        assertThat(p.path("fineTuning").isArray()).isTrue();
+    }
+
+    @Test
+    void chatIsAnsweredVerifiedAndBilledExactly() throws Exception {
+        DevnetStack.ProviderEntry p1 = stack.providers().get(0);
+        BigInteger before = stack.brokers().get(0).store().unsettledFee(stack.user().address());
+
+        JsonNode r = ok(post("/api/chat", Map.of("provider", p1.address(),
+                "messages", List.of(Map.of("role", "user", "content", "Hello web")))));
+
+        assertThat(r.path("reply").asText()).isEqualTo(DevModelBackend.REPLY_PREFIX + "Hello web");
+        assertThat(r.path("verified").asBoolean()).isTrue();
+        assertThat(r.path("chatId").asText()).isNotEmpty();
+        BigInteger fee = CliFixtures.fee(p1, r.path("usage"));
+        assertThat(fee).isPositive();
+        assertThat(stack.brokers().get(0).store().unsettledFee(stack.user().address()).subtract(before))
+                .isEqualTo(fee);
+        assertError(post("/api/chat", Map.of("provider", p1.address(), "messages", List.of())), 400,
+                "messages is required and must be a non-empty array");
+    }
+
+    @Test
+    void anApiKeyWorksAtTheProviderUntilItIsRevoked() throws Exception {
+        // Provider 2 serves no other test here, so its broker reads the account (with the revocation) fresh.
+        DevnetStack.ProviderEntry p2 = stack.providers().get(1);
+        JsonNode kept = ok(post("/api/api-keys", Map.of("provider", p2.address(), "tokenId", 7)));
+        JsonNode revoked = ok(post("/api/api-keys", Map.of("provider", p2.address(), "tokenId", "8",
+                "expiresInSeconds", 3600)));
+        assertThat(kept.path("tokenId").asInt()).isEqualTo(7);
+        assertThat(kept.path("apiKey").asText()).startsWith("app-sk-");
+        assertThat(revoked.path("expiresAt").asLong() - revoked.path("createdAt").asLong()).isEqualTo(3_600_000);
+
+        JsonNode tx = ok(send(request("/api/api-keys/" + p2.address() + "/8").DELETE()));
+        assertThat(tx.path("transaction").asText()).startsWith("0x");
+
+        assertThat(providerChat(p2, kept.path("apiKey").asText()).statusCode()).isEqualTo(200);
+        HttpResponse<String> rejected = awaitRejected(p2, revoked.path("apiKey").asText());
+        assertThat(rejected.body()).contains("session token has been revoked");
+        assertError(send(request("/api/api-keys/" + p2.address() + "/x").DELETE()), 400,
+                "tokenId must be a whole number, got \"x\"");
+    }
+
+    @Test
+    void aBusyPortIsAFriendlyError() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            CliRunner.Result r = cli.run("ui", "start-web", "--port", String.valueOf(port));
+            assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+            assertThat(r.err()).contains("port " + port + " on 127.0.0.1 is already in use")
+                    .doesNotContain("Exception").doesNotContain("\tat ");
+        }
+    }
+
+    private static HttpResponse<String> providerChat(DevnetStack.ProviderEntry p, String apiKey) throws Exception {
+        byte[] body = JSON.writeValueAsBytes(Map.of("model", p.model(),
+                "messages", List.of(Map.of("role", "user", "content", "key check"))));
+        return HTTP.send(HttpRequest.newBuilder(URI.create(p.url() + "/v1/proxy/chat/completions"))
+                .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The provider caches an account for 30 s; waits for the revocation in case it had read it before. */
+    private static HttpResponse<String> awaitRejected(DevnetStack.ProviderEntry p, String apiKey) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+        while (true) {
+            HttpResponse<String> r = providerChat(p, apiKey);
+            if (r.statusCode() != 200 || System.nanoTime() > deadline) {
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+                return r;
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private static BigInteger ledgerTotal() throws Exception {
+        return new BigInteger(ok(get("/api/account")).at("/total/neuron").asText());
+    }
+
+    private static JsonNode find(JsonNode list, String provider) {
+        for (JsonNode n : list) {
+            if (n.path("provider").asText().equalsIgnoreCase(provider)) {
+                return n;
+            }
+        }
+        throw new AssertionError("no " + provider + " in " + list);
+    }
+
+    private static void assertSecurityHeaders(HttpResponse<String> r) {
+        assertThat(r.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+        assertThat(r.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(r.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
+        assertThat(r.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .startsWith("default-src 'self'; script-src 'self';").contains("frame-ancestors 'none'")
+                .doesNotContain("unsafe");
+    }
+
+    private static void assertError(HttpResponse<String> r, int status, String error) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo(error);
+    }
+
+    private static JsonNode ok(HttpResponse<String> r) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private static HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).header("X-ZG-Token", token);
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return send(request(path).GET());
+    }
+
+    private static HttpResponse<String> post(String path, Object body) throws Exception {
+        return send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
