@@ -288,7 +288,7 @@ public final class AccountCommands {
                     .row("Provider", a.provider())
                     .row("Balance (0G)", Fmt.og(a.balance()))
                     .row("Funds Applied for Return to Main Account (0G)", Fmt.og(a.pendingRefund()))
-                    .row("Acknowledged", a.acknowledged() ? "yes" : "no")
+                    .row("Acknowledged", Fmt.yesNo(a.acknowledged()))
                     .print(out());
             if (d.refunds().isEmpty()) {
                 out().println("No pending refunds.");

@@ -26,6 +26,7 @@ import zg.compute.sdk.FineTuningModel;
 import zg.compute.sdk.FineTuningService;
 import zg.compute.sdk.FineTuningTask;
 import zg.compute.sdk.TxResult;
+import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
 
 /**
  * {@code fine-tuning} (alias {@code ft}): sdk-cli.md §6.4. Datasets and models travel straight to and from
@@ -132,44 +133,37 @@ public final class FineTuningCommands implements Runnable {
         String taskId;
     }
 
-    private static String yesNo(boolean b) {
-        return b ? "yes" : "no";
-    }
-
     @Command(name = "list-providers", mixinStandardHelpOptions = true,
             description = "List the fine-tuning providers.")
-    public static final class ListProviders extends ReadOnlyCommand {
-
-        @Option(names = "--include-invalid", description = "Also list services whose TEE signer the contract "
-                + "owner has not acknowledged")
-        boolean includeInvalid;
-
-        @Mixin
-        JsonOption json;
+    public static final class ListProviders extends ServiceListCommand<FineTuningService> {
 
         ListProviders(Invocation inv) {
             super(inv);
         }
 
         @Override
-        public Integer call() {
-            List<FineTuningService> services = withReadOnly(b -> b.fineTuning().listService(includeInvalid));
-            if (json.json) {
-                out().println(Fmt.json(services.stream().map(FineTuningCommands::serviceJson).toList()));
-                return 0;
-            }
-            if (services.isEmpty()) {
-                out().println("No fine-tuning providers found" + (includeInvalid ? "." : " (--include-invalid "
-                        + "also lists providers not yet acknowledged by the contract owner)."));
-                return 0;
-            }
+        String what() {
+            return "fine-tuning providers";
+        }
+
+        @Override
+        List<FineTuningService> list(ZGComputeNetworkReadOnlyBroker broker) {
+            return broker.fineTuning().listService(includeInvalid);
+        }
+
+        @Override
+        Map<String, Object> toJson(FineTuningService s) {
+            return serviceJson(s);
+        }
+
+        @Override
+        void print(List<FineTuningService> services) {
             Table t = new Table("Provider", "Available", "Price Per Byte in Dataset (0G)", "TEE Signer Acknowledged");
             for (FineTuningService s : services) {
                 t.row(s.provider(), s.occupied() ? "✗" : "✓", Fmt.og(s.pricePerToken()),
-                        yesNo(s.teeSignerAcknowledged()));
+                        Fmt.yesNo(s.teeSignerAcknowledged()));
             }
             t.print(out());
-            return 0;
         }
     }
 
@@ -456,8 +450,8 @@ public final class FineTuningCommands implements Runnable {
             }
             Table t = new Table("Task ID", "Delivered At", "Acknowledged", "Settled", "Model Key Released");
             for (Deliverable d : ds) {
-                t.row(d.id(), Instant.ofEpochSecond(d.timestamp().longValueExact()), yesNo(d.acknowledged()),
-                        yesNo(d.settled()), yesNo(d.hasEncryptedSecret()));
+                t.row(d.id(), Instant.ofEpochSecond(d.timestamp().longValueExact()), Fmt.yesNo(d.acknowledged()),
+                        Fmt.yesNo(d.settled()), Fmt.yesNo(d.hasEncryptedSecret()));
             }
             t.print(out());
             return 0;
@@ -489,9 +483,9 @@ public final class FineTuningCommands implements Runnable {
                     .row("Task ID", d.id())
                     .row("Model Root Hash", d.modelRootHashText())
                     .row("Delivered At", Instant.ofEpochSecond(d.timestamp().longValueExact()))
-                    .row("Acknowledged", yesNo(d.acknowledged()))
-                    .row("Settled", yesNo(d.settled()))
-                    .row("Model Key Released", yesNo(d.hasEncryptedSecret()))
+                    .row("Acknowledged", Fmt.yesNo(d.acknowledged()))
+                    .row("Settled", Fmt.yesNo(d.settled()))
+                    .row("Model Key Released", Fmt.yesNo(d.hasEncryptedSecret()))
                     .print(out());
             if (!d.acknowledged() && !d.settled()) {
                 out().println("Tip: acknowledge it with \"fine-tuning acknowledge-deliverable\" before the provider "

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +23,7 @@ import zg.compute.sdk.ServiceWithDetail;
 import zg.compute.sdk.SubAccount;
 import zg.compute.sdk.TxResult;
 import zg.compute.sdk.VerificationResult;
+import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
 
 /** {@code inference} (alias {@code inf}): providers, acknowledgement, verification, API keys (sdk-cli.md §6.3). */
 @Command(name = "inference", aliases = "inf", mixinStandardHelpOptions = true,
@@ -82,78 +82,71 @@ public final class InferenceCommands implements Runnable {
         }
         return t.row("Verifiability", s.verifiability())
                 .row("TEE Signer", s.teeSignerAddress())
-                .row("TEE Signer Acknowledged by Owner", s.teeSignerAcknowledged() ? "yes" : "no");
+                .row("TEE Signer Acknowledged by Owner", Fmt.yesNo(s.teeSignerAcknowledged()));
     }
 
     @Command(name = "list-providers", mixinStandardHelpOptions = true,
             description = "List the inference providers (every page, not only the first 50).")
-    public static final class ListProviders extends ReadOnlyCommand {
-
-        @Option(names = "--include-invalid", description = "Also list services whose TEE signer the contract "
-                + "owner has not acknowledged")
-        boolean includeInvalid;
-
-        @Mixin
-        JsonOption json;
+    public static final class ListProviders extends ServiceListCommand<ServiceInfo> {
 
         ListProviders(Invocation inv) {
             super(inv);
         }
 
         @Override
-        public Integer call() {
-            List<ServiceInfo> services = withReadOnly(b -> b.inference().listService(includeInvalid));
-            if (json.json) {
-                out().println(Fmt.json(services.stream().map(InferenceCommands::serviceJson).toList()));
-                return 0;
-            }
-            if (services.isEmpty()) {
-                out().println("No providers found" + (includeInvalid ? "." : " (--include-invalid also lists "
-                        + "providers not yet acknowledged by the contract owner)."));
-                return 0;
-            }
+        String what() {
+            return "providers";
+        }
+
+        @Override
+        List<ServiceInfo> list(ZGComputeNetworkReadOnlyBroker broker) {
+            return broker.inference().listService(includeInvalid);
+        }
+
+        @Override
+        Map<String, Object> toJson(ServiceInfo s) {
+            return serviceJson(s);
+        }
+
+        @Override
+        void print(List<ServiceInfo> services) {
             for (int i = 0; i < services.size(); i++) {
                 out().println("Provider " + (i + 1));
                 serviceTable(services.get(i)).print(out());
             }
-            return 0;
         }
     }
 
     @Command(name = "list-providers-detail", mixinStandardHelpOptions = true,
             description = "List providers with health, model details and pricing tiers.")
-    public static final class ListProvidersDetail extends ReadOnlyCommand {
-
-        @Option(names = "--include-invalid", description = "Also list services not acknowledged by the owner")
-        boolean includeInvalid;
-
-        @Mixin
-        JsonOption json;
+    public static final class ListProvidersDetail extends ServiceListCommand<ServiceWithDetail> {
 
         ListProvidersDetail(Invocation inv) {
             super(inv);
         }
 
         @Override
-        public Integer call() {
-            List<ServiceWithDetail> services = withReadOnly(b -> b.inference().listServiceWithDetail(includeInvalid));
-            if (json.json) {
-                List<Map<String, Object>> all = new ArrayList<>();
-                for (ServiceWithDetail d : services) {
-                    Map<String, Object> m = serviceJson(d.service());
-                    m.put("health", d.health());
-                    m.put("modelInfo", d.modelInfo());
-                    m.put("tieredPricing", d.tieredPricing());
-                    m.put("cacheTokenDivisor", d.cacheTokenDivisor());
-                    all.add(m);
-                }
-                out().println(Fmt.json(all));
-                return 0;
-            }
-            if (services.isEmpty()) {
-                out().println("No providers found.");
-                return 0;
-            }
+        String what() {
+            return "providers";
+        }
+
+        @Override
+        List<ServiceWithDetail> list(ZGComputeNetworkReadOnlyBroker broker) {
+            return broker.inference().listServiceWithDetail(includeInvalid);
+        }
+
+        @Override
+        Map<String, Object> toJson(ServiceWithDetail d) {
+            Map<String, Object> m = serviceJson(d.service());
+            m.put("health", d.health());
+            m.put("modelInfo", d.modelInfo());
+            m.put("tieredPricing", d.tieredPricing());
+            m.put("cacheTokenDivisor", d.cacheTokenDivisor());
+            return m;
+        }
+
+        @Override
+        void print(List<ServiceWithDetail> services) {
             for (int i = 0; i < services.size(); i++) {
                 ServiceWithDetail d = services.get(i);
                 ServiceInfo s = d.service();
@@ -188,7 +181,6 @@ public final class InferenceCommands implements Runnable {
                 out().println("Provider " + (i + 1));
                 t.print(out());
             }
-            return 0;
         }
 
         private static void row(Table t, String k, String v) {

@@ -16,6 +16,10 @@ public final class Fmt {
     }
 
     /** neuron → e.g. {@code 2.5}. */
+    public static String yesNo(boolean b) {
+        return b ? "yes" : "no";
+    }
+
     public static String og(BigInteger neuron) {
         return Units.neuronToOg(neuron).toPlainString();
     }
