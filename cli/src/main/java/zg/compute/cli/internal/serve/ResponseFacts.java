@@ -2,10 +2,9 @@ package zg.compute.cli.internal.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.GZIPInputStream;
+import zg.compute.protocol.http.ContentEncoding;
 
 /**
  * What the proxy needs from a chat response: the {@code usage} object (from the JSON body, or from the
@@ -22,28 +21,11 @@ record ResponseFacts(String usageJson, String completionId) {
     static ResponseFacts read(byte[] body, String contentEncoding, boolean sse) {
         String text;
         try {
-            text = new String(decode(body, contentEncoding), StandardCharsets.UTF_8);
+            text = new String(ContentEncoding.decode(body, contentEncoding, MAX_DECODED), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return new ResponseFacts(null, null);
         }
         return sse ? fromStream(text) : fromJson(text);
-    }
-
-    private static byte[] decode(byte[] body, String encoding) throws IOException {
-        String enc = encoding == null ? "" : encoding.trim().toLowerCase(java.util.Locale.ROOT);
-        if (enc.isEmpty() || enc.equals("identity")) {
-            return body;
-        }
-        if (!enc.equals("gzip") && !enc.equals("x-gzip")) {
-            throw new IOException("unsupported Content-Encoding " + enc);
-        }
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
-            byte[] out = in.readNBytes(MAX_DECODED + 1);
-            if (out.length > MAX_DECODED) {
-                throw new IOException("decoded response too large");
-            }
-            return out;
-        }
     }
 
     private static ResponseFacts fromJson(String text) {

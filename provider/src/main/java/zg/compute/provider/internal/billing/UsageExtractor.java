@@ -2,14 +2,9 @@ package zg.compute.provider.internal.billing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.Inflater;
-import java.util.zip.InflaterInputStream;
-import org.brotli.dec.BrotliInputStream;
+import zg.compute.protocol.http.ContentEncoding;
 
 /**
  * Reads token usage from an OpenAI-compatible chat response as the client received it: a JSON body,
@@ -30,30 +25,8 @@ public final class UsageExtractor {
      * @throws IOException when the body cannot be decoded (unsupported encoding, corrupt stream)
      */
     public static Usage extract(byte[] body, String contentEncoding, boolean stream) throws IOException {
-        String text = new String(decode(body, contentEncoding), StandardCharsets.UTF_8);
+        String text = new String(ContentEncoding.decode(body, contentEncoding, MAX_DECODED), StandardCharsets.UTF_8);
         return stream ? fromStream(text) : fromJson(text);
-    }
-
-    static byte[] decode(byte[] body, String encoding) throws IOException {
-        String enc = encoding == null ? "" : encoding.trim().toLowerCase();
-        InputStream in = switch (enc) {
-            case "", "identity" -> null;
-            case "gzip", "x-gzip" -> new GZIPInputStream(new ByteArrayInputStream(body));
-            case "deflate" -> new InflaterInputStream(new ByteArrayInputStream(body),
-                    new Inflater(!(body.length > 1 && (body[0] & 0x0f) == 8)));
-            case "br" -> new BrotliInputStream(new ByteArrayInputStream(body));
-            default -> throw new IOException("cannot decode Content-Encoding " + enc + " for billing");
-        };
-        if (in == null) {
-            return body;
-        }
-        try (in) {
-            byte[] out = in.readNBytes(MAX_DECODED + 1);
-            if (out.length > MAX_DECODED) {
-                throw new IOException("decoded response exceeds " + MAX_DECODED + " bytes");
-            }
-            return out;
-        }
     }
 
     private static Usage fromJson(String text) throws IOException {
