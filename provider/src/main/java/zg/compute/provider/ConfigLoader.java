@@ -40,7 +40,7 @@ import zg.compute.provider.finetuning.FineTuningConfig;
  *              or  { mode: dstack, dstackKeyDerivation: tappd, tappdSocket: /var/run/tappd.sock } (official signer)
  * database:    { url: jdbc:sqlite:provider.db }  or  { url: jdbc:postgresql://host/db, user: broker, passwordEnv: ZG_DB_PASSWORD }
  * settlement:  { intervalSeconds: 300, thresholdNeuron: 0, batchSize: 50, refundBufferSeconds: 600,
- *                refundCheckSeconds: 60 }
+ *                refundCheckSeconds: 60, receiptTimeoutSeconds: 60, replaceAfterSeconds: 180 }
  * caches:      { accountSeconds: 600, tokenSeconds: 300, signatureSeconds: 1200 }
  * allowOrigins: ["*"]
  * </pre>
@@ -61,7 +61,7 @@ public final class ConfigLoader {
                     "tappdSocket"),
             "database", Set.of("url", "user", "passwordEnv"),
             "settlement", Set.of("intervalSeconds", "thresholdNeuron", "batchSize", "refundBufferSeconds",
-                    "refundCheckSeconds"),
+                    "refundCheckSeconds", "receiptTimeoutSeconds", "replaceAfterSeconds"),
             "caches", Set.of("accountSeconds", "tokenSeconds", "signatureSeconds"));
 
     /** The fine-tuning task server's file: shared sections plus {@code fineTuning} (see {@link #parseFineTuning}). */
@@ -137,7 +137,9 @@ public final class ConfigLoader {
                 neuron(root, "settlement.thresholdNeuron", BigInteger.ZERO),
                 (int) integer(root, "settlement.batchSize", 50, 1, 50),
                 Duration.ofSeconds(integer(root, "settlement.refundBufferSeconds", 600, 0, 7 * 86_400)),
-                Duration.ofSeconds(integer(root, "settlement.refundCheckSeconds", 60, 1, 86_400)));
+                Duration.ofSeconds(integer(root, "settlement.refundCheckSeconds", 60, 1, 86_400)),
+                Duration.ofSeconds(integer(root, "settlement.receiptTimeoutSeconds", 60, 1, 3_600)),
+                Duration.ofSeconds(integer(root, "settlement.replaceAfterSeconds", 180, 1, 86_400)));
         var caches = new ProviderConfig.Caches(
                 Duration.ofSeconds(integer(root, "caches.accountSeconds", 600, 0, 86_400)),
                 Duration.ofSeconds(integer(root, "caches.tokenSeconds", 300, 0, 86_400)),

@@ -108,7 +108,8 @@ public final class ProviderBroker implements AutoCloseable {
                     store, tee, provider, clock, metrics);
             int port = http.start(config.server().host(), config.server().port());
             SettlementWorker worker = new SettlementWorker(store, chain, tee, config.settlement().batchSize(),
-                    options.fault(), accounts::invalidate);
+                    config.settlement().receiptTimeout(), config.settlement().replaceAfter(), clock, options.fault(),
+                    accounts::invalidate);
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "settlement");
                 t.setDaemon(true);
@@ -154,9 +155,13 @@ public final class ProviderBroker implements AutoCloseable {
                         log.info("settlement run: {} items sent, {} rejected, {} neuron settled", o.itemsSent(),
                                 o.itemsRejected(), o.settled());
                     }
+                    if (o.unresolved() > 0) {
+                        last[0] = 0; // a transaction is still open: look again on the next tick
+                    }
                 }
             } catch (RuntimeException e) {
-                log.error("settlement run failed; will retry", e);
+                last[0] = 0; // retried on the next tick, not one interval later
+                log.error("settlement run failed; retrying in {} ms: {}", tick, e.toString());
             }
         }, 0, tick, TimeUnit.MILLISECONDS);
     }

@@ -59,9 +59,11 @@ public record ProviderConfig(Server server, Chain chain, Credentials provider, S
      * @param batchSize         users per settleFeesWithTEE call (1..50)
      * @param refundBuffer      settle when a user's refund matures within this time
      * @param refundCheck       how often pending refunds are looked at
+     * @param receiptTimeout    how long one run waits for a settlement receipt (then the next run looks again)
+     * @param replaceAfter      an unmined settlement transaction is replaced (same nonce, higher fee) after this
      */
     public record Settlement(Duration interval, BigInteger thresholdNeuron, int batchSize, Duration refundBuffer,
-            Duration refundCheck) {
+            Duration refundCheck, Duration receiptTimeout, Duration replaceAfter) {
     }
 
     public record Caches(Duration account, Duration token, Duration signature) {

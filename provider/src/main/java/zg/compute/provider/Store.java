@@ -71,6 +71,15 @@ public interface Store extends AutoCloseable {
     /** The signed transaction is about to be broadcast: batch row ({@code sent}) and items → {@code sent}. */
     long recordSent(List<Long> itemIds, String txHash, String rawTx, BigInteger walletNonce);
 
+    /**
+     * A same-nonce replacement (higher fee) of the batch's stuck transaction, journaled before it is
+     * broadcast: it becomes the batch's latest transaction; the earlier ones stay known.
+     */
+    void recordReplacement(long batchId, String txHash, String rawTx);
+
+    /** Hashes of every transaction signed for the batch, oldest first: any of them may be the one mined. */
+    List<String> txHashes(long batchId);
+
     List<SettlementItem> items(String state);
 
     List<SettlementBatch> batches(String state);
@@ -101,7 +110,9 @@ public interface Store extends AutoCloseable {
             String requestsHash, String signature, String state, Integer status, BigInteger unsettled) {
     }
 
-    record SettlementBatch(long id, String txHash, String rawTx, BigInteger walletNonce, String state) {
+    /** @param sentAtMillis when the latest transaction ({@code txHash}) was journaled */
+    record SettlementBatch(long id, String txHash, String rawTx, BigInteger walletNonce, String state,
+            long sentAtMillis) {
     }
 
     /** @param unsettled the part of the item's totalFee the chain could not settle */

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.web3j.crypto.Credentials;
@@ -108,6 +110,18 @@ final class BrokerFixture {
                 new ProviderBroker.Options(Clock.systemUTC(), false, fault));
     }
 
+    /**
+     * A broker that reaches the chain through {@code rpcUrl} (e.g. an {@link RpcFaultProxy}) with the
+     * given settlement section (YAML flow map body, e.g. {@code "intervalSeconds: 3600, receiptTimeoutSeconds: 1"}).
+     */
+    ProviderBroker start(BigInteger inputPrice, BigInteger outputPrice, String rpcUrl, String settlement,
+            boolean scheduleSettlement) {
+        String yaml = yaml(inputPrice, outputPrice).replace("rpcUrl: " + devnet.rpcUrl(), "rpcUrl: " + rpcUrl)
+                .replace("settlement: { intervalSeconds: 3600 }", "settlement: { " + settlement + " }");
+        return ProviderBroker.start(new ConfigLoader(env()).parse(yaml, dir),
+                new ProviderBroker.Options(Clock.systemUTC(), scheduleSettlement, SettlementFault.NONE));
+    }
+
     /** Registers (via a broker start), lets the owner acknowledge the TEE signer, restarts clean. */
     ProviderBroker startAcknowledged(BigInteger inputPrice, BigInteger outputPrice) throws Exception {
         ProviderBroker b = start(inputPrice, outputPrice, SettlementFault.NONE);
@@ -166,6 +180,38 @@ final class BrokerFixture {
 
     static String text(HttpResponse<byte[]> r) {
         return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
+    /** Every user's sub-account balance with the provider, all read at one block so a landing transaction cannot split them. */
+    Map<String, BigInteger> subAccounts(List<Credentials> users) throws Exception {
+        var web3j = devnet.chain().web3j();
+        var at = DefaultBlockParameter.valueOf(web3j.ethBlockNumber().send().getBlockNumber());
+        Map<String, BigInteger> out = new HashMap<>();
+        for (Credentials u : users) {
+            var serving = devnet.inference(u);
+            serving.setDefaultBlockParameter(at);
+            out.put(u.getAddress(), serving.getAccount(u.getAddress(), provider.getAddress()).send().balance);
+        }
+        return out;
+    }
+
+    /** Σ over users of (before − after): what the chain charged them in between. */
+    static BigInteger charged(Map<String, BigInteger> before, Map<String, BigInteger> after) {
+        BigInteger sum = BigInteger.ZERO;
+        for (var e : before.entrySet()) {
+            sum = sum.add(e.getValue().subtract(after.get(e.getKey())));
+        }
+        return sum;
+    }
+
+    /** n paid chat requests of the user, alternately streamed and not, each answered 200. */
+    void chat(ProviderBroker b, Credentials user, int n) {
+        for (int i = 0; i < n; i++) {
+            var r = post(b, "/v1/proxy/chat/completions", authorization(user), chat("request " + i, i % 2 == 0));
+            if (r.statusCode() != 200) {
+                throw new AssertionError("chat answered " + r.statusCode() + ": " + text(r));
+            }
+        }
     }
 
     BigInteger balance(String address) {

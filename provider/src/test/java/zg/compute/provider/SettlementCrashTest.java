@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,19 +32,6 @@ class SettlementCrashTest {
         }
     }
 
-    /** Every user's sub-account balance, all read at one block so a landing transaction cannot split them. */
-    private static Map<String, BigInteger> balances(Devnet d, String provider, List<Credentials> users) throws Exception {
-        var web3j = d.chain().web3j();
-        var at = org.web3j.protocol.core.DefaultBlockParameter.valueOf(web3j.ethBlockNumber().send().getBlockNumber());
-        Map<String, BigInteger> out = new HashMap<>();
-        for (Credentials u : users) {
-            var serving = d.inference(u);
-            serving.setDefaultBlockParameter(at);
-            out.put(u.getAddress(), serving.getAccount(u.getAddress(), provider).send().balance);
-        }
-        return out;
-    }
-
     /** Waits (bounded) until every settlement transaction the broker journaled as sent is mined. */
     private static void awaitSentSettlements(Devnet d, ProviderBroker b) throws Exception {
         var web3j = d.chain().web3j();
@@ -57,13 +43,6 @@ class SettlementCrashTest {
                 }
                 Thread.sleep(10);
             }
-        }
-    }
-
-    private static void chat(BrokerFixture f, ProviderBroker b, Credentials u, int n) {
-        for (int i = 0; i < n; i++) {
-            var r = f.post(b, "/v1/proxy/chat/completions", f.authorization(u), BrokerFixture.chat("crash " + i, i % 2 == 0));
-            assertThat(r.statusCode()).as(BrokerFixture.text(r)).isEqualTo(200);
         }
     }
 
@@ -86,11 +65,11 @@ class SettlementCrashTest {
             d.inference(d.account(0)).acknowledgeTEESignerByOwner(p).send();
             for (Credentials u : users) {
                 f.fund(u, 5, 3);
-                chat(f, b, u, 3);
+                f.chat(b, u, 3);
             }
             billed = b.store().billedTotal();
             assertThat(billed).isPositive();
-            before = balances(d, p, users);
+            before = f.subAccounts(users);
             walletBefore = f.balance(p);
             block = f.blockNumber();
             assertThatThrownBy(b::settleNow).isInstanceOf(Crash.class);
@@ -101,7 +80,7 @@ class SettlementCrashTest {
                 awaitSentSettlements(d, b);
             }
             // Before the broadcast nothing reached the chain; after it, the transaction did.
-            Map<String, BigInteger> atCrash = balances(d, p, users);
+            Map<String, BigInteger> atCrash = f.subAccounts(users);
             BigInteger chargedAtCrash = BigInteger.ZERO;
             for (Credentials u : users) {
                 chargedAtCrash = chargedAtCrash.add(before.get(u.getAddress()).subtract(atCrash.get(u.getAddress())));
@@ -114,7 +93,7 @@ class SettlementCrashTest {
             restarted.settleNow();
             assertThat(restarted.settleNow().settled()).as("a second pass finds nothing").isZero();
 
-            Map<String, BigInteger> after = balances(d, p, users);
+            Map<String, BigInteger> after = f.subAccounts(users);
             BigInteger charged = BigInteger.ZERO;
             for (Credentials u : users) {
                 charged = charged.add(before.get(u.getAddress()).subtract(after.get(u.getAddress())));
@@ -135,7 +114,7 @@ class SettlementCrashTest {
         try (ProviderBroker b = f.startAcknowledged(IN, pricey)) {
             Credentials u = d.account(2);
             f.fund(u, 5, 2);
-            chat(f, b, u, 1); // 6 output tokens × 0.4 0G = 2.4 0G + input: more than the 2 0G locked
+            f.chat(b, u, 1); // 6 output tokens × 0.4 0G = 2.4 0G + input: more than the 2 0G locked
             BigInteger billed = b.store().billedTotal();
             assertThat(billed).isGreaterThan(Units.og(2));
             BigInteger walletBefore = f.balance(p);
@@ -167,7 +146,7 @@ class SettlementCrashTest {
         try (ProviderBroker b = f.startAcknowledged(IN, OUT)) {
             Credentials u = d.account(2);
             f.fund(u, 5, 3);
-            chat(f, b, u, 2);
+            f.chat(b, u, 2);
             BigInteger billed = b.store().billedTotal();
             assertThat(b.refundMaturingSoon()).isFalse();
 
@@ -195,7 +174,7 @@ class SettlementCrashTest {
             d.inference(d.account(0)).acknowledgeTEESignerByOwner(f.provider.getAddress()).send();
             Credentials u = d.account(2);
             f.fund(u, 5, 3);
-            chat(f, b, u, 1);
+            f.chat(b, u, 1);
             BigInteger billed = b.store().billedTotal();
             assertThat(billed).isPositive();
             // The worker ticks every second here (interval 1 h, but the threshold of 1 neuron is reached).
@@ -216,7 +195,7 @@ class SettlementCrashTest {
         BrokerFixture first = new BrokerFixture(d, dir1);
         try (ProviderBroker b = first.startAcknowledged(IN, OUT)) {
             first.fund(u, 5, 3);
-            chat(first, b, u, 2);
+            first.chat(b, u, 2);
             assertThat(b.settleNow().settled()).isEqualTo(b.store().billedTotal());
         }
         BigInteger nonce = d.inference(u).getAccount(u.getAddress(), p).send().nonce;
@@ -224,7 +203,7 @@ class SettlementCrashTest {
         // A broker with an empty database (lost disk) must not sign a nonce the chain has already seen.
         BrokerFixture second = new BrokerFixture(d, dir2);
         try (ProviderBroker b = second.start(IN, OUT, SettlementFault.NONE)) {
-            chat(second, b, u, 2);
+            second.chat(b, u, 2);
             BigInteger billed = b.store().billedTotal();
             assertThat(b.settleNow().settled()).isEqualTo(billed);
             assertThat(d.inference(u).getAccount(u.getAddress(), p).send().nonce).isGreaterThan(nonce);

@@ -3,7 +3,9 @@ package zg.compute.provider.internal.chain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.datatypes.DynamicArray;
@@ -11,7 +13,9 @@ import org.web3j.abi.datatypes.Function;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Hash;
 import org.web3j.crypto.RawTransaction;
+import org.web3j.crypto.TransactionDecoder;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
@@ -76,8 +80,23 @@ public final class ProviderChain implements AutoCloseable {
 
     /** The user's account with this provider, or empty if it does not exist. */
     public Optional<InferenceServing.Account> account(String user) {
+        return account(serving, user);
+    }
+
+    /**
+     * The account as of block {@code block}: reads pinned to one block cannot mix an older node's view
+     * with a newer one's (a load-balanced RPC may answer each call from another node). A node that does
+     * not have the block yet fails the call instead of answering from the past.
+     */
+    public Optional<InferenceServing.Account> accountAt(String user, BigInteger block) {
+        InferenceServing pinned = InferenceServing.load(contract, web3j, tx, new NodeGasPrice(web3j));
+        pinned.setDefaultBlockParameter(DefaultBlockParameter.valueOf(block));
+        return account(pinned, user);
+    }
+
+    private Optional<InferenceServing.Account> account(InferenceServing s, String user) {
         try {
-            return Optional.of(serving.getAccount(user, provider.getAddress()).send());
+            return Optional.of(s.getAccount(user, provider.getAddress()).send());
         } catch (ContractRevertException e) {
             if ("AccountNotExists".equals(e.errorName())) {
                 return Optional.empty();
@@ -136,29 +155,71 @@ public final class ProviderChain implements AutoCloseable {
     }
 
     public SignedTx signSettlement(List<InferenceServing.TEESettlementData> items) {
-        String data = FunctionEncoder.encode(new Function("settleFeesWithTEE",
-                List.of(new DynamicArray<>(InferenceServing.TEESettlementData.class, items)), List.of()));
+        String data = settlementCall(items);
         try {
             BigInteger gas = tx.estimateGas(contract, data, BigInteger.ZERO)
                     .multiply(BigInteger.valueOf(120)).divide(BigInteger.valueOf(100));
             BigInteger nonce = web3j.ethGetTransactionCount(provider.getAddress(), DefaultBlockParameterName.PENDING)
                     .send().getTransactionCount();
-            BigInteger price = web3j.ethGasPrice().send().getGasPrice();
-            RawTransaction raw = RawTransaction.createTransaction(nonce, price, gas, contract, BigInteger.ZERO, data);
-            String signed = tx.sign(raw);
-            return new SignedTx(Hash.sha3(signed), signed, nonce);
+            return sign(data, nonce, gasPrice(), gas);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Broadcasts; an "already known" answer means an earlier broadcast of the same bytes got through. */
-    public void broadcast(String raw) {
+    /**
+     * The same items again with the same wallet nonce, so at most one of the two transactions can ever
+     * be mined, at a gas price the node accepts as a replacement: 25 % over the stuck one (nodes want
+     * at least 10 %), or the node's current price if that is higher.
+     */
+    public SignedTx replaceSettlement(List<InferenceServing.TEESettlementData> items, String stuckRaw) {
+        RawTransaction stuck = TransactionDecoder.decode(stuckRaw);
+        BigInteger bumped = stuck.getGasPrice().multiply(BigInteger.valueOf(125)).divide(BigInteger.valueOf(100))
+                .add(BigInteger.ONE);
+        return sign(settlementCall(items), stuck.getNonce(), bumped.max(gasPrice()), stuck.getGasLimit());
+    }
+
+    private static String settlementCall(List<InferenceServing.TEESettlementData> items) {
+        return FunctionEncoder.encode(new Function("settleFeesWithTEE",
+                List.of(new DynamicArray<>(InferenceServing.TEESettlementData.class, items)), List.of()));
+    }
+
+    private SignedTx sign(String data, BigInteger nonce, BigInteger price, BigInteger gas) {
+        RawTransaction raw = RawTransaction.createTransaction(nonce, price, gas, contract, BigInteger.ZERO, data);
+        String signed = tx.sign(raw);
+        return new SignedTx(Hash.sha3(signed), signed, nonce);
+    }
+
+    private BigInteger gasPrice() {
+        try {
+            return web3j.ethGasPrice().send().getGasPrice();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What the node said to a broadcast. */
+    public enum Broadcast {
+        /** Accepted, or already known from an earlier broadcast of the same bytes. */
+        ACCEPTED,
+        /** The wallet nonce is already used: this transaction or another one with its nonce was mined. */
+        NONCE_USED
+    }
+
+    public Broadcast broadcast(String raw) {
         try {
             EthSendTransaction r = web3j.ethSendRawTransaction(raw).send();
-            if (r.hasError() && !r.getError().getMessage().toLowerCase().contains("already")) {
-                throw new RpcException(r.getError().getCode(), r.getError().getMessage());
+            if (!r.hasError()) {
+                return Broadcast.ACCEPTED;
             }
+            String m = r.getError().getMessage().toLowerCase(Locale.ROOT);
+            if (m.contains("already")) {
+                return Broadcast.ACCEPTED;
+            }
+            if (m.contains("nonce too low") || m.contains("nonce is too low") || m.contains("old nonce")) {
+                return Broadcast.NONCE_USED;
+            }
+            throw new RpcException(r.getError().getCode(), r.getError().getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -172,11 +233,33 @@ public final class ProviderChain implements AutoCloseable {
         }
     }
 
-    public TransactionReceipt waitForReceipt(String txHash) {
-        try {
-            return new PollingTransactionReceiptProcessor(web3j, 100, 600).waitForTransactionReceipt(txHash);
-        } catch (Exception e) {
-            throw rethrow(e);
+    /**
+     * Polls for a receipt of any of {@code txHashes} for at most {@code timeout}. Empty when none shows
+     * up in time (the transaction may still land: the caller keeps it journaled and looks again later);
+     * a failing RPC call counts as "not yet".
+     */
+    public Optional<TransactionReceipt> awaitReceipt(List<String> txHashes, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            for (String h : txHashes) {
+                try {
+                    Optional<TransactionReceipt> r = receipt(h);
+                    if (r.isPresent()) {
+                        return r;
+                    }
+                } catch (RuntimeException e) {
+                    // an RPC hiccup is not an answer; try again until the deadline
+                }
+            }
+            if (System.nanoTime() >= deadline) {
+                return Optional.empty();
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
         }
     }
 
@@ -202,11 +285,23 @@ public final class ProviderChain implements AutoCloseable {
         }
     }
 
-    /** The provider wallet's mined transaction count. */
-    public BigInteger walletNonce() {
+    /** The latest block number: pin reads to it with {@link #walletNonceAt} and {@link #accountAt}. */
+    public BigInteger latestBlock() {
         try {
-            return web3j.ethGetTransactionCount(provider.getAddress(), DefaultBlockParameterName.LATEST).send()
-                    .getTransactionCount();
+            return web3j.ethBlockNumber().send().getBlockNumber();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The provider wallet's transaction count mined up to and including {@code block}. */
+    public BigInteger walletNonceAt(BigInteger block) {
+        try {
+            var r = web3j.ethGetTransactionCount(provider.getAddress(), DefaultBlockParameter.valueOf(block)).send();
+            if (r.hasError()) {
+                throw new RpcException(r.getError().getCode(), r.getError().getMessage());
+            }
+            return r.getTransactionCount();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,6 +2,8 @@ package zg.compute.provider.internal.settlement;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -31,10 +33,11 @@ import zg.compute.provider.internal.settlement.SettlementFault.Step;
  * Settles billed fees on chain exactly once. Every step is journaled before it has effects outside
  * the database: items are signed and their rows locked ({@code settling}) first; the raw transaction
  * and its hash are stored before broadcasting; rows are marked settled only from the receipt, in the
- * same DB transaction as the journal's {@code confirmed}. A restart resumes from the journal: a
+ * same DB transaction as the journal's {@code confirmed}. The next run resumes from the journal: a
  * stored transaction is resolved by its receipt, re-broadcast (same bytes, so it can land at most
- * once), or — if the wallet nonce moved past it — known dead and released. Signed nonces only grow,
- * so an abandoned signature can never be replayed after its rows were re-signed.
+ * once), replaced when stuck (same nonce, higher fee: still at most one lands), or — only when the
+ * chain proves it can never execute — released. A missing receipt alone proves nothing. Signed nonces
+ * only grow, so an abandoned signature can never be replayed after its rows were re-signed.
  */
 public final class SettlementWorker {
 
@@ -50,30 +53,50 @@ public final class SettlementWorker {
     private final int batchSize;
     private final SettlementFault fault;
     private final Consumer<String> settledUser;
+    private final Duration receiptTimeout;
+    private final Duration replaceAfter;
+    private final Clock clock;
 
-    /** @param settledUser told about every user whose on-chain balance may have changed */
-    public SettlementWorker(Store store, ProviderChain chain, TeeKeySource tee, int batchSize, SettlementFault fault,
-            Consumer<String> settledUser) {
+    /**
+     * @param receiptTimeout how long one run waits for a receipt before leaving the batch {@code sent}
+     *                       for the next run to look again
+     * @param replaceAfter   a transaction still unmined after this long is replaced (same nonce, higher fee)
+     * @param settledUser    told about every user whose on-chain balance may have changed
+     */
+    public SettlementWorker(Store store, ProviderChain chain, TeeKeySource tee, int batchSize, Duration receiptTimeout,
+            Duration replaceAfter, Clock clock, SettlementFault fault, Consumer<String> settledUser) {
         this.store = store;
         this.chain = chain;
         this.tee = tee;
         this.domain = Eip712Domain.inference(chain.chainId(), chain.contract());
         this.batchSize = Math.max(1, Math.min(50, batchSize));
+        this.receiptTimeout = receiptTimeout;
+        this.replaceAfter = replaceAfter;
+        this.clock = clock;
         this.fault = fault;
         this.settledUser = settledUser;
     }
 
-    /** What one run did. */
-    public record Outcome(int itemsSent, int itemsRejected, BigInteger settled) {
+    /**
+     * What one run did.
+     *
+     * @param unresolved batches still waiting for their transaction: run again soon
+     */
+    public record Outcome(int itemsSent, int itemsRejected, BigInteger settled, int unresolved) {
     }
 
     /** Recovers unfinished work, then settles everything billable. One run at a time. */
     public synchronized Outcome settleOnce() {
         if (!store.tryLeadSettlement()) {
             log.debug("another broker instance leads settlement for this database");
-            return new Outcome(0, 0, BigInteger.ZERO);
+            return new Outcome(0, 0, BigInteger.ZERO, 0);
         }
         BigInteger recovered = recover();
+        int unresolved = store.batches("sent").size();
+        if (unresolved > 0) {
+            // A new batch would take the next wallet nonce and wait behind the unresolved one anyway.
+            return new Outcome(0, 0, recovered, unresolved);
+        }
         Map<String, List<BillableRow>> rows = store.billableRows();
         List<String> users = new ArrayList<>(rows.keySet());
         int sent = 0;
@@ -84,8 +107,12 @@ public final class SettlementWorker {
             sent += o.itemsSent();
             rejected += o.itemsRejected();
             settled = settled.add(o.settled());
+            unresolved += o.unresolved();
+            if (o.unresolved() > 0) {
+                break; // the rest would queue behind it: next run
+            }
         }
-        return new Outcome(sent, rejected, settled);
+        return new Outcome(sent, rejected, settled, unresolved);
     }
 
     private Outcome settleBatch(List<String> users, Map<String, List<BillableRow>> rows) {
@@ -94,7 +121,7 @@ public final class SettlementWorker {
             sign(user, rows.get(user)).ifPresent(items::add);
         }
         if (items.isEmpty()) {
-            return new Outcome(0, 0, BigInteger.ZERO);
+            return new Outcome(0, 0, BigInteger.ZERO, 0);
         }
         fault.at(Step.AFTER_SIGN);
 
@@ -118,18 +145,30 @@ public final class SettlementWorker {
             }
         }
         if (toSend.isEmpty()) {
-            return new Outcome(0, rejectedIds.size(), BigInteger.ZERO);
+            return new Outcome(0, rejectedIds.size(), BigInteger.ZERO, 0);
         }
         ProviderChain.SignedTx tx = chain.signSettlement(toSend.stream().map(this::toChain).toList());
         long batch = store.recordSent(toSend.stream().map(SettlementItem::id).toList(), tx.hash(), tx.raw(),
                 tx.walletNonce());
         fault.at(Step.BEFORE_BROADCAST);
-        chain.broadcast(tx.raw());
+        try {
+            chain.broadcast(tx.raw());
+        } catch (RuntimeException e) {
+            // The node may or may not have it: the batch stays sent and the next run finds out.
+            log.warn("broadcast of settlement tx {} failed ({}); it stays journaled and is resolved on the next run",
+                    tx.hash(), e.toString());
+            return new Outcome(toSend.size(), rejectedIds.size(), BigInteger.ZERO, 1);
+        }
         fault.at(Step.AFTER_BROADCAST);
-        TransactionReceipt receipt = chain.waitForReceipt(tx.hash());
+        Optional<TransactionReceipt> receipt = chain.awaitReceipt(List.of(tx.hash()), receiptTimeout);
+        if (receipt.isEmpty()) {
+            log.warn("no receipt for settlement tx {} after {} s; it stays journaled and is looked at again",
+                    tx.hash(), receiptTimeout.toSeconds());
+            return new Outcome(toSend.size(), rejectedIds.size(), BigInteger.ZERO, 1);
+        }
         fault.at(Step.AFTER_RECEIPT);
-        BigInteger settled = complete(batch, store.itemsOfBatch(batch), receipt);
-        return new Outcome(toSend.size(), rejectedIds.size(), settled);
+        BigInteger settled = complete(batch, store.itemsOfBatch(batch), receipt.get());
+        return new Outcome(toSend.size(), rejectedIds.size(), settled, 0);
     }
 
     /** Signs and journals one user's billable rows; empty if the user has no account to settle against. */
@@ -237,22 +276,73 @@ public final class SettlementWorker {
             store.release(unsent.stream().map(SettlementItem::id).toList(), "abandoned", null);
         }
         for (SettlementBatch b : store.batches("sent")) {
-            List<SettlementItem> items = store.itemsOfBatch(b.id());
-            Optional<TransactionReceipt> receipt = chain.receipt(b.txHash());
-            if (receipt.isPresent()) {
-                log.info("recovering settlement tx {} from its receipt", b.txHash());
-                settled = settled.add(complete(b.id(), items, receipt.get()));
-            } else if (chain.walletNonce().compareTo(b.walletNonce()) > 0) {
-                log.info("settlement tx {} was replaced and can never land; releasing its fees", b.txHash());
-                store.release(items.stream().filter(i -> "sent".equals(i.state())).map(SettlementItem::id).toList(),
-                        "abandoned", null);
-            } else {
-                log.info("re-broadcasting settlement tx {}", b.txHash());
-                chain.broadcast(b.rawTx());
-                settled = settled.add(complete(b.id(), items, chain.waitForReceipt(b.txHash())));
-            }
+            settled = settled.add(resolve(b));
         }
         return settled;
+    }
+
+    /**
+     * Decides a journaled batch from the chain. Its fees are released for re-signing only when the
+     * chain proves the batch can never execute: its wallet nonce is used by a block, no transaction of
+     * the batch has a receipt, and no item's user nonce reached the item's nonce in that block. Every
+     * read that decides this is pinned to one block, so a lagging node cannot mix old and new views.
+     */
+    private BigInteger resolve(SettlementBatch b) {
+        List<SettlementItem> items = store.itemsOfBatch(b.id());
+        List<SettlementItem> sent = items.stream().filter(i -> "sent".equals(i.state())).toList();
+        List<String> hashes = store.txHashes(b.id());
+        Optional<TransactionReceipt> receipt = anyReceipt(hashes);
+        if (receipt.isPresent()) {
+            log.info("recovering settlement tx {} from its receipt", receipt.get().getTransactionHash());
+            return complete(b.id(), items, receipt.get());
+        }
+        BigInteger block = chain.latestBlock();
+        if (chain.walletNonceAt(block).compareTo(b.walletNonce()) > 0) {
+            // The nonce is used at `block`. The receipt may have appeared since the first look.
+            receipt = anyReceipt(hashes);
+            if (receipt.isPresent()) {
+                return complete(b.id(), items, receipt.get());
+            }
+            for (SettlementItem item : sent) {
+                Optional<InferenceServing.Account> a = chain.accountAt(item.user(), block);
+                if (a.isPresent() && a.get().nonce.compareTo(item.nonce()) >= 0) {
+                    log.warn("settlement tx {}: user {} reached nonce {} on chain but no receipt of the batch is"
+                            + " visible yet; keeping it journaled", b.txHash(), item.user(), item.nonce());
+                    return BigInteger.ZERO;
+                }
+            }
+            log.info("settlement tx {} can never land (wallet nonce {} used by another transaction, no item"
+                    + " executed at block {}); releasing its fees", b.txHash(), b.walletNonce(), block);
+            store.release(sent.stream().map(SettlementItem::id).toList(), "abandoned", null);
+            return BigInteger.ZERO;
+        }
+        String hash = b.txHash();
+        String raw = b.rawTx();
+        if (clock.millis() - b.sentAtMillis() >= replaceAfter.toMillis()) {
+            ProviderChain.SignedTx replacement = chain.replaceSettlement(sent.stream().map(this::toChain).toList(), raw);
+            store.recordReplacement(b.id(), replacement.hash(), replacement.raw());
+            log.warn("settlement tx {} still unmined after {} s; replaced by {} (same nonce {}, higher gas price)",
+                    hash, replaceAfter.toSeconds(), replacement.hash(), b.walletNonce());
+            hash = replacement.hash();
+            raw = replacement.raw();
+            hashes = store.txHashes(b.id());
+        } else {
+            log.info("re-broadcasting settlement tx {}", hash);
+        }
+        if (chain.broadcast(raw) == ProviderChain.Broadcast.NONCE_USED) {
+            log.info("settlement tx {}: its nonce was just used; resolving on the next run", hash);
+        }
+        return chain.awaitReceipt(hashes, receiptTimeout).map(r -> complete(b.id(), items, r)).orElse(BigInteger.ZERO);
+    }
+
+    private Optional<TransactionReceipt> anyReceipt(List<String> hashes) {
+        for (String h : hashes) {
+            Optional<TransactionReceipt> r = chain.receipt(h);
+            if (r.isPresent()) {
+                return r;
+            }
+        }
+        return Optional.empty();
     }
 
     private static int indexOf(List<String> users, String user) {

@@ -338,13 +338,52 @@ public final class JdbcStore implements Store {
     @Override
     public long recordSent(List<Long> itemIds, String txHash, String rawTx, BigInteger walletNonce) {
         return tx(c -> {
+            long now = System.currentTimeMillis();
             long batch = insertReturningId(c, "INSERT INTO settlement_batch (state, tx_hash, raw_tx, wallet_nonce,"
-                    + " created_at) VALUES ('sent', ?, ?, ?, ?)", txHash, rawTx, walletNonce, System.currentTimeMillis());
+                    + " created_at, sent_at) VALUES ('sent', ?, ?, ?, ?, ?)", txHash, rawTx, walletNonce, now, now);
+            update(c, "INSERT INTO settlement_tx (batch_id, tx_hash, raw_tx, created_at) VALUES (?, ?, ?, ?)", batch,
+                    txHash, rawTx, now);
             for (long id : itemIds) {
                 update(c, "UPDATE settlement_item SET state = 'sent', batch_id = ? WHERE id = ? AND state = 'signed'",
                         batch, id);
             }
             return batch;
+        });
+    }
+
+    @Override
+    public void recordReplacement(long batchId, String txHash, String rawTx) {
+        tx(c -> {
+            long now = System.currentTimeMillis();
+            if (update(c, "UPDATE settlement_batch SET tx_hash = ?, raw_tx = ?, sent_at = ? WHERE id = ? AND state = 'sent'",
+                    txHash, rawTx, now, batchId) != 1) {
+                throw new IllegalStateException("settlement batch " + batchId + " is not waiting for its transaction");
+            }
+            return update(c, "INSERT INTO settlement_tx (batch_id, tx_hash, raw_tx, created_at) VALUES (?, ?, ?, ?)",
+                    batchId, txHash, rawTx, now);
+        });
+    }
+
+    @Override
+    public List<String> txHashes(long batchId) {
+        return tx(c -> {
+            List<String> out = new ArrayList<>();
+            // batches journaled before settlement_tx existed have only their own tx_hash
+            try (PreparedStatement ps = prepare(c, "SELECT tx_hash FROM settlement_batch WHERE id = ?", batchId);
+                    ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            try (PreparedStatement ps = prepare(c, "SELECT tx_hash FROM settlement_tx WHERE batch_id = ? ORDER BY id",
+                    batchId); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!out.contains(rs.getString(1))) {
+                        out.add(rs.getString(1));
+                    }
+                }
+            }
+            return out;
         });
     }
 
@@ -380,11 +419,11 @@ public final class JdbcStore implements Store {
     public List<SettlementBatch> batches(String state) {
         return tx(c -> {
             List<SettlementBatch> out = new ArrayList<>();
-            try (PreparedStatement ps = prepare(c, "SELECT id, tx_hash, raw_tx, wallet_nonce, state FROM settlement_batch"
+            try (PreparedStatement ps = prepare(c, "SELECT id, tx_hash, raw_tx, wallet_nonce, state, sent_at FROM settlement_batch"
                     + " WHERE state = ? ORDER BY id", state); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new SettlementBatch(rs.getLong(1), rs.getString(2), rs.getString(3),
-                            new BigInteger(rs.getString(4)), rs.getString(5)));
+                            new BigInteger(rs.getString(4)), rs.getString(5), rs.getLong(6)));
                 }
             }
             return out;
