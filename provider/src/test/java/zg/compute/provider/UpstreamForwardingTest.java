@@ -27,6 +27,7 @@ import org.web3j.crypto.Credentials;
 import zg.compute.devnet.Devnet;
 import zg.compute.devnet.testing.DevnetExtension;
 import zg.compute.protocol.signing.ResponseSignature;
+import zg.compute.provider.internal.billing.TokenEstimate;
 import zg.compute.provider.internal.settlement.SettlementFault;
 
 /**
@@ -159,11 +160,13 @@ class UpstreamForwardingTest {
             assertThat(b.store().unsettledFee(u.getAddress()))
                     .isEqualTo(IN.multiply(BigInteger.valueOf(5)).add(OUT.multiply(BigInteger.valueOf(9))));
 
-            // Without usage the output is billed by words and the input is free (the official fallback).
+            // Without usage the broker bills its own count of prompt and output (the official bills output words
+            // only, the prompt free).
             HttpResponse<byte[]> plain = f.post(b, CHAT, f.authorization(u), BrokerFixture.chat("no usage", false));
             assertThat(plain.statusCode()).isEqualTo(200);
-            assertThat(b.store().unsettledFee(u.getAddress()))
-                    .isEqualTo(IN.multiply(BigInteger.valueOf(5)).add(OUT.multiply(BigInteger.valueOf(9 + 3))));
+            long prompt = TokenEstimate.of("no usage") + 4;
+            assertThat(b.store().unsettledFee(u.getAddress())).isEqualTo(IN.multiply(BigInteger.valueOf(5 + prompt))
+                    .add(OUT.multiply(BigInteger.valueOf(9 + TokenEstimate.of("three little words")))));
         }
     }
 
@@ -179,8 +182,10 @@ class UpstreamForwardingTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(
                     () -> f.http.send(req, HttpResponse.BodyHandlers.ofByteArray()))
                     .isInstanceOf(java.io.IOException.class);
-            // No usage arrived: the four words delivered are billed, input is free (and nothing hangs).
-            assertThat(b.store().unsettledFee(u.getAddress())).isEqualTo(OUT.multiply(BigInteger.valueOf(4)));
+            // No usage arrived: the prompt and the words delivered are billed by the broker's count (and nothing hangs).
+            assertThat(b.store().unsettledFee(u.getAddress()))
+                    .isEqualTo(IN.multiply(BigInteger.valueOf(TokenEstimate.of("cut off") + 4))
+                            .add(OUT.multiply(BigInteger.valueOf(TokenEstimate.of("four words then silence")))));
         }
     }
 

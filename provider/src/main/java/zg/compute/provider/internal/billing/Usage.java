@@ -5,8 +5,8 @@ import java.math.BigInteger;
 /**
  * Token counts of one response.
  *
- * @param reported true when the upstream reported {@code usage}; false for the word-count fallback
- *                 (output words only, input free — what the official broker does)
+ * @param reported true when the upstream reported {@code usage}; false for the broker's own count of
+ *                 prompt and output ({@link TokenEstimate}; the official broker bills output words only)
  */
 public record Usage(long inputTokens, long outputTokens, boolean reported) {
 

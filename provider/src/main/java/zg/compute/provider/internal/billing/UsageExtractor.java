@@ -1,20 +1,28 @@
 package zg.compute.provider.internal.billing;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import zg.compute.protocol.http.ContentEncoding;
 
 /**
- * Reads token usage from an OpenAI-compatible chat response as the client received it: a JSON body,
- * or an SSE stream whose last chunk carrying {@code usage} wins. Comment and {@code event:} lines are
- * tolerated (the official broker stops billing on them). Without any {@code usage}, output is
- * billed by whitespace-separated words of the content and input is free.
+ * Reads token usage from an OpenAI-compatible chat response as the client received it. What the body
+ * is comes from the response's {@code Content-Type} (SSE or JSON; sniffed only when absent), never
+ * from what the request asked for: an upstream that streams although the request said otherwise is
+ * still billed for the whole stream. JSON is parsed strictly (trailing data is not ignored). In a
+ * stream the last chunk carrying {@code usage} wins; comment and {@code event:} lines are tolerated.
+ * Without a readable {@code usage}, the broker bills its own count ({@link TokenEstimate}) of the
+ * prompt and of the output it relayed — never 0 for a non-empty prompt.
  */
 public final class UsageExtractor {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final int MAX_DECODED = 64 * 1024 * 1024;
 
     private UsageExtractor() {
@@ -22,34 +30,61 @@ public final class UsageExtractor {
 
     /**
      * @param contentEncoding the upstream's {@code Content-Encoding}: none, gzip, deflate or br
+     * @param contentType     the upstream's {@code Content-Type}
+     * @param promptEstimate  the broker's count of the prompt, billed when no usage is reported
      * @throws IOException when the body cannot be decoded (unsupported encoding, corrupt stream)
      */
-    public static Usage extract(byte[] body, String contentEncoding, boolean stream) throws IOException {
+    public static Usage extract(byte[] body, String contentEncoding, String contentType, long promptEstimate)
+            throws IOException {
         String text = new String(ContentEncoding.decode(body, contentEncoding, MAX_DECODED), StandardCharsets.UTF_8);
-        return stream ? fromStream(text) : fromJson(text);
+        return switch (kind(contentType, text)) {
+            case SSE -> fromStream(text, promptEstimate);
+            case JSON -> fromJson(text, promptEstimate);
+            case OTHER -> new Usage(promptEstimate, TokenEstimate.of(text), false);
+        };
     }
 
-    private static Usage fromJson(String text) throws IOException {
-        String t = text.strip();
-        if (t.startsWith("data:")) {
-            t = t.substring(5).strip();
+    enum Kind { SSE, JSON, OTHER }
+
+    static Kind kind(String contentType, String text) {
+        String ct = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        if (ct.contains("text/event-stream")) {
+            return Kind.SSE;
         }
-        JsonNode n = JSON.readTree(t);
-        if (n == null) {
-            throw new IOException("empty response");
+        if (ct.contains("json")) {
+            return Kind.JSON;
         }
-        Usage u = usage(n.get("usage"));
+        String t = text.stripLeading();
+        if (ct.isEmpty() && (t.startsWith("data:") || t.startsWith(":") || t.startsWith("event:"))) {
+            return Kind.SSE;
+        }
+        return ct.isEmpty() && t.startsWith("{") ? Kind.JSON : Kind.OTHER;
+    }
+
+    private static Usage fromJson(String text, long promptEstimate) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(text);
+        } catch (IOException notStrictJson) {
+            // Unreadable or with trailing data: bill what was delivered by the broker's own count.
+            return new Usage(promptEstimate, TokenEstimate.of(text), false);
+        }
+        Usage u = n == null ? null : usage(n.get("usage"));
         if (u != null) {
             return u;
         }
         StringBuilder content = new StringBuilder();
-        for (JsonNode c : n.path("choices")) {
-            content.append(c.path("message").path("content").asText("")).append(' ');
+        if (n != null) {
+            for (JsonNode c : n.path("choices")) {
+                append(content, c.path("message").path("content"));
+                append(content, c.path("message").path("reasoning_content"));
+                append(content, c.path("text"));
+            }
         }
-        return new Usage(0, words(content), false);
+        return new Usage(promptEstimate, TokenEstimate.of(content), false);
     }
 
-    private static Usage fromStream(String text) {
+    private static Usage fromStream(String text, long promptEstimate) {
         Usage last = null;
         StringBuilder content = new StringBuilder();
         for (String raw : text.split("\n")) {
@@ -65,6 +100,7 @@ public final class UsageExtractor {
             try {
                 n = JSON.readTree(data);
             } catch (IOException notJson) {
+                content.append(data).append(' '); // delivered all the same
                 continue;
             }
             if (n == null) {
@@ -75,10 +111,19 @@ public final class UsageExtractor {
                 last = u;
             }
             for (JsonNode c : n.path("choices")) {
-                content.append(c.path("delta").path("content").asText(""));
+                content.append(c.path("delta").path("content").asText(""))
+                        .append(c.path("delta").path("reasoning_content").asText(""))
+                        .append(c.path("text").asText(""));
             }
         }
-        return last != null ? last : new Usage(0, words(content), false);
+        return last != null ? last : new Usage(promptEstimate, TokenEstimate.of(content), false);
+    }
+
+    private static void append(StringBuilder out, JsonNode text) {
+        String t = text.asText("");
+        if (!t.isEmpty()) {
+            out.append(out.isEmpty() ? "" : " ").append(t);
+        }
     }
 
     private static Usage usage(JsonNode u) {
@@ -88,10 +133,5 @@ public final class UsageExtractor {
         long in = u.path("prompt_tokens").asLong(0);
         long out = u.path("completion_tokens").asLong(0);
         return new Usage(Math.max(0, in), Math.max(0, out), true);
-    }
-
-    private static long words(CharSequence s) {
-        String t = s.toString().strip();
-        return t.isEmpty() ? 0 : t.split("\\s+").length;
     }
 }

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -39,6 +40,7 @@ import zg.compute.provider.TeeKeySource;
 import zg.compute.provider.internal.auth.Authenticator;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.BalanceGate;
+import zg.compute.provider.internal.billing.ChatRequest;
 import zg.compute.provider.internal.billing.Usage;
 import zg.compute.provider.internal.billing.UsageExtractor;
 import zg.compute.provider.internal.chain.AccountCache.AccountView;
@@ -168,7 +170,7 @@ public final class BrokerHttp {
 
     // ---- billed chat ----
 
-    private record Admitted(String user, String requestId, boolean stream, Buffer forwardBody) {
+    private record Admitted(String user, String requestId, ChatRequest request, Buffer forwardBody) {
     }
 
     private void chat(RoutingContext ctx) {
@@ -196,28 +198,12 @@ public final class BrokerHttp {
         if (!service.teeSignerAcknowledged()) {
             throw new RequestRejected(400, "service not acknowledge the tee signer");
         }
-        JsonObject json;
-        try {
-            json = Buffer.buffer(body).toJsonObject();
-        } catch (RuntimeException e) {
-            throw new RequestRejected(400, "invalid request body: not a JSON object");
-        }
-        if (!(json.getValue("messages") instanceof JsonArray)) {
-            throw new RequestRejected(400, "invalid request body: messages field not found");
-        }
+        ChatRequest request = ChatRequest.parse(body);
         // Chat input is billed from the reported usage afterwards; the estimate up front is 0 (§11.2).
         gate.check(a.user(), account, BigInteger.ZERO);
-        boolean stream = Boolean.TRUE.equals(json.getValue("stream"));
-        Buffer forward = Buffer.buffer(body);
-        if (stream && !(json.getValue("stream_options") instanceof JsonObject so && so.containsKey("include_usage"))) {
-            // Without it engines send no usage in streams and input would go unbilled.
-            JsonObject so = json.getValue("stream_options") instanceof JsonObject o ? o : new JsonObject();
-            json.put("stream_options", so.put("include_usage", true));
-            forward = json.toBuffer();
-        }
         String id = UUID.randomUUID().toString();
         store.insertRequest(id, a.user(), clock.millis());
-        return new Admitted(a.user(), id, stream, forward);
+        return new Admitted(a.user(), id, request, Buffer.buffer(request.forwardBody(OptionalLong.empty())));
     }
 
     private void forward(HttpServerResponse resp, MultiMap incoming, byte[] requestBytes, Admitted ad) {
@@ -274,7 +260,8 @@ public final class BrokerHttp {
         }
         String chatKey = UUID.randomUUID().toString();
         resp.putHeader("ZG-Res-Key", chatKey).putHeader("Provider", provider);
-        if (ad.stream()) {
+        String contentType = up.getHeader("Content-Type");
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT).contains("event-stream")) {
             resp.putHeader("X-Accel-Buffering", "no");
         }
         Buffer received = Buffer.buffer();
@@ -302,7 +289,7 @@ public final class BrokerHttp {
                 log.warn("upstream stream broke for request {}: {}", ad.requestId(), broken.toString());
             }
             blocking(() -> {
-                settleResponse(ad, requestBytes, received.getBytes(), encoding, chatKey);
+                settleResponse(ad, requestBytes, received.getBytes(), encoding, contentType, chatKey);
                 return null;
             }).onComplete(done -> {
                 if (done.failed()) {
@@ -323,13 +310,15 @@ public final class BrokerHttp {
 
     /** Bill from the usage the client received, then sign exactly the bytes the client got. */
     private void settleResponse(Admitted ad, byte[] requestBytes, byte[] responseBytes, String encoding,
-            String chatKey) {
+            String contentType, String chatKey) {
+        long prompt = ad.request().promptTokens();
         Usage usage;
         try {
-            usage = UsageExtractor.extract(responseBytes, encoding, ad.stream());
+            usage = UsageExtractor.extract(responseBytes, encoding, contentType, prompt);
         } catch (Exception e) {
+            // undecodable for the client too: the prompt was processed all the same
             log.warn("cannot read usage of request {}: {}", ad.requestId(), e.getMessage());
-            usage = new Usage(0, 0, false);
+            usage = new Usage(prompt, 0, false);
         }
         var svc = config.service();
         BigInteger inFee = usage.inputFee(svc.inputPrice());

@@ -1,0 +1,112 @@
+package zg.compute.provider.internal.billing;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.OptionalLong;
+import zg.compute.provider.internal.auth.RequestRejected;
+
+/**
+ * A chat completion request as the broker bills it: parsed strictly (one JSON object, no trailing data,
+ * no duplicate keys — what the upstream reads must be what the broker read), {@code stream} a real
+ * boolean, {@code max_tokens} a positive integer, and the broker's estimate of the prompt's tokens.
+ *
+ * @param promptTokens the broker's estimate ({@link TokenEstimate}) of the messages, 4 tokens of overhead each
+ * @param maxTokens    the smaller of {@code max_tokens} and {@code max_completion_tokens}, if either is set
+ */
+public record ChatRequest(ObjectNode json, boolean stream, long promptTokens, OptionalLong maxTokens) {
+
+    private static final ObjectMapper STRICT = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final long PER_MESSAGE_OVERHEAD = 4;
+
+    public static ChatRequest parse(byte[] body) throws RequestRejected {
+        JsonNode n;
+        try {
+            n = STRICT.readTree(body);
+        } catch (IOException e) {
+            throw new RequestRejected(400, "invalid request body: " + reason(e));
+        }
+        if (n == null || !n.isObject()) {
+            throw new RequestRejected(400, "invalid request body: not a JSON object");
+        }
+        ObjectNode json = (ObjectNode) n;
+        if (!json.path("messages").isArray()) {
+            throw new RequestRejected(400, "invalid request body: messages field not found");
+        }
+        JsonNode s = json.get("stream");
+        if (s != null && !s.isNull() && !s.isBoolean()) {
+            // vLLM-style servers coerce "true"/1 and stream; a broker that read "not true" would bill nothing
+            throw new RequestRejected(400, "invalid request body: stream must be true or false");
+        }
+        boolean stream = s != null && s.asBoolean();
+        OptionalLong max = OptionalLong.empty();
+        for (String key : new String[] {"max_tokens", "max_completion_tokens"}) {
+            JsonNode m = json.get(key);
+            if (m == null || m.isNull()) {
+                continue;
+            }
+            if (!m.isIntegralNumber() || !m.canConvertToLong() || m.asLong() <= 0) {
+                throw new RequestRejected(400, "invalid request body: " + key + " must be a positive integer");
+            }
+            max = OptionalLong.of(max.isPresent() ? Math.min(max.getAsLong(), m.asLong()) : m.asLong());
+        }
+        return new ChatRequest(json, stream, promptTokens(json.get("messages")), max);
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof JsonProcessingException j) {
+            String m = j.getOriginalMessage();
+            int nl = m.indexOf('\n');
+            return "not valid JSON (" + (nl > 0 ? m.substring(0, nl) : m) + ")";
+        }
+        return "not valid JSON";
+    }
+
+    private static long promptTokens(JsonNode messages) {
+        long total = 0;
+        for (JsonNode m : messages) {
+            total += PER_MESSAGE_OVERHEAD;
+            JsonNode content = m.path("content");
+            if (content.isTextual()) {
+                total += TokenEstimate.of(content.asText());
+            } else if (content.isArray()) {
+                for (JsonNode part : content) {
+                    total += TokenEstimate.of(part.path("text").asText(""));
+                }
+            }
+        }
+        return total;
+    }
+
+    /**
+     * The body sent upstream: streams always ask for usage (so the prompt is billed from the engine's
+     * count even if the client said {@code include_usage: false}), and the output is capped at what the
+     * user's reservation covers when that is less than what the request allows (left alone otherwise:
+     * a {@code max_tokens} over the model's context would be refused by the engine).
+     */
+    public byte[] forwardBody(OptionalLong outputCap) {
+        ObjectNode out = json.deepCopy();
+        if (stream) {
+            ObjectNode so = out.path("stream_options").isObject() ? (ObjectNode) out.get("stream_options")
+                    : out.putObject("stream_options");
+            so.put("include_usage", true);
+        }
+        if (outputCap.isPresent() && (maxTokens.isEmpty() || maxTokens.getAsLong() > outputCap.getAsLong())) {
+            out.put("max_tokens", outputCap.getAsLong());
+            if (out.has("max_completion_tokens")) {
+                out.put("max_completion_tokens", outputCap.getAsLong());
+            }
+        }
+        try {
+            return STRICT.writeValueAsBytes(out);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
