@@ -235,7 +235,16 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             }
         }
         long now = clock.millis();
-        long expiresAt = expiresIn == null || expiresIn.isZero() ? 0 : now + expiresIn.toMillis();
+        long expiresAt = 0;
+        if (expiresIn != null && !expiresIn.isZero()) {
+            try {
+                // A wrapped (negative) expiresAt would be a key that never expires; brokers now reject it.
+                expiresAt = Math.addExact(now, expiresIn.toMillis());
+            } catch (ArithmeticException e) {
+                throw new InvalidRequestException("expiresIn is too large: the expiry time does not fit in "
+                        + "milliseconds since 1970");
+            }
+        }
         SignedToken t = sessions.persistent(provider, now, expiresAt, generation, id);
         return new ApiKey(id, now, expiresAt, t.apiKey());
     }
