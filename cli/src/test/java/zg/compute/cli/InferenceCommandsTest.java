@@ -94,6 +94,11 @@ class InferenceCommandsTest {
         assertThat(r.out()).contains("\"tokenId\" : 7").contains("\"apiKey\" : \"app-sk-");
         assertFriendlyFailure(cli.run("inference", "get-secret", "--provider", provider, "--token-id", "255"),
                 "--token-id must be within 0..254");
+        // A lifetime whose end does not fit a millisecond timestamp is refused, never wrapped to a negative expiry.
+        assertFriendlyFailure(cli.run("inference", "get-secret", "--provider", provider, "--duration",
+                "106751991167301d"), "Duration too large: 106751991167301d");
+        assertFriendlyFailure(cli.run("inference", "get-secret", "--provider", provider, "--duration",
+                "9223372036854775807"), "expiresIn is too large");
 
         // With a terminal and no --duration, the menu asks (3 = 24 hours).
         cli.interactive = true;

@@ -20,10 +20,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.web3j.crypto.Credentials;
 import zg.compute.cli.internal.devnet.DevnetStack;
 import zg.compute.cli.internal.devnet.StackConfig;
 import zg.compute.cli.internal.serve.ProxyServer;
 import zg.compute.devnet.Devnet;
+import zg.compute.protocol.contracts.bindings.InferenceServing;
+import zg.compute.protocol.units.Units;
 import zg.compute.provider.DevModelBackend;
 import zg.compute.sdk.BrokerOptions;
 import zg.compute.sdk.ContractAddresses;
@@ -273,6 +276,31 @@ class InferenceServeTest {
             assertThat(serve.stop()).isZero();
             String secret = stack.user().privateKey().substring(2);
             assertThat(serve.out() + serve.err()).doesNotContain(secret).doesNotContain("app-sk-");
+        }
+    }
+
+    @Test
+    void maxAutoFundCapsEveryTopUpAndBadValuesFailBeforeAnyTransaction(@TempDir Path home) throws Exception {
+        Devnet d = stack.devnet();
+        Credentials user = CliFixtures.fundedKey(d, 40, 50);
+        CliRunner cli = CliFixtures.runnerFor(d, home, user);
+        for (String bad : List.of("0", "-1", "ten", "0.0000000000000000001")) {
+            CliRunner.Result r = cli.run("inference", "serve", "--provider", p1().address(), "--port", "0",
+                    "--max-auto-fund", bad);
+            assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+            assertThat(r.err()).contains("--max-auto-fund must be a positive amount of 0G (e.g. 0.5), got \"" + bad
+                    + "\".").doesNotContain("Exception");
+            assertThat(r.out()).doesNotContain("Acknowledging");
+        }
+        assertThat(cli.run("deposit", "--amount", "5").exit()).isZero();
+        // Acknowledging creates the sub-account with 1 0G; the first top-up toward the 2 0G buffer is capped.
+        try (BackgroundCli serve = BackgroundCli.start(cli, "inference", "serve", "--provider", p1().address(),
+                "--port", "0", "--max-auto-fund", "0.25")) {
+            String out = serve.awaitOutput("ready", Duration.ofSeconds(60));
+            assertThat(out).contains("Auto-funding " + p1().address() + " every 60 s (each top-up at most 0.25 0G)");
+            InferenceServing.Account a = d.inference(user).getAccount(user.getAddress(), p1().address()).send();
+            assertThat(a.balance).isEqualTo(Units.parseOg("1.25"));
+            assertThat(serve.stop()).isZero();
         }
     }
 

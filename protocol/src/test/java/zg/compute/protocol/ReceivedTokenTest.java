@@ -2,10 +2,15 @@ package zg.compute.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.web3j.crypto.Credentials;
 import zg.compute.protocol.auth.ReceivedToken;
 import zg.compute.protocol.auth.SessionToken;
@@ -70,6 +75,57 @@ class ReceivedTokenTest {
 
         ReceivedToken persistent = ReceivedToken.parse(header(new SessionToken(USER.getAddress(), PROVIDER, NOW, 0, "n", 0, 3), USER));
         persistent.checkStatic(PROVIDER, NOW + 10L * 365 * 86_400_000); // never expires
+    }
+
+    private static final long HOUR = 3_600_000L;
+    private static final long DAY = 24 * HOUR;
+    private static final long SKEW = ReceivedToken.MAX_CLOCK_SKEW_MILLIS;
+    private static final String NEGATIVE = "session token expiration time cannot be negative";
+    private static final String FUTURE = "session token timestamp is more than 5 minutes in the future";
+    private static final String EPHEMERAL_TOO_LONG = "ephemeral token cannot expire more than 24 hours from now";
+    private static final String EXPIRED = "session token expired";
+
+    /** (case, tokenId, timestamp, expiresAt, the error, or null for accepted), checked at {@code NOW}. */
+    static Stream<Arguments> lifetimes() {
+        return Stream.of(
+                arguments("ephemeral, 1 h", 255, NOW, NOW + HOUR, null),
+                arguments("ephemeral, exactly 24 h", 255, NOW, NOW + DAY, null),
+                arguments("ephemeral, issued 23 h ago", 255, NOW - 23 * HOUR, NOW + HOUR, null),
+                arguments("ephemeral, client clock ahead by the allowed skew", 255, NOW + SKEW, NOW + SKEW + DAY, null),
+                arguments("API key that never expires", 0, NOW, 0, null),
+                arguments("API key id 254 for ten years", 254, NOW - DAY, NOW + 3650 * DAY, null),
+                arguments("ephemeral, expiresAt -1", 255, NOW, -1, NEGATIVE),
+                arguments("ephemeral, expiresAt Long.MIN_VALUE", 255, NOW, Long.MIN_VALUE, NEGATIVE),
+                arguments("API key, expiresAt -1", 3, NOW, -1, NEGATIVE),
+                arguments("ephemeral, timestamp a year ahead", 255, NOW + 365 * DAY, NOW + 365 * DAY + HOUR,
+                        EPHEMERAL_TOO_LONG),
+                arguments("ephemeral, timestamp 10 min ahead", 255, NOW + 10 * 60_000, NOW + 10 * 60_000 + HOUR,
+                        FUTURE),
+                arguments("ephemeral, timestamp just past the skew", 255, NOW + SKEW + 1, NOW + SKEW + 1 + HOUR,
+                        FUTURE),
+                arguments("API key, timestamp ten years ahead", 7, NOW + 3650 * DAY, 0, FUTURE),
+                arguments("API key, timestamp Long.MAX_VALUE", 7, Long.MAX_VALUE, 0, FUTURE),
+                arguments("ephemeral expiring right now", 255, NOW - HOUR, NOW, EXPIRED),
+                arguments("ephemeral, existing rule: no expiry", 255, NOW, 0,
+                        "ephemeral token must have an expiration time"),
+                arguments("ephemeral, existing rule: 24 h + 1 ms", 255, NOW, NOW + DAY + 1,
+                        "ephemeral token duration cannot exceed 24 hours"),
+                arguments("ephemeral, timestamp Long.MIN_VALUE (the duration must not overflow)", 255,
+                        Long.MIN_VALUE, NOW + HOUR, "ephemeral token duration cannot exceed 24 hours"),
+                arguments("API key, existing rule: expired", 1, NOW - DAY, NOW - HOUR, EXPIRED));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("lifetimes")
+    void tokenLifetimeRules(String name, int tokenId, long timestamp, long expiresAt, String error) throws Exception {
+        ReceivedToken t = ReceivedToken.parse(header(
+                new SessionToken(USER.getAddress(), PROVIDER, timestamp, expiresAt, "n", 0, tokenId), USER));
+        if (error == null) {
+            t.checkStatic(PROVIDER, NOW);
+        } else {
+            assertThatThrownBy(() -> t.checkStatic(PROVIDER, NOW)).isInstanceOf(TokenException.class)
+                    .hasMessage(error);
+        }
     }
 
     @Test

@@ -102,6 +102,38 @@ class BrokerAuthTest {
     }
 
     @Test
+    void tokensThatWouldNeverExpireAreRejectedAndNothingIsBilled(Devnet d, @TempDir Path dir) throws Exception {
+        BrokerFixture f = new BrokerFixture(d, dir);
+        try (ProviderBroker b = f.startAcknowledged(IN, OUT)) {
+            Credentials u = d.account(2);
+            f.fund(u, 5, 3);
+            String p = f.provider.getAddress();
+            String body = BrokerFixture.chat("hi", false);
+            long now = System.currentTimeMillis();
+            long decade = 3650L * 86_400_000L;
+
+            assertError(f.post(b, CHAT, BrokerFixture.token(u, token(u, p, -1, 0, 255)), body), 400,
+                    "validate session: session token expiration time cannot be negative");
+            assertError(f.post(b, CHAT, BrokerFixture.token(u, token(u, p, -1, 0, 4)), body), 400,
+                    "validate session: session token expiration time cannot be negative");
+            SessionToken futureKey = new SessionToken(u.getAddress(), p, now + decade, 0, "future-key", 0, 5);
+            assertError(f.post(b, CHAT, BrokerFixture.token(u, futureKey), body), 400,
+                    "validate session: session token timestamp is more than 5 minutes in the future");
+            SessionToken futureSession = new SessionToken(u.getAddress(), p, now + decade, now + decade + 3_600_000L,
+                    "future-session", 0, 255);
+            assertError(f.post(b, CHAT, BrokerFixture.token(u, futureSession), body), 400,
+                    "validate session: ephemeral token cannot expire more than 24 hours from now");
+            assertThat(b.store().unsettledFee(u.getAddress())).isZero();
+
+            // The same user with ordinary tokens (a session, a never-expiring API key) is served.
+            assertThat(f.post(b, CHAT, BrokerFixture.token(u, token(u, p, now + 3_600_000L, 0, 255)), body)
+                    .statusCode()).isEqualTo(200);
+            assertThat(f.post(b, CHAT, BrokerFixture.token(u, token(u, p, 0, 0, 6)), body).statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
     void revocationAgainstTheOnChainAccount(Devnet d, @TempDir Path dir) throws Exception {
         BrokerFixture f = new BrokerFixture(d, dir);
         try (ProviderBroker b = f.startAcknowledged(IN, OUT)) {

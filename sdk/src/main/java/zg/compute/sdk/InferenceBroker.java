@@ -49,6 +49,11 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     /** The provider's floor: it serves only while the locked balance covers unsettled fees plus this. */
     public static final BigInteger MIN_LOCKED_BALANCE = Units.og(1);
     public static final int DEFAULT_BUFFER_MULTIPLIER = 2;
+    /**
+     * A provider's reported unsettled fee counts, for a top-up, only up to this multiple of the fees this
+     * client computed itself (in {@code processResponse}) since the last top-up.
+     */
+    public static final int FEE_TRUST_MULTIPLIER = 2;
     private static final Set<String> SERVICE_TYPES = Set.of("chatbot", "text-to-image", "image-editing",
             "speech-to-text");
     private static final Set<String> VERIFIABILITY = Set.of("OpML", "TeeML", "ZKML");
@@ -60,6 +65,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     private final SessionIssuer sessions;
     private final Clock clock;
     private final boolean fundOnRequestHeaders;
+    private final Amount maxAutoFund;
     private final String user;
 
     private record Expiring<T>(T value, long expiresAt) {
@@ -67,7 +73,11 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
 
     private final Map<String, Expiring<ServiceInfo>> services = new ConcurrentHashMap<>();
     private final Map<String, Long> acknowledgedUntil = new ConcurrentHashMap<>();
+    /** Fees computed locally by processResponse since the last top-up, per provider (never the provider's figure). */
     private final Map<String, BigInteger> cachedFees = new ConcurrentHashMap<>();
+    /** Fees computed locally by processResponse since this broker was created, per provider. */
+    private final Map<String, BigInteger> seenFees = new ConcurrentHashMap<>();
+    private final Map<String, Object> fundingLocks = new ConcurrentHashMap<>();
     private final Map<String, ScheduledFuture<?>> autoFunding = new ConcurrentHashMap<>();
     private ScheduledExecutorService scheduler;
 
@@ -77,6 +87,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         this.clock = options.clock();
         this.sessions = new SessionIssuer(chain.credentials(), clock);
         this.fundOnRequestHeaders = options.fundOnRequestHeaders();
+        this.maxAutoFund = options.maxAutoFund();
         this.user = sessions.userAddress();
     }
 
@@ -235,7 +246,16 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             }
         }
         long now = clock.millis();
-        long expiresAt = expiresIn == null || expiresIn.isZero() ? 0 : now + expiresIn.toMillis();
+        long expiresAt = 0;
+        if (expiresIn != null && !expiresIn.isZero()) {
+            try {
+                // A wrapped (negative) expiresAt would be a key that never expires; brokers now reject it.
+                expiresAt = Math.addExact(now, expiresIn.toMillis());
+            } catch (ArithmeticException e) {
+                throw new InvalidRequestException("expiresIn is too large: the expiry time does not fit in "
+                        + "milliseconds since 1970");
+            }
+        }
         SignedToken t = sessions.persistent(provider, now, expiresAt, generation, id);
         return new ApiKey(id, now, expiresAt, t.apiKey());
     }
@@ -273,9 +293,19 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     }
 
     /**
-     * Keeps the sub-account's free balance at {@code unsettledFee + bufferMultiplier × 1 0G}: asks the
-     * provider for the unsettled fee (falling back to the local estimate of {@code processResponse}) and
-     * transfers the deficit, at least the contract's minimum transfer, from the main account.
+     * Keeps the sub-account's free balance at {@code unsettledFee + bufferMultiplier × 1 0G} and transfers
+     * the deficit, at least the contract's minimum transfer, from the main account. Unlike the official SDK
+     * it does not take the provider's word for the unsettled fee:
+     * <ul>
+     * <li>the fee the provider reports ({@code GET /v1/user/{addr}/unsettledfee}) counts only up to
+     * {@link #FEE_TRUST_MULTIPLIER} × the fees {@code processResponse} computed for it since the last top-up
+     * (without a report, those local fees are used), so a provider that keeps reporting inflated figures gets
+     * no more than twice what this client computed plus the buffer kept full;</li>
+     * <li>one top-up moves at most {@link BrokerOptions#maxAutoFund()}, by default
+     * {@code 2 × those local fees + the buffer};</li>
+     * <li>a reported fee above all fees computed locally for that provider since this broker was created
+     * is logged as a WARN, every transfer as an INFO line with amount, provider and reason.</li>
+     * </ul>
      *
      * @return the transfer, or empty when nothing was missing
      */
@@ -284,17 +314,66 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         if (bufferMultiplier < 0) {
             throw new InvalidRequestException("bufferMultiplier must not be negative");
         }
-        BigInteger unsettled = unsettledFee(provider);
-        BigInteger required = unsettled.add(MIN_LOCKED_BALANCE.multiply(BigInteger.valueOf(bufferMultiplier)));
+        synchronized (fundingLocks.computeIfAbsent(key(provider), k -> new Object())) {
+            return fund(provider, bufferMultiplier);
+        }
+    }
+
+    private Optional<TxResult> fund(String provider, int bufferMultiplier) {
+        BigInteger buffer = MIN_LOCKED_BALANCE.multiply(BigInteger.valueOf(bufferMultiplier));
+        BigInteger local = cachedFee(provider);
+        BigInteger trusted = local.multiply(BigInteger.valueOf(FEE_TRUST_MULTIPLIER));
+        BigInteger reported = reportedUnsettledFee(provider);
+        BigInteger unsettled;
+        String basis;
+        if (reported == null) {
+            unsettled = local;
+            basis = "no fee report from the provider, local fee estimate " + og(local);
+        } else {
+            BigInteger seen = seenFees.getOrDefault(key(provider), BigInteger.ZERO);
+            if (reported.compareTo(seen) > 0) {
+                LOG.warn("Provider {} reports {} of unsettled fees, more than the {} this client has computed for it "
+                        + "since it started; auto-funding counts at most {} of it", provider, og(reported), og(seen),
+                        og(trusted.min(reported)));
+            }
+            unsettled = reported.min(trusted);
+            basis = "provider reports " + og(reported) + " unsettled";
+            if (reported.compareTo(trusted) > 0) {
+                basis += ", counted only up to " + og(trusted) + " (" + FEE_TRUST_MULTIPLIER + " × the local estimate "
+                        + og(local) + ")";
+            }
+        }
+        BigInteger required = unsettled.add(buffer);
         SubAccount account = findAccount(provider);
-        BigInteger deficit = account == null ? required : required.subtract(account.available());
+        BigInteger available = account == null ? BigInteger.ZERO : account.available();
+        BigInteger deficit = required.subtract(available);
         if (deficit.signum() <= 0) {
             return Optional.empty();
         }
-        Amount amount = Amount.neuron(deficit.max(ledger.minimumTransferAmount().neuron()));
-        TxResult r = ledger.transferFund(provider, ServiceKind.INFERENCE, amount);
-        cachedFees.put(key(provider), BigInteger.ZERO);
+        BigInteger minimum = ledger.minimumTransferAmount().neuron();
+        BigInteger cap = maxAutoFund != null ? maxAutoFund.neuron() : trusted.add(buffer);
+        BigInteger amount = deficit.max(minimum);
+        String capNote = "";
+        if (amount.compareTo(cap) > 0) {
+            amount = cap;
+            capNote = ", capped at " + og(cap) + (maxAutoFund != null ? " (maxAutoFund)"
+                    : " (" + FEE_TRUST_MULTIPLIER + " × local fees + buffer)");
+        }
+        if (account == null && amount.compareTo(minimum) < 0) {
+            throw new InvalidRequestException("Cannot create the sub-account with " + provider + ": the auto-funding "
+                    + "cap of " + og(cap) + " is below the minimum transfer of " + og(minimum));
+        }
+        LOG.info("Auto-funding: transferring {} to the sub-account with {} ({}; required {} = unsettled {} + buffer "
+                + "{}, available {}{})", og(amount), provider, basis, og(required), og(unsettled), og(buffer),
+                og(available), capNote);
+        TxResult r = ledger.transferFund(provider, ServiceKind.INFERENCE, Amount.neuron(amount));
+        // Start the next period at 0, keeping fees processResponse added while the transfer was under way.
+        cachedFees.merge(key(provider), local.negate(), BigInteger::add);
         return Optional.of(r);
+    }
+
+    private static String og(BigInteger neuron) {
+        return Amount.neuron(neuron.max(BigInteger.ZERO)).toString();
     }
 
     /** Runs {@link #checkAndFund(String, int)} now and then every {@code interval} in the background. */
@@ -335,21 +414,25 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         return cachedFees.getOrDefault(key(provider), BigInteger.ZERO);
     }
 
-    private BigInteger unsettledFee(String provider) {
+    /** The provider's own figure, or null when it cannot give a sane one (then the local estimate is used). */
+    private BigInteger reportedUnsettledFee(String provider) {
         try {
             ServiceInfo s = cachedService(provider);
             ProviderHttp.Reply r = http.get(base(s) + "/v1/user/" + user + "/unsettledfee",
                     Map.of("Authorization", session(provider).authorization()));
             if (r.ok()) {
                 BigInteger fee = new BigInteger(JSON.readTree(r.body()).path("unsettledFee").asText().trim());
-                cachedFees.put(key(provider), fee);
-                return fee;
+                if (fee.signum() >= 0) {
+                    return fee;
+                }
+                LOG.warn("provider {} reported a negative unsettled fee; using the local estimate", provider);
+                return null;
             }
             LOG.debug("provider {} answered {} for its unsettled fee; using the local estimate", provider, r.status());
         } catch (Exception e) {
             LOG.debug("cannot get the unsettled fee from {}: {}; using the local estimate", provider, e.getMessage());
         }
-        return cachedFee(provider);
+        return null;
     }
 
     // ---------------------------------------------------------------- responses
@@ -395,6 +478,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         if (content != null && !content.isEmpty()) {
             BigInteger fee = FeeEstimator.fee(s.serviceType(), s.inputPrice(), s.outputPrice(), content);
             cachedFees.merge(key(provider), fee, BigInteger::add);
+            seenFees.merge(key(provider), fee, BigInteger::add);
         }
         if (chatID == null || chatID.isBlank()) {
             return ResponseVerification.SKIPPED;

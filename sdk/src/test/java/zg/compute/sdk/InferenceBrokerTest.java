@@ -262,6 +262,29 @@ class InferenceBrokerTest {
     }
 
     @Test
+    void everyTokenTheSdkIssuesPassesTheBrokersLifetimeRules(Devnet d) throws Exception {
+        String p = setUpProvider(d);
+        var clock = new SdkFixtures.ManualClock(T0);
+        try (var b = user(d, clock)) {
+            b.ledger().addLedger(Amount.og("5"));
+            b.ledger().transferFund(p, ServiceKind.INFERENCE, Amount.og("2"));
+            long now = T0.toEpochMilli();
+            parse(b.inference().getRequestHeaders(p)).checkStatic(p, now);
+            for (Duration life : new Duration[] {null, Duration.ZERO, Duration.ofMillis(1), Duration.ofDays(36_500)}) {
+                ReceivedToken key = ReceivedToken.parse("Bearer " + b.inference().createApiKey(p, life, 3).rawToken());
+                assertThat(key.token().expiresAt()).as("expiresAt for %s", life).isNotNegative();
+                key.checkStatic(p, now);
+            }
+            // A lifetime whose end does not fit a long used to wrap to a negative (never-expiring) expiresAt.
+            for (Duration huge : new Duration[] {Duration.ofMillis(Long.MAX_VALUE), Duration.ofDays(Long.MAX_VALUE / 86_400)}) {
+                assertThatThrownBy(() -> b.inference().createApiKey(p, huge, 3))
+                        .isInstanceOf(InvalidRequestException.class)
+                        .hasMessage("expiresIn is too large: the expiry time does not fit in milliseconds since 1970");
+            }
+        }
+    }
+
+    @Test
     void revokingWithoutASubAccountIsSubAccountNotFound(Devnet d) throws Exception {
         String p = setUpProvider(d);
         try (var b = SdkFixtures.broker(d, d.account(1))) {

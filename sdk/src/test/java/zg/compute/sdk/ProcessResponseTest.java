@@ -11,11 +11,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.web3j.crypto.Credentials;
-import org.web3j.crypto.Keys;
 import zg.compute.devnet.Devnet;
 import zg.compute.devnet.testing.DevnetExtension;
 import zg.compute.protocol.signing.ResponseSignature;
-import zg.compute.protocol.units.Units;
 
 /**
  * processResponse against a real HTTP signature endpoint. The provider broker is built in parallel, so a
@@ -149,33 +147,6 @@ class ProcessResponseTest {
                     .isInstanceOfSatisfying(ProviderHttpException.class, e -> assertThat(e.status()).isEqualTo(404))
                     .hasMessage("getting signature error: HTTP 404 from " + server.url()
                             + "/v1/proxy/signature/nope?model=org%2Fmodel-a: {\"error\":\"signature not found\"}");
-        }
-    }
-
-    @Test
-    void checkAndFundUsesTheProvidersUnsettledFee(Devnet d) {
-        server.setUnsettledFee("500000000000000000"); // 0.5 0G
-        try (var b = SdkFixtures.broker(d, d.account(1))) {
-            b.ledger().addLedger(Amount.og("10"));
-            b.ledger().transferFund(provider, ServiceKind.INFERENCE, Amount.og("1"));
-            assertThat(b.inference().checkAndFund(provider)).isPresent();
-            // required = 0.5 unsettled + 2 × 1 0G buffer
-            assertThat(b.inference().getAccount(provider).balance()).isEqualTo(Units.parseOg("2.5"));
-            assertThat(server.requests()).singleElement().asString()
-                    .startsWith("GET /v1/user/" + Keys.toChecksumAddress(d.account(1).getAddress()) + "/unsettledfee "
-                            + "Bearer app-sk-");
-        }
-    }
-
-    @Test
-    void requestHeadersTopUpTheSubAccountLikeTheOfficialSdk(Devnet d) {
-        server.setUnsettledFee("0");
-        try (var b = ZGComputeNetworkBroker.create(d.account(1), d.rpcUrl(),
-                SdkFixtures.options().withFundOnRequestHeaders(true))) {
-            b.ledger().addLedger(Amount.og("10"));
-            b.ledger().transferFund(provider, ServiceKind.INFERENCE, Amount.og("1"));
-            assertThat(b.inference().getRequestHeaders(provider)).containsKey("Authorization");
-            assertThat(b.inference().getAccount(provider).balance()).isEqualTo(Units.og(2));
         }
     }
 }

@@ -22,6 +22,8 @@ public record ReceivedToken(SessionToken token, String rawMessage, String signat
     public static final String BEARER_PREFIX = "Bearer " + SignedToken.PREFIX;
     /** Ephemeral tokens may live at most 24 h. */
     public static final long MAX_EPHEMERAL_MILLIS = 86_400_000L;
+    /** How far a token's {@code timestamp} may lie ahead of the provider's clock (clients' clocks drift). */
+    public static final long MAX_CLOCK_SKEW_MILLIS = 300_000L;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final java.util.regex.Pattern HEX = java.util.regex.Pattern.compile("(0x)?([0-9a-fA-F]{2})*");
@@ -65,18 +67,38 @@ public record ReceivedToken(SessionToken token, String rawMessage, String signat
         }
     }
 
-    /** Steps 4–6: meant for this provider, ephemeral lifetime rules, not expired. */
+    /**
+     * Steps 4–6: meant for this provider, ephemeral lifetime rules, not expired; plus what the spec's
+     * steps leave open, so no token lives for ever by accident: {@code expiresAt} is never negative, the
+     * {@code timestamp} is at most {@link #MAX_CLOCK_SKEW_MILLIS} ahead of {@code nowMillis}, and an
+     * ephemeral token (tokenId 255) expires after now and at most 24 h (plus that skew) from now.
+     * {@code expiresAt == 0} means "never" only for persistent tokens (tokenId 0..254).
+     */
     public void checkStatic(String ownProvider, long nowMillis) throws TokenException {
         if (!token.provider().equalsIgnoreCase(ownProvider)) {
             throw new TokenException("session token is for different provider");
+        }
+        if (token.expiresAt() < 0) {
+            throw new TokenException("session token expiration time cannot be negative");
         }
         if (token.isEphemeral()) {
             if (token.expiresAt() == 0) {
                 throw new TokenException("ephemeral token must have an expiration time");
             }
-            if (token.expiresAt() - token.timestamp() > MAX_EPHEMERAL_MILLIS) {
+            // expiresAt - timestamp > 24 h, written so that no timestamp can overflow it (expiresAt >= 0 here).
+            if (token.timestamp() < token.expiresAt() - MAX_EPHEMERAL_MILLIS) {
                 throw new TokenException("ephemeral token duration cannot exceed 24 hours");
             }
+            if (token.expiresAt() <= nowMillis) {
+                throw new TokenException("session token expired");
+            }
+            if (token.expiresAt() - nowMillis > MAX_EPHEMERAL_MILLIS + MAX_CLOCK_SKEW_MILLIS) {
+                throw new TokenException("ephemeral token cannot expire more than 24 hours from now");
+            }
+        }
+        if (token.timestamp() > nowMillis + MAX_CLOCK_SKEW_MILLIS) {
+            throw new TokenException("session token timestamp is more than "
+                    + MAX_CLOCK_SKEW_MILLIS / 60_000 + " minutes in the future");
         }
         if (token.expiresAt() > 0 && nowMillis / 1000 > token.expiresAt() / 1000) {
             throw new TokenException("session token expired");

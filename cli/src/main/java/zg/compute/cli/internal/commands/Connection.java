@@ -3,6 +3,7 @@ package zg.compute.cli.internal.commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 import org.web3j.crypto.Credentials;
 import zg.compute.cli.CliException;
 import zg.compute.cli.Invocation;
@@ -101,6 +102,11 @@ public final class Connection {
             throw new CliException("The saved configuration has no RPC URL: run \"0g-compute-cli setup-network\".");
         }
         return saved.rpcEndpoint();
+    }
+
+    /** The same network with changed broker options (e.g. a command's own auto-funding cap). */
+    public Connection withOptions(UnaryOperator<BrokerOptions> change) {
+        return new Connection(inv, rpc, change.apply(options), source);
     }
 
     public String rpc() {

@@ -25,12 +25,18 @@ final class Durations {
             throw new CliException("Duration too large: " + text);
         }
         String unit = m.group(2) == null ? "ms" : m.group(2);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        try {
+            Duration d = switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+            d.toMillis(); // an expiry is a millisecond timestamp: the lifetime must fit in one
+            return d;
+        } catch (ArithmeticException e) {
+            throw new CliException("Duration too large: " + text);
+        }
     }
 }

@@ -19,6 +19,8 @@ import zg.compute.cli.internal.serve.ProviderTarget;
 import zg.compute.cli.internal.serve.ProxyServer;
 import zg.compute.cli.internal.serve.SingleTarget;
 import zg.compute.cli.internal.serve.TargetSpec;
+import zg.compute.sdk.Amount;
+import zg.compute.sdk.InvalidRequestException;
 import zg.compute.sdk.ZGComputeNetworkBroker;
 
 /** {@code inference serve} and {@code inference router-serve}: the local OpenAI-compatible proxies (sdk-cli.md §7). */
@@ -48,19 +50,52 @@ public final class ServeCommands {
 
         @Option(names = "--auto-fund-interval", defaultValue = "60", paramLabel = "<seconds>", description = "Every "
                 + "<seconds>, top each provider sub-account up to its unsettled fees + 2 0G from the main account, as "
-                + "the official serve does on every request (default ${DEFAULT-VALUE}; 0 = never)")
+                + "the official serve does on every request (default ${DEFAULT-VALUE}; 0 = never). The provider's "
+                + "unsettled figure counts only up to twice the fees this proxy billed itself since the last top-up")
         long autoFundInterval;
+
+        @Option(names = "--max-auto-fund", paramLabel = "<0G>", description = "The most one automatic top-up may "
+                + "move into a sub-account, in 0G (default: twice the fees this proxy billed for that provider since "
+                + "the last top-up + the 2 0G buffer)")
+        String maxAutoFund;
 
         ProxyCommand(Invocation inv) {
             super(inv);
         }
 
-        /** Keeps the sub-account funded while serving, so a long session does not stop at an empty balance. */
-        void keepFunded(ZGComputeNetworkBroker broker, String provider) {
+        /** Checks the funding flags before anything is sent; the cap, or null for the SDK's default. */
+        Amount fundingCap() {
             if (autoFundInterval < 0) {
                 throw new CliException("--auto-fund-interval must be 0 (never) or a number of seconds.");
             }
+            if (maxAutoFund == null) {
+                return null;
+            }
+            Amount cap;
+            try {
+                cap = Amount.og(maxAutoFund);
+            } catch (InvalidRequestException e) {
+                cap = Amount.ZERO;
+            }
+            if (cap.isZero()) {
+                throw new CliException("--max-auto-fund must be a positive amount of 0G (e.g. 0.5), got \""
+                        + maxAutoFund + "\".");
+            }
+            return cap;
+        }
+
+        /** A broker on the resolved network whose automatic top-ups are capped at {@code cap} (null: default). */
+        ZGComputeNetworkBroker broker(Amount cap) {
+            return Connection.resolve(inv, network, gas())
+                    .withOptions(o -> cap == null ? o : o.withMaxAutoFund(cap)).broker();
+        }
+
+        /** Keeps the sub-account funded while serving, so a long session does not stop at an empty balance. */
+        void keepFunded(ZGComputeNetworkBroker broker, String provider, Amount cap) {
             if (autoFundInterval > 0) {
+                out().println("Auto-funding " + provider + " every " + autoFundInterval + " s (each top-up at most "
+                        + (cap == null ? "2 × the fees billed here since the last one + 2 0G" : cap) + ")");
+                out().flush();
                 broker.inference().startAutoFunding(provider, Duration.ofSeconds(autoFundInterval), 2);
             }
         }
@@ -93,12 +128,13 @@ public final class ServeCommands {
 
         @Override
         public Integer call() {
+            Amount cap = fundingCap();
             checkPort(listen);
-            try (ZGComputeNetworkBroker broker = Connection.resolve(inv, network, gas()).broker()) {
+            try (ZGComputeNetworkBroker broker = broker(cap)) {
                 out().println("Acknowledging provider " + provider + " and reading its service …");
                 out().flush();
                 ProviderTarget target = ProviderTarget.connect(broker.inference(), provider);
-                keepFunded(broker, provider);
+                keepFunded(broker, provider, cap);
                 ProxyServer server = start(() -> ProxyServer.start(new SingleTarget(target),
                         ProxyServer.Settings.serve(listen.host, listen.port), log()));
                 out().println("✓ inference serve listening on " + server.baseUrl() + " — provider " + target.id()
@@ -162,15 +198,16 @@ public final class ServeCommands {
                 throw new CliException("--cache-duration and --request-timeout must be at least 1 second.");
             }
             es.forEach(e -> inv.addSecret(e.apiKey()));
+            Amount cap = fundingCap();
             checkPort(listen);
             // Only on-chain providers need a key and the chain.
-            try (ZGComputeNetworkBroker broker = ps.isEmpty() ? null : Connection.resolve(inv, network, gas()).broker()) {
+            try (ZGComputeNetworkBroker broker = ps.isEmpty() ? null : broker(cap)) {
                 List<PriorityRouter.Prioritised> targets = new ArrayList<>();
                 for (TargetSpec.Provider p : ps) {
                     out().println("Acknowledging provider " + p.address() + " and reading its service …");
                     out().flush();
                     targets.add(new PriorityRouter.Prioritised(connect(broker, p.address()), p.priority()));
-                    keepFunded(broker, p.address());
+                    keepFunded(broker, p.address(), cap);
                 }
                 for (TargetSpec.Endpoint e : es) {
                     targets.add(new PriorityRouter.Prioritised(new EndpointTarget(e.id(), e.url(), e.apiKey(),
