@@ -139,26 +139,45 @@ public final class ProviderBroker implements AutoCloseable {
     private void schedule(ProviderConfig.Settlement cfg) {
         long tick = Math.min(Math.min(cfg.interval().toMillis(), cfg.refundCheck().toMillis()), 5_000);
         long[] last = {0, 0};
+        boolean[] unfinished = {false}; // the last run threw: run again at once to recover what it left
         scheduler.scheduleWithFixedDelay(() -> {
-            try {
+            guarded("settlement run", () -> {
                 long now = System.currentTimeMillis();
-                boolean due = last[0] == 0 || now - last[0] >= cfg.interval().toMillis() || overThreshold(cfg);
+                boolean due = last[0] == 0 || unfinished[0] || now - last[0] >= cfg.interval().toMillis()
+                        || overThreshold(cfg);
                 if (!due && now - last[1] >= cfg.refundCheck().toMillis()) {
                     last[1] = now;
                     due = settlement.refundMaturingSoon(cfg.refundBuffer().toSeconds());
                 }
                 if (due) {
                     last[0] = now;
+                    unfinished[0] = true;
                     var o = settleNow();
+                    unfinished[0] = false;
                     if (o.itemsSent() > 0 || o.itemsRejected() > 0) {
                         log.info("settlement run: {} items sent, {} rejected, {} neuron settled", o.itemsSent(),
                                 o.itemsRejected(), o.settled());
                     }
                 }
-            } catch (RuntimeException e) {
-                log.error("settlement run failed; will retry", e);
-            }
+            });
         }, 0, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A scheduled task must never stop for good: a throwing task is never run again by the executor, so
+     * everything is caught, logged and the schedule goes on. That includes {@link Error}s (an
+     * assertion, a linkage problem, a StackOverflowError in one run); a {@link VirtualMachineError} such as
+     * OutOfMemoryError is logged as fatal but the schedule is still kept — a broker that keeps billing
+     * while its settlement silently stopped would be worse than one that retries.
+     */
+    static void guarded(String what, Runnable task) {
+        try {
+            task.run();
+        } catch (VirtualMachineError e) {
+            log.error("FATAL in {}: {}; the schedule continues, but this JVM should be restarted", what, e.toString(), e);
+        } catch (Throwable e) { // NOPMD: see above
+            log.error("{} failed; will retry on the next tick", what, e);
+        }
     }
 
     private boolean overThreshold(ProviderConfig.Settlement cfg) {
