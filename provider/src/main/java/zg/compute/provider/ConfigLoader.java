@@ -39,6 +39,7 @@ import zg.compute.provider.finetuning.FineTuningConfig;
  *                    dstackKeyPath: zg-compute/tee-signer }
  *              or  { mode: dstack, dstackKeyDerivation: tappd, tappdSocket: /var/run/tappd.sock } (official signer)
  * database:    { url: jdbc:sqlite:provider.db }  or  { url: jdbc:postgresql://host/db, user: broker, passwordEnv: ZG_DB_PASSWORD }
+ *              retentionDays: 7 (finished request rows older than this are pruned; totals stay exact)
  * settlement:  { intervalSeconds: 300, thresholdNeuron: 0, batchSize: 50, refundBufferSeconds: 600,
  *                refundCheckSeconds: 60, receiptTimeoutSeconds: 60, replaceAfterSeconds: 180 }
  * caches:      { accountSeconds: 600, tokenSeconds: 300, signatureSeconds: 1200 }
@@ -59,7 +60,7 @@ public final class ConfigLoader {
                     "additionalSecret", "additionalInfo"),
             "tee", Set.of("mode", "keyEnv", "keyFile", "dstackSocket", "dstackKeyDerivation", "dstackKeyPath",
                     "tappdSocket"),
-            "database", Set.of("url", "user", "passwordEnv"),
+            "database", Set.of("url", "user", "passwordEnv", "retentionDays"),
             "settlement", Set.of("intervalSeconds", "thresholdNeuron", "batchSize", "refundBufferSeconds",
                     "refundCheckSeconds", "receiptTimeoutSeconds", "replaceAfterSeconds"),
             "caches", Set.of("accountSeconds", "tokenSeconds", "signatureSeconds"));
@@ -71,7 +72,7 @@ public final class ConfigLoader {
             "chain", Set.of("rpcUrl", "chainId", "fineTuningContract"),
             "providerKey", KEYS.get("providerKey"),
             "tee", KEYS.get("tee"),
-            "database", KEYS.get("database"),
+            "database", Set.of("url", "user", "passwordEnv"),
             "fineTuning", Set.of("url", "pricePerToken", "quota", "models", "trainer", "workDir", "maxTaskQueueSize",
                     "maxDatasetBytes", "ackTimeoutSeconds", "pollIntervalSeconds", "maxRetries",
                     "signatureWindowSeconds"),
@@ -285,7 +286,9 @@ public final class ConfigLoader {
         if (pwEnv != null && env.get(pwEnv) == null) {
             throw new ConfigException("database.passwordEnv: environment variable " + pwEnv + " is not set");
         }
-        return new ProviderConfig.Database(dbUrl, str(root, "database.user", null), pwEnv == null ? null : env.get(pwEnv));
+        return new ProviderConfig.Database(dbUrl, str(root, "database.user", null), pwEnv == null ? null : env.get(pwEnv),
+                Duration.ofDays(integer(root, "database.retentionDays", ProviderConfig.Database.DEFAULT_RETENTION.toDays(),
+                        1, 3_650)));
     }
 
     private Credentials providerKey(JsonNode root, Path baseDir) {

@@ -3,9 +3,12 @@ package zg.compute.provider;
 import io.vertx.core.Vertx;
 import java.math.BigInteger;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zg.compute.provider.internal.auth.Authenticator;
@@ -27,6 +30,12 @@ import zg.compute.provider.internal.store.JdbcStore;
 public final class ProviderBroker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ProviderBroker.class);
+
+    /** How often this instance records that it is alive, and after how long without that it counts as dead. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(5);
+    static final Duration STALE_INSTANCE = Duration.ofSeconds(30);
+    private static final Duration SWEEP = Duration.ofSeconds(30);
+    private static final Duration PRUNE = Duration.ofHours(1);
 
     /**
      * @param clock              time for token expiry and TTLs
@@ -84,6 +93,18 @@ public final class ProviderBroker implements AutoCloseable {
         }
         Store store = JdbcStore.open(config.database().url(), config.database().user(), config.database().password());
         Vertx vertx = null;
+        try {
+            int swept = store.sweepPending(STALE_INSTANCE);
+            log.info("start-up: {} request(s) left pending by a stopped broker instance swept (never billed,"
+                    + " reservations released)", swept);
+            int pruned = store.pruneFinished(options.clock().millis() - config.database().retention().toMillis());
+            if (pruned > 0) {
+                log.info("start-up: pruned {} finished request row(s) older than {}", pruned, config.database().retention());
+            }
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         ProviderChain chain = null;
         ModelBackend backend = null;
         try {
@@ -110,13 +131,20 @@ public final class ProviderBroker implements AutoCloseable {
             SettlementWorker worker = new SettlementWorker(store, chain, tee, config.settlement().batchSize(),
                     config.settlement().receiptTimeout(), config.settlement().replaceAfter(), clock, options.fault(),
                     accounts::invalidate);
-            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "settlement");
-                t.setDaemon(true);
-                return t;
+            // Two threads: a long settlement run (waiting for a receipt) never delays the heartbeat.
+            ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, new ThreadFactory() {
+                private final AtomicInteger n = new AtomicInteger();
+
+                @Override
+                public Thread newThread(Runnable r) {
+                    Thread t = new Thread(r, "broker-scheduler-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }
             });
             ProviderBroker broker = new ProviderBroker(vertx, store, chain, backend, http, worker, scheduler, reg, port,
                     tee.address(), config.settlement().refundBuffer().toSeconds(), metrics);
+            broker.scheduleMaintenance(config.database().retention(), options.clock());
             if (options.scheduleSettlement()) {
                 broker.schedule(config.settlement());
             }
@@ -140,17 +168,21 @@ public final class ProviderBroker implements AutoCloseable {
     private void schedule(ProviderConfig.Settlement cfg) {
         long tick = Math.min(Math.min(cfg.interval().toMillis(), cfg.refundCheck().toMillis()), 5_000);
         long[] last = {0, 0};
+        boolean[] unfinished = {false}; // the last run threw: run again at once to recover what it left
         scheduler.scheduleWithFixedDelay(() -> {
-            try {
+            guarded("settlement run", () -> {
                 long now = System.currentTimeMillis();
-                boolean due = last[0] == 0 || now - last[0] >= cfg.interval().toMillis() || overThreshold(cfg);
+                boolean due = last[0] == 0 || unfinished[0] || now - last[0] >= cfg.interval().toMillis()
+                        || overThreshold(cfg);
                 if (!due && now - last[1] >= cfg.refundCheck().toMillis()) {
                     last[1] = now;
                     due = settlement.refundMaturingSoon(cfg.refundBuffer().toSeconds());
                 }
                 if (due) {
                     last[0] = now;
+                    unfinished[0] = true;
                     var o = settleNow();
+                    unfinished[0] = false;
                     if (o.itemsSent() > 0 || o.itemsRejected() > 0) {
                         log.info("settlement run: {} items sent, {} rejected, {} neuron settled", o.itemsSent(),
                                 o.itemsRejected(), o.settled());
@@ -159,11 +191,49 @@ public final class ProviderBroker implements AutoCloseable {
                         last[0] = 0; // a transaction is still open: look again on the next tick
                     }
                 }
-            } catch (RuntimeException e) {
-                last[0] = 0; // retried on the next tick, not one interval later
-                log.error("settlement run failed; retrying in {} ms: {}", tick, e.toString());
-            }
+            });
         }, 0, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Heartbeat every {@link #HEARTBEAT}; sweep pending rows of dead instances every {@link #SWEEP}; prune
+     * finished rows past the retention every {@link #PRUNE}.
+     */
+    private void scheduleMaintenance(Duration retention, Clock clock) {
+        long[] last = {System.currentTimeMillis(), System.currentTimeMillis()};
+        scheduler.scheduleWithFixedDelay(() -> guarded("store maintenance", () -> {
+            store.heartbeat();
+            long now = System.currentTimeMillis();
+            if (now - last[0] >= SWEEP.toMillis()) {
+                last[0] = now;
+                int swept = store.sweepPending(STALE_INSTANCE);
+                if (swept > 0) {
+                    log.warn("swept {} request(s) left pending by a broker instance without a heartbeat for {}", swept,
+                            STALE_INSTANCE);
+                }
+            }
+            if (now - last[1] >= PRUNE.toMillis()) {
+                last[1] = now;
+                store.pruneFinished(clock.millis() - retention.toMillis());
+            }
+        }), HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A scheduled task must never stop for good: a throwing task is never run again by the executor, so
+     * everything is caught, logged and the schedule goes on. That includes {@link Error}s (an
+     * assertion, a linkage problem, a StackOverflowError in one run); a {@link VirtualMachineError} such as
+     * OutOfMemoryError is logged as fatal but the schedule is still kept — a broker that keeps billing
+     * while its settlement silently stopped would be worse than one that retries.
+     */
+    static void guarded(String what, Runnable task) {
+        try {
+            task.run();
+        } catch (VirtualMachineError e) {
+            log.error("FATAL in {}: {}; the schedule continues, but this JVM should be restarted", what, e.toString(), e);
+        } catch (Throwable e) { // NOPMD: see above
+            log.error("{} failed; will retry on the next tick", what, e);
+        }
     }
 
     private boolean overThreshold(ProviderConfig.Settlement cfg) {

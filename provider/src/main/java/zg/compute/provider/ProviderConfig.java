@@ -22,11 +22,22 @@ import org.web3j.crypto.Credentials;
 public record ProviderConfig(Server server, Chain chain, Credentials provider, Service service, TeeKeySource teeKey,
         Database database, Settlement settlement, Caches caches, List<String> allowOrigins) {
 
-    /** @param password from the env var named by {@code database.passwordEnv}; never printed */
-    public record Database(String url, String user, String password) {
+    /**
+     * @param password  from the env var named by {@code database.passwordEnv}; never printed
+     * @param retention finished request rows (settled, failed, swept) older than this are pruned; the
+     *                  billed/settled totals stay exact
+     */
+    public record Database(String url, String user, String password, Duration retention) {
+
+        public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+
+        public Database(String url, String user, String password) {
+            this(url, user, password, DEFAULT_RETENTION);
+        }
+
         @Override
         public String toString() {
-            return "Database[url=" + url + ", user=" + user + "]";
+            return "Database[url=" + url + ", user=" + user + ", retention=" + retention + "]";
         }
     }
 

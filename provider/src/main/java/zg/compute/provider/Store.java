@@ -1,6 +1,7 @@
 package zg.compute.provider;
 
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -8,15 +9,40 @@ import java.util.Optional;
 /**
  * The broker's durable state: request rows (billing), the settlement journal and nonces, and stored
  * response signatures. Addresses are stored lower-case. Every method is one transaction.
+ *
+ * <p>Request states: {@code pending} (admitted, upstream running) → {@code billed} → {@code settling}
+ * (in a journal item) → {@code settled}; or {@code pending} → {@code failed} (upstream error) or
+ * {@code swept} (its broker instance died with it in flight). {@code failed} and {@code swept} are
+ * terminal and never billed. A pending row may hold a reservation (see {@link #reserve}) that counts
+ * against the user's balance until the row leaves {@code pending}.
  */
 public interface Store extends AutoCloseable {
 
     // ---- billing ----
 
-    /** A request row in state {@code pending}, written before the upstream call. */
+    /** A request row in state {@code pending} with no reservation, written before the upstream call. */
     void insertRequest(String id, String user, long createdAtMillis);
 
-    /** The upstream answered and usage is known: the row becomes {@code billed} with its fee. */
+    /**
+     * Admission with a reservation, in one transaction (on PostgreSQL under a row lock on the user's
+     * running totals, so concurrent admissions of one user, on any broker instance, are serialised):
+     * {@code headroom = lockBalance − minimumLockedBalance − unsettled(user) − reserved(user)}. If
+     * {@code headroom < minimum} nothing is written and the refusal carries the user's unsettled and
+     * reserved totals. Otherwise {@code r = min(desired, headroom)} (so {@code minimum ≤ r ≤ desired}) is
+     * added to the user's reserved total and the request row is inserted {@code pending} holding {@code r}.
+     * Billing ({@link #billRequest}, {@link #billAndSign}), {@link #failRequest} and {@link #sweepPending}
+     * release it.
+     *
+     * @throws IllegalArgumentException an amount is negative or {@code desired < minimum}
+     */
+    Admission reserve(String requestId, String user, BigInteger minimum, BigInteger desired, BigInteger lockBalance,
+            BigInteger minimumLockedBalance, long createdAtMillis);
+
+    /**
+     * The upstream answered and usage is known: the row becomes {@code billed} with its fee, its
+     * reservation is released and the fee added to the user's unsettled total — one transaction. A row
+     * that is no longer {@code pending} (billed already, failed, swept) is left alone.
+     */
     void billRequest(String id, long inputCount, long outputCount, BigInteger inputFee, BigInteger outputFee);
 
     /**
@@ -26,19 +52,55 @@ public interface Store extends AutoCloseable {
     void billAndSign(String id, long inputCount, long outputCount, BigInteger inputFee, BigInteger outputFee,
             String chatKey, String text, String signature, long expiresAtMillis);
 
-    /** The upstream failed: the row is never billed. */
+    /** The upstream failed: the row is never billed and its reservation is released. */
     void failRequest(String id);
 
     /** Billed but not yet settled fees of a user (in-flight settlement included). */
     BigInteger unsettledFee(String user);
 
-    /** Σ fee of all rows ever billed, and Σ of what was settled on chain: equal once everything is settled. */
+    /** Σ of the user's active reservations (pending rows admitted by {@link #reserve}). */
+    BigInteger reservedFee(String user);
+
+    /**
+     * Σ fee of all rows ever billed, and Σ of what was settled on chain: equal once everything is settled.
+     * Exact across {@link #pruneFinished pruning} (pruned rows are kept as running totals).
+     */
     BigInteger billedTotal();
 
     BigInteger settledTotal();
 
     /** Creation time (ms) of the oldest billed fee not yet settled, 0 if none. */
     long oldestUnsettledMillis();
+
+    // ---- broker instances, crash leftovers, retention ----
+
+    /** This store's broker instance id: random per {@code open}, recorded on every request row it writes. */
+    String instanceId();
+
+    /**
+     * Records that this instance is alive ({@code broker_instance.heartbeat_at}; on PostgreSQL by the
+     * database's clock). The broker calls it every few seconds; {@code open} writes the first one.
+     */
+    void heartbeat();
+
+    /**
+     * Marks {@code swept} (terminal, never billed) the {@code pending} rows whose broker instance died with
+     * them in flight and releases their reservations. SQLite (one process per file): every pending row of
+     * another instance. PostgreSQL (several brokers may share the schema): pending rows of other instances
+     * whose heartbeat is older than {@code staleAfter} or missing; a live instance's rows are never touched.
+     *
+     * @return how many rows were swept
+     */
+    int sweepPending(Duration staleAfter);
+
+    /**
+     * Deletes finished request rows ({@code settled}, {@code failed}, {@code swept}) and finished journal rows
+     * created before {@code createdBeforeMillis}; their fees and settled amounts move into running totals in
+     * the same transaction, so {@link #billedTotal()} and {@link #settledTotal()} stay exact.
+     *
+     * @return how many request rows were deleted
+     */
+    int pruneFinished(long createdBeforeMillis);
 
     // ---- response signatures ----
 
@@ -49,8 +111,13 @@ public interface Store extends AutoCloseable {
     // ---- settlement journal ----
 
     /**
-     * Whether this broker instance may run settlement: exactly one instance per database may (a
-     * PostgreSQL session advisory lock, kept until the store closes; SQLite has one process per file).
+     * Whether this broker instance may run settlement: exactly one instance per database (PostgreSQL: per
+     * schema) may. SQLite has one process per file: always true. PostgreSQL: a session advisory lock on a
+     * dedicated connection; a leader re-checks that it still holds it (connection alive), and an instance
+     * that lost it (connection killed, database restarted) stops leading and tries to take it again here.
+     * Every journal write ({@link #recordSigned}, {@link #recordSent}, {@link #release}, {@link #complete})
+     * re-checks the lock and a leadership epoch in its own transaction and throws {@link NotSettlementLeader}
+     * without it.
      */
     boolean tryLeadSettlement();
 
@@ -98,6 +165,24 @@ public interface Store extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The outcome of {@link #reserve}.
+     *
+     * @param admitted         whether the request row was written
+     * @param reserved         what this request holds ({@code 0} when refused)
+     * @param unsettled        the user's unsettled fees when admission was decided
+     * @param reservedByOthers the user's other active reservations when admission was decided
+     */
+    record Admission(boolean admitted, BigInteger reserved, BigInteger unsettled, BigInteger reservedByOthers) {
+    }
+
+    /** A settlement journal write by an instance that does not (or no longer) hold the settlement lock. */
+    final class NotSettlementLeader extends IllegalStateException {
+        public NotSettlementLeader(String message) {
+            super(message);
+        }
+    }
 
     record BillableRow(String id, BigInteger outstanding) {
     }

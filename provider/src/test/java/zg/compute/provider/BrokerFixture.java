@@ -96,6 +96,11 @@ final class BrokerFixture {
         return databaseUrl;
     }
 
+    /** Another broker of the same provider on the same database (PostgreSQL: the same schema). */
+    void shareDatabaseOf(BrokerFixture other) {
+        databaseUrl = other.databaseUrl();
+    }
+
     Map<String, String> env() {
         return Map.of("ZG_PROVIDER_KEY", Numeric.toHexStringWithPrefixZeroPadded(provider.getEcKeyPair().getPrivateKey(), 64),
                 "ZG_TEE_KEY", TEE_KEY);

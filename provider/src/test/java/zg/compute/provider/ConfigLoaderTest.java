@@ -45,6 +45,7 @@ class ConfigLoaderTest {
         assertThat(c.service().targetUrl()).isEqualTo("http://127.0.0.1:8000/v1");
         assertThat(c.database().url()).isEqualTo("jdbc:sqlite:provider.db");
         assertThat(c.database().password()).isNull();
+        assertThat(c.database().retention()).isEqualTo(Duration.ofDays(7));
         assertThat(c.settlement().interval()).isEqualTo(Duration.ofSeconds(300));
         assertThat(c.settlement().batchSize()).isEqualTo(50);
         assertThat(c.caches().signature()).isEqualTo(Duration.ofMinutes(20));
@@ -96,6 +97,17 @@ class ConfigLoaderTest {
         assertThat(c.service().devBackend()).isTrue();
         assertThat(c.settlement().refundBuffer()).isEqualTo(Duration.ofMinutes(10));
         assertThat(c.server().port()).isEqualTo(3080);
+        assertThat(c.database().retention()).isEqualTo(ProviderConfig.Database.DEFAULT_RETENTION);
+    }
+
+    @Test
+    void databaseRetentionIsWholeDays() {
+        assertThat(parse(MINIMAL + "database: { retentionDays: 30 }\n").database().retention())
+                .isEqualTo(Duration.ofDays(30));
+        assertThatThrownBy(() -> parse(MINIMAL + "database: { retentionDays: 0 }\n"))
+                .hasMessage("database.retentionDays: must be within 1..3650, got 0");
+        assertThatThrownBy(() -> parse(MINIMAL + "database: { retentionDays: 1.5 }\n"))
+                .hasMessage("database.retentionDays: must be an integer, got '1.5'");
     }
 
     @Test

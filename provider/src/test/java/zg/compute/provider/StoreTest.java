@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.sql.DriverManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -38,17 +39,25 @@ class StoreTest {
     }
 
     private Store open(String backend) throws Exception {
-        Store s;
+        return openUrl(url(backend));
+    }
+
+    /** A fresh SQLite file, or a fresh schema in the PostgreSQL database. */
+    private String url(String backend) throws Exception {
         if (backend.equals("sqlite")) {
-            s = JdbcStore.open("jdbc:sqlite:" + dir.resolve("store.db"));
-        } else {
-            assertThat(PG).as("CI=true requires ZG_TEST_POSTGRES_URL").isNotNull();
-            String schema = "t_" + UUID.randomUUID().toString().replace("-", "");
-            try (var c = DriverManager.getConnection(PG); var st = c.createStatement()) {
-                st.execute("CREATE SCHEMA " + schema);
-            }
-            s = JdbcStore.open(PG + (PG.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+            return "jdbc:sqlite:" + dir.resolve("store-" + UUID.randomUUID() + ".db");
         }
+        assertThat(PG).as("CI=true requires ZG_TEST_POSTGRES_URL").isNotNull();
+        String schema = "t_" + UUID.randomUUID().toString().replace("-", "");
+        try (var c = DriverManager.getConnection(PG); var st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+        }
+        return PG + (PG.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+    }
+
+    /** Another store on {@code url}: on PostgreSQL, what a second broker instance of the provider is. */
+    private Store openUrl(String url) {
+        Store s = JdbcStore.open(url);
         opened.add(s);
         return s;
     }
@@ -85,6 +94,7 @@ class StoreTest {
     @MethodSource("backends")
     void journalPaysPartialSettlementsRowByRowInOrder(String backend) throws Exception {
         Store s = open(backend);
+        assertThat(s.tryLeadSettlement()).as("journal writes need the settlement lock").isTrue();
         String u = USER.toLowerCase();
         for (int i = 1; i <= 3; i++) {
             s.insertRequest("r" + i, USER, i);
@@ -145,14 +155,271 @@ class StoreTest {
     @ParameterizedTest
     @MethodSource("backends")
     void oneSettlementLeaderPerDatabase(String backend) throws Exception {
-        Store first = open(backend);
+        String url = url(backend);
+        Store first = openUrl(url);
         assertThat(first.tryLeadSettlement()).isTrue();
         if (backend.equals("postgresql")) {
-            Store second = open(backend);
+            Store second = openUrl(url);
             assertThat(second.tryLeadSettlement()).isFalse();
             first.close();
             opened.remove(first);
             assertThat(second.tryLeadSettlement()).isTrue();
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void concurrentFirstBillsOfOneUserAddUp(String backend) throws Exception {
+        // PostgreSQL: 8 brokers on one schema; SQLite (one process per file): 8 threads on one store.
+        String url = url(backend);
+        List<Store> stores = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            stores.add(backend.equals("sqlite") && i > 0 ? stores.get(0) : openUrl(url));
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(stores.size());
+        try {
+            for (int round = 0; round < 10; round++) {
+                String user = "0x" + String.format("%040x", new BigInteger(159, new java.util.Random(round + 7L)));
+                BigInteger expected = BigInteger.ZERO;
+                List<String> ids = new ArrayList<>();
+                for (int i = 0; i < stores.size(); i++) {
+                    String id = "r" + round + "-" + i;
+                    stores.get(i).insertRequest(id, user, i);
+                    ids.add(id);
+                    expected = expected.add(n(1_000 + i).shiftLeft(70)); // past 64 bits
+                }
+                var start = new java.util.concurrent.CountDownLatch(1);
+                List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+                for (int i = 0; i < stores.size(); i++) {
+                    Store s = stores.get(i);
+                    String id = ids.get(i);
+                    BigInteger fee = n(1_000 + i).shiftLeft(70);
+                    done.add(pool.submit(() -> {
+                        start.await();
+                        s.billRequest(id, 1, 1, BigInteger.ZERO, fee);
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (var fu : done) {
+                    fu.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                assertThat(stores.get(0).unsettledFee(user)).as("round %d: every first bill added", round)
+                        .isEqualTo(expected);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static final BigInteger OG = BigInteger.TEN.pow(18);
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void reserveAdmitsWithinTheHeadroomAndRefusesBelowTheMinimum(String backend) throws Exception {
+        Store s = open(backend);
+        BigInteger lock = OG.multiply(n(12)); // 12 0G locked, 1 0G must stay: headroom 11 0G
+        Store.Admission a = s.reserve("a", USER, OG, OG.multiply(n(4)), lock, OG, 1);
+        assertThat(a).isEqualTo(new Store.Admission(true, OG.multiply(n(4)), BigInteger.ZERO, BigInteger.ZERO));
+        assertThat(s.reservedFee(USER.toLowerCase())).isEqualTo(OG.multiply(n(4)));
+        s.insertRequest("plain", USER, 2); // the legacy admission reserves nothing
+        s.billRequest("plain", 1, 1, BigInteger.ZERO, OG.multiply(n(3)));
+        // 11 − 4 reserved − 3 unsettled = 4 0G left: a desire of 10 gets 4, and the next one nothing
+        Store.Admission b = s.reserve("b", USER, n(1), OG.multiply(n(10)), lock, OG, 3);
+        assertThat(b.admitted()).isTrue();
+        assertThat(b.reserved()).isEqualTo(OG.multiply(n(4)));
+        assertThat(b.unsettled()).isEqualTo(OG.multiply(n(3)));
+        assertThat(b.reservedByOthers()).isEqualTo(OG.multiply(n(4)));
+        Store.Admission c = s.reserve("c", USER, n(1), n(1), lock, OG, 4);
+        assertThat(c).isEqualTo(new Store.Admission(false, BigInteger.ZERO, OG.multiply(n(3)), OG.multiply(n(8))));
+        assertThat(s.billableRows().get(USER.toLowerCase())).extracting(Store.BillableRow::id).containsExactly("plain");
+        // a refused request left no row: billing its id changes nothing
+        s.billRequest("c", 1, 1, n(5), n(5));
+        assertThat(s.unsettledFee(USER)).isEqualTo(OG.multiply(n(3)));
+        // a zero minimum is admitted with a zero reservation only while the headroom is not negative
+        assertThat(s.reserve("d", USER, BigInteger.ZERO, n(7), lock, OG, 5).reserved()).isZero();
+        assertThat(s.reserve("e", USER, BigInteger.ZERO, n(7), OG.multiply(n(10)), OG, 6).admitted()).isFalse();
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void billingAndFailureReleaseTheReservation(String backend) throws Exception {
+        Store s = open(backend);
+        BigInteger lock = OG.multiply(n(1_000));
+        BigInteger big = new BigInteger("123456789012345678901"); // past 64 bits, below the headroom
+        s.reserve("a", USER, n(1), big, lock, OG, 1);
+        s.reserve("b", USER, n(1), n(500), lock, OG, 2);
+        s.reserve("c", USER, n(1), n(700), lock, OG, 3);
+        assertThat(s.reservedFee(USER)).isEqualTo(big.add(n(1_200)));
+        s.billRequest("a", 10, 20, n(100), n(200));
+        assertThat(s.reservedFee(USER)).isEqualTo(n(1_200));
+        assertThat(s.unsettledFee(USER)).isEqualTo(n(300));
+        s.billAndSign("b", 1, 1, n(1), n(2), UUID.randomUUID().toString(), "t", "0xs", Long.MAX_VALUE);
+        assertThat(s.reservedFee(USER)).isEqualTo(n(700));
+        s.failRequest("c");
+        assertThat(s.reservedFee(USER)).isZero();
+        assertThat(s.unsettledFee(USER)).isEqualTo(n(303));
+        // billing or failing twice releases nothing twice
+        s.failRequest("a");
+        s.billRequest("c", 1, 1, n(1), n(1));
+        assertThat(s.reservedFee(USER)).isZero();
+        assertThat(s.unsettledFee(USER)).isEqualTo(n(303));
+        assertThat(s.billedTotal()).isEqualTo(n(303));
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void reserveRejectsNegativeAmountsInOneLine(String backend) throws Exception {
+        Store s = open(backend);
+        assertThatThrownBy(() -> s.reserve("x", USER, n(-1), n(1), OG, OG, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("reserve: minimum must be a non-negative amount, got -1");
+        assertThatThrownBy(() -> s.reserve("x", USER, n(5), n(4), OG, OG, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("reserve: desired 4 is below minimum 5");
+        assertThatThrownBy(() -> s.reserve("x", USER, n(0), n(4), n(-2), OG, 1))
+                .hasMessage("reserve: lockBalance must be a non-negative amount, got -2");
+        assertThat(s.reservedFee(USER)).isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void startUpSweepsThePendingRowsOfAStoppedInstance(String backend) throws Exception {
+        String url = url(backend);
+        Store old = openUrl(url);
+        old.reserve("in-flight", USER, n(1), n(1_000), OG, BigInteger.ZERO, 1);
+        old.insertRequest("legacy", USER, 2);
+        old.reserve("done", USER, n(1), n(10), OG, BigInteger.ZERO, 3);
+        old.billRequest("done", 1, 1, n(2), n(3));
+        old.close(); // stopped with two requests in flight
+        Store next = openUrl(url);
+        next.reserve("mine", USER, n(1), n(40), OG, BigInteger.ZERO, 4);
+        assertThat(next.sweepPending(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(next.reservedFee(USER)).as("only the live request's reservation is left").isEqualTo(n(40));
+        next.billRequest("in-flight", 1, 1, n(100), n(100)); // the old instance's answer comes too late
+        assertThat(next.unsettledFee(USER)).isEqualTo(n(5));
+        assertThat(next.sweepPending(Duration.ZERO)).as("its own rows are never swept").isZero();
+        next.billRequest("mine", 1, 1, n(10), n(10));
+        assertThat(next.unsettledFee(USER)).isEqualTo(n(25));
+        assertThat(next.reservedFee(USER)).isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aLiveInstancesPendingRowsAreSweptOnlyOnceItsHeartbeatIsStale(String backend) throws Exception {
+        if (!backend.equals("postgresql")) {
+            return; // several live instances on one database exist only on PostgreSQL
+        }
+        String url = url(backend);
+        Store a = openUrl(url);
+        Store b = openUrl(url);
+        a.reserve("a1", USER, n(1), n(300), OG, BigInteger.ZERO, 1);
+        a.insertRequest("a2", USER, 2);
+        assertThat(b.sweepPending(Duration.ofSeconds(30))).as("a is alive").isZero();
+        assertThat(b.reservedFee(USER)).isEqualTo(n(300));
+        Thread.sleep(1_200);
+        b.heartbeat();
+        assertThat(b.sweepPending(Duration.ofSeconds(1))).as("a has not beaten for over 1 s").isEqualTo(2);
+        assertThat(b.reservedFee(USER)).isZero();
+        a.heartbeat(); // a was only slow: its late bill is refused, never counted twice
+        a.billRequest("a1", 1, 1, n(1), n(1));
+        assertThat(a.unsettledFee(USER)).isZero();
+        assertThat(a.sweepPending(Duration.ofSeconds(1))).as("b beats").isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void pruningFinishedRowsKeepsTheTotalsExact(String backend) throws Exception {
+        Store s = open(backend);
+        assertThat(s.tryLeadSettlement()).isTrue();
+        String u = USER.toLowerCase();
+        BigInteger big = new BigInteger("98765432109876543210987");
+        for (int i = 1; i <= 5; i++) {
+            s.insertRequest("r" + i, USER, i);
+        }
+        s.billRequest("r1", 1, 1, n(10), big);
+        s.billRequest("r2", 1, 1, n(20), n(20));
+        s.billRequest("r3", 1, 1, n(30), n(30));
+        s.failRequest("r4");
+        s.billRequest("r5", 1, 1, n(50), n(50));
+        BigInteger billed = big.add(n(210));
+        long item = s.recordSigned(new SettlementItem(0, null, u, n(1), big.add(n(50)), "0x1", "0x2", "signed", null, null),
+                List.of("r1", "r2"));
+        long batch = s.recordSent(List.of(item), "0xh", "0xr", n(1));
+        s.complete(batch, List.of(new ItemOutcome(item, 0, BigInteger.ZERO)));
+        BigInteger settled = big.add(n(50));
+        assertThat(s.billedTotal()).isEqualTo(billed);
+        assertThat(s.settledTotal()).isEqualTo(settled);
+
+        assertThat(s.pruneFinished(2)).as("only r1 is finished and created before 2").isEqualTo(1);
+        assertThat(s.billedTotal()).isEqualTo(billed);
+        assertThat(s.settledTotal()).isEqualTo(settled);
+        assertThat(s.pruneFinished(100)).as("r2 settled, r4 failed; r3 and r5 are unsettled").isEqualTo(2);
+        assertThat(s.pruneFinished(100)).isZero();
+        assertThat(s.billedTotal()).isEqualTo(billed);
+        assertThat(s.settledTotal()).isEqualTo(settled);
+        assertThat(s.unsettledFee(USER)).isEqualTo(n(160));
+        assertThat(s.billableRows().get(u)).extracting(Store.BillableRow::id).containsExactly("r3", "r5");
+        long again = s.recordSigned(new SettlementItem(0, null, u, n(2), n(160), "0x3", "0x4", "signed", null, null),
+                List.of("r3", "r5"));
+        long b2 = s.recordSent(List.of(again), "0xh2", "0xr2", n(2));
+        s.complete(b2, List.of(new ItemOutcome(again, 0, BigInteger.ZERO)));
+        assertThat(s.pruneFinished(100)).isEqualTo(2);
+        assertThat(s.settledTotal()).isEqualTo(s.billedTotal()).isEqualTo(billed);
+        assertThat(s.unsettledFee(USER)).isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void journalWritesNeedTheSettlementLockAndStopOnceItIsLost(String backend) throws Exception {
+        String url = url(backend);
+        Store a = openUrl(url);
+        String u = USER.toLowerCase();
+        for (int i = 1; i <= 3; i++) {
+            a.insertRequest("r" + i, USER, i);
+            a.billRequest("r" + i, 0, 1, BigInteger.ZERO, n(10));
+        }
+        assertThat(a.tryLeadSettlement()).isTrue();
+        long first = a.recordSigned(item(u, 1), List.of("r1"));
+        if (!backend.equals("postgresql")) {
+            assertThat(first).isPositive(); // SQLite: one process per file, it always leads
+            return;
+        }
+        Store b = openUrl(url);
+        assertThat(b.tryLeadSettlement()).isFalse();
+        assertThatThrownBy(() -> b.recordSigned(item(u, 2), List.of("r2")))
+                .isInstanceOf(Store.NotSettlementLeader.class).hasMessageContaining("does not hold the settlement lock");
+
+        // Another instance bumped the fencing epoch (as a successor does on taking the lock): a stale
+        // leader's write is refused even though its own lock connection looks fine.
+        try (var c = DriverManager.getConnection(url); var st = c.createStatement()) {
+            st.executeUpdate("UPDATE settlement_leader SET epoch = epoch + 1, holder = 'someone-else'");
+        }
+        assertThatThrownBy(() -> a.recordSent(List.of(first), "0xh", "0xr", n(1)))
+                .isInstanceOf(Store.NotSettlementLeader.class).hasMessageContaining("someone-else leads settlement now");
+        assertThat(a.tryLeadSettlement()).as("it re-takes the lock (and a new epoch)").isTrue();
+        a.recordSent(List.of(first), "0xh", "0xr", n(1));
+
+        // The lock connection dies: no more journal writes, the other instance takes over.
+        try (var c = DriverManager.getConnection(PG); var ps = c.prepareStatement("SELECT pg_terminate_backend(pid)"
+                + " FROM pg_stat_activity WHERE application_name = ?")) {
+            ps.setString(1, "zg-broker settlement-lock " + a.instanceId());
+            try (var rs = ps.executeQuery()) {
+                assertThat(rs.next()).as("the lock connection is named after its instance").isTrue();
+            }
+        }
+        Thread.sleep(200);
+        assertThatThrownBy(() -> a.recordSigned(item(u, 3), List.of("r2")))
+                .isInstanceOf(Store.NotSettlementLeader.class).hasMessageContaining("lost the settlement lock");
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!b.tryLeadSettlement()) {
+            assertThat(System.currentTimeMillis()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        assertThat(a.tryLeadSettlement()).isFalse();
+        assertThat(b.recordSigned(item(u, 3), List.of("r2"))).isPositive();
+        assertThat(a.unsettledFee(USER)).as("the pool of the old leader still serves").isEqualTo(n(30));
+    }
+
+    private static SettlementItem item(String user, long nonce) {
+        return new SettlementItem(0, null, user, n(nonce), n(10), "0x0" + nonce, "0x1" + nonce, "signed", null, null);
     }
 }

@@ -1,5 +1,8 @@
 package zg.compute.provider.internal.store;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -7,32 +10,111 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import zg.compute.provider.Store;
 
 /**
- * {@link Store} on JDBC with Flyway migrations, SQLite or PostgreSQL. One connection guarded by this
- * object's monitor: SQLite serialises writers anyway, and it keeps every public method one
- * transaction. (A connection pool is the next step for PostgreSQL throughput.)
+ * {@link Store} on JDBC with Flyway migrations, SQLite or PostgreSQL.
+ *
+ * <p>SQLite: two connections (WAL; {@code synchronous=FULL} for the settlement journal, {@code NORMAL} for
+ * the request path) behind one monitor — SQLite serialises writers anyway, and one process owns the file.
+ *
+ * <p>PostgreSQL: a validated HikariCP pool, so a restarted server or a killed session costs the requests of
+ * a moment, not the broker; a transaction whose connection broke before commit is retried on a fresh one
+ * (it was rolled back, so that is safe). Concurrency between transactions — of this broker or of other
+ * broker instances on the same schema — is the database's: per-user running totals are added in SQL or
+ * under a row lock, and request rows change state with compare-and-set updates. The settlement lock sits on
+ * its own connection ({@link SettlementLock}).
  */
 public final class JdbcStore implements Store {
 
-    /** Any fixed 64-bit key: all brokers of one provider database contend for it. */
-    private static final long SETTLEMENT_LOCK = 0x5a47_5365_7474_6c65L;
+    private static final Logger log = LoggerFactory.getLogger(JdbcStore.class);
 
+    /** Any fixed 64-bit key: all brokers of one provider schema contend for it (see {@link #lockKey}). */
+    private static final long SETTLEMENT_LOCK = 0x5a47_5365_7474_6c65L;
+    private static final int ATTEMPTS = 3;
+    private static final int PRUNE_CHUNK = 5_000;
+
+    /** The settlement worker's query: billed rows in billing order (index request_state). */
+    static final String BILLABLE_SQL = "SELECT id, user_address, fee, paid FROM request WHERE state = 'billed'"
+            + " ORDER BY seq";
+    /** The metrics' settlement-lag query (index request_state). */
+    static final String OLDEST_UNSETTLED_SQL = "SELECT MIN(created_at) FROM request WHERE state IN ('billed', 'settling')";
+
+    private final boolean postgres;
+    private final String instanceId = UUID.randomUUID().toString();
+    // SQLite
     private final Connection conn;
     private final Connection fastConn;
-    private final boolean postgres;
+    private final Object sqliteLock = new Object();
+    // PostgreSQL
+    private final HikariDataSource pool;
+    private final SettlementLock lock;
+    private final AtomicLong lastSignaturePrune = new AtomicLong();
 
-    private JdbcStore(Connection conn, Connection fastConn, boolean postgres) {
-        this.conn = conn;
-        this.fastConn = fastConn;
-        this.postgres = postgres;
+    private JdbcStore(String jdbcUrl, String user, String password, boolean pg) throws SQLException {
+        this.postgres = pg;
+        if (pg) {
+            HikariConfig hc = new HikariConfig();
+            hc.setJdbcUrl(jdbcUrl);
+            if (user != null) {
+                hc.setUsername(user);
+            }
+            if (password != null) {
+                hc.setPassword(password);
+            }
+            hc.setPoolName("zg-store-" + instanceId.substring(0, 8));
+            hc.setAutoCommit(false);
+            hc.setMaximumPoolSize(10);
+            hc.setMinimumIdle(2);
+            hc.setConnectionTimeout(10_000);   // a request waits at most this long for the database to come back
+            hc.setValidationTimeout(3_000);
+            hc.setKeepaliveTime(30_000);       // idle connections killed by a restart are found and replaced
+            hc.setMaxLifetime(30 * 60_000);
+            hc.addDataSourceProperty("ApplicationName", "zg-broker " + instanceId);
+            hc.addDataSourceProperty("tcpKeepAlive", "true");
+            hc.addDataSourceProperty("connectTimeout", "10");
+            hc.addDataSourceProperty("socketTimeout", "60");
+            this.pool = new HikariDataSource(hc);
+            this.conn = null;
+            this.fastConn = null;
+            String schema;
+            try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT current_schema()")) {
+                rs.next();
+                schema = rs.getString(1);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                pool.close();
+                throw e;
+            }
+            this.lock = new SettlementLock(jdbcUrl, user, password, lockKey(schema), instanceId);
+        } else {
+            this.pool = null;
+            this.lock = null;
+            this.conn = sqlite(jdbcUrl, user, password, "FULL");
+            this.fastConn = sqlite(jdbcUrl, user, password, "NORMAL");
+        }
+    }
+
+    /**
+     * The advisory lock key of a schema: the journal it guards lives in the schema, so providers in other
+     * schemas of the same database never block each other. {@code public} keeps the original key.
+     */
+    static long lockKey(String schema) {
+        return schema == null || schema.equals("public") ? SETTLEMENT_LOCK
+                : SETTLEMENT_LOCK ^ ((long) schema.hashCode() << 8);
     }
 
     /** Opens (and migrates) a SQLite file or a PostgreSQL database. */
@@ -43,66 +125,49 @@ public final class JdbcStore implements Store {
         }
         Flyway.configure().dataSource(jdbcUrl, user, password)
                 .locations(pg ? "classpath:db/postgresql" : "classpath:db/sqlite").load().migrate();
+        JdbcStore store;
         try {
-            Connection durable = connect(jdbcUrl, user, password, pg, "FULL");
-            Connection fast = pg ? durable : connect(jdbcUrl, user, password, false, "NORMAL");
-            return new JdbcStore(durable, fast, pg);
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot open database " + jdbcUrl + ": " + e.getMessage(), e);
+            store = new JdbcStore(jdbcUrl, user, password, pg);
+        } catch (SQLException | RuntimeException e) {
+            throw new IllegalStateException("cannot open database " + redact(jdbcUrl) + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Connection connect(String url, String user, String password, boolean pg, String synchronous)
-            throws SQLException {
-        Connection c = DriverManager.getConnection(url, user, password);
-        if (!pg) {
-            try (Statement s = c.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA busy_timeout=10000");
-                s.execute("PRAGMA synchronous=" + synchronous);
-            }
-        }
-        c.setAutoCommit(false);
-        return c;
+        store.heartbeat();
+        return store;
     }
 
     public static JdbcStore open(String jdbcUrl) {
         return open(jdbcUrl, null, null);
     }
 
-    @Override
-    public boolean tryLeadSettlement() {
-        if (!postgres) {
-            return true;
-        }
-        return tx(c -> {
-            try (PreparedStatement ps = prepare(c, "SELECT pg_try_advisory_lock(?)", SETTLEMENT_LOCK);
-                    ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        });
+    private static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
-    private static long insertReturningId(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i] instanceof BigInteger b ? b.toString() : args[i]);
-            }
-            ps.executeUpdate();
-            try (ResultSet rs = ps.getGeneratedKeys()) {
-                rs.next();
-                return rs.getLong(1);
-            }
+    private static Connection sqlite(String url, String user, String password, String synchronous)
+            throws SQLException {
+        Connection c = DriverManager.getConnection(url, user, password);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA busy_timeout=10000");
+            s.execute("PRAGMA synchronous=" + synchronous);
         }
+        c.setAutoCommit(false);
+        return c;
     }
+
+    @Override
+    public String instanceId() {
+        return instanceId;
+    }
+
+    // ---- transactions ----
 
     @FunctionalInterface
     private interface Work<T> {
         T run(Connection c) throws SQLException;
     }
 
-    /** Settlement journal and anything else whose loss could cost money: fsync on commit. */
+    /** Settlement journal and anything else whose loss could cost money: fsync on commit (SQLite). */
     private <T> T tx(Work<T> work) {
         return tx(true, work);
     }
@@ -116,23 +181,96 @@ public final class JdbcStore implements Store {
         return tx(false, work);
     }
 
-    private synchronized <T> T tx(boolean durable, Work<T> work) {
-        // SQLite: two connections (synchronous FULL / NORMAL; the level cannot change inside a
-        // transaction); this monitor keeps their transactions from overlapping.
-        Connection c = durable ? conn : fastConn;
-        try {
-            T result = work.run(c);
-            c.commit();
-            return result;
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
+    private <T> T tx(boolean durable, Work<T> work) {
+        if (!postgres) {
+            // SQLite: two connections (synchronous FULL / NORMAL; the level cannot change inside a
+            // transaction); this monitor keeps their transactions from overlapping.
+            synchronized (sqliteLock) {
+                Connection c = durable ? conn : fastConn;
+                try {
+                    T result = work.run(c);
+                    c.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    rollback(c, e);
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException("database: " + e.getMessage(), e);
+                }
             }
-            throw e instanceof RuntimeException r ? r : new IllegalStateException("database: " + e.getMessage(), e);
+        }
+        for (int attempt = 1; ; attempt++) {
+            Connection c;
+            try {
+                c = pool.getConnection();
+            } catch (SQLException e) {
+                throw new IllegalStateException("database unavailable: " + e.getMessage(), e);
+            }
+            try {
+                T result;
+                try {
+                    result = work.run(c);
+                } catch (SQLException e) {
+                    rollback(c, e);
+                    if (attempt < ATTEMPTS && retryable(e)) {
+                        // Nothing was committed: the same work on a fresh connection is safe.
+                        log.info("database transaction failed before commit ({}: {}); retrying", e.getSQLState(),
+                                e.getMessage());
+                        sleep(attempt * 200L);
+                        continue;
+                    }
+                    throw new IllegalStateException("database: " + e.getMessage(), e);
+                } catch (RuntimeException e) {
+                    rollback(c, e);
+                    throw e;
+                }
+                try {
+                    c.commit();
+                } catch (SQLException e) {
+                    rollback(c, e);
+                    throw new IllegalStateException("database: commit failed, outcome unknown: " + e.getMessage(), e);
+                }
+                return result;
+            } finally {
+                try {
+                    c.close(); // back to the pool; Hikari evicts a broken connection
+                } catch (SQLException ignored) {
+                    // nothing to do
+                }
+            }
         }
     }
+
+    /** Connection lost, server shutting down or restarting, serialization failure or deadlock. */
+    private static boolean retryable(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                String st = s.getSQLState();
+                if (st.startsWith("08") || st.equals("57P01") || st.equals("57P02") || st.equals("57P03")
+                        || st.equals("40001") || st.equals("40P01")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void rollback(Connection c, Exception e) {
+        try {
+            c.rollback();
+        } catch (SQLException suppressed) {
+            e.addSuppressed(suppressed);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the database", e);
+        }
+    }
+
+    // ---- SQL helpers ----
 
     private static int update(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = prepare(c, sql, args)) {
@@ -149,16 +287,144 @@ public final class JdbcStore implements Store {
         return ps;
     }
 
+    private static long insertReturningId(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i] instanceof BigInteger b ? b.toString() : args[i]);
+            }
+            ps.executeUpdate();
+            try (ResultSet rs = ps.getGeneratedKeys()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** A bind parameter for a NUMERIC(78,0) column on PostgreSQL (TEXT on SQLite). */
+    private String num() {
+        return postgres ? "CAST(? AS NUMERIC)" : "?";
+    }
+
+    /** An amount column, TEXT (decimal string) or NUMERIC(78,0). */
+    private static BigInteger big(ResultSet rs, int column) throws SQLException {
+        String s = rs.getString(column);
+        return s == null ? BigInteger.ZERO : new BigDecimal(s).toBigIntegerExact();
+    }
+
+    private String forUpdate() {
+        return postgres ? " FOR UPDATE" : "";
+    }
+
     private static String lower(String address) {
         return address.toLowerCase();
+    }
+
+    /** Now in ms: the database's clock on PostgreSQL (brokers on several hosts compare heartbeats). */
+    private long dbNow(Connection c) throws SQLException {
+        if (!postgres) {
+            return System.currentTimeMillis();
+        }
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    // ---- per-user running totals ----
+
+    /** The user's {unsettled, reserved}; on PostgreSQL the row is created if missing and locked. */
+    private BigInteger[] lockUser(Connection c, String user) throws SQLException {
+        if (postgres) {
+            update(c, "INSERT INTO user_unsettled (user_address, amount, reserved) VALUES (?, 0, 0)"
+                    + " ON CONFLICT (user_address) DO NOTHING", user);
+        }
+        try (PreparedStatement ps = prepare(c, "SELECT amount, reserved FROM user_unsettled WHERE user_address = ?"
+                + forUpdate(), user); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? new BigInteger[] {big(rs, 1), big(rs, 2)}
+                    : new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO};
+        }
+    }
+
+    /**
+     * Adds to the user's running totals (in the caller's transaction). PostgreSQL adds in the database —
+     * also when two brokers insert the user's first row at once; SQLite (one writer at a time) writes the
+     * sum computed here.
+     */
+    private void adjustUser(Connection c, String user, BigInteger unsettledDelta, BigInteger reservedDelta)
+            throws SQLException {
+        if (unsettledDelta.signum() == 0 && reservedDelta.signum() == 0) {
+            return;
+        }
+        if (postgres) {
+            update(c, "INSERT INTO user_unsettled (user_address, amount, reserved) VALUES (?, CAST(? AS NUMERIC),"
+                    + " CAST(? AS NUMERIC)) ON CONFLICT (user_address) DO UPDATE SET"
+                    + " amount = user_unsettled.amount + excluded.amount,"
+                    + " reserved = user_unsettled.reserved + excluded.reserved", user, unsettledDelta, reservedDelta);
+            return;
+        }
+        BigInteger[] now = lockUser(c, user);
+        update(c, "INSERT INTO user_unsettled (user_address, amount, reserved) VALUES (?, ?, ?)"
+                + " ON CONFLICT (user_address) DO UPDATE SET amount = excluded.amount, reserved = excluded.reserved",
+                user, now[0].add(unsettledDelta), now[1].add(reservedDelta));
     }
 
     // ---- billing ----
 
     @Override
     public void insertRequest(String id, String user, long createdAtMillis) {
-        fastTx(c -> update(c, "INSERT INTO request (id, user_address, created_at, state) VALUES (?, ?, ?, 'pending')",
-                id, lower(user), createdAtMillis));
+        fastTx(c -> update(c, "INSERT INTO request (id, user_address, created_at, state, instance_id)"
+                + " VALUES (?, ?, ?, 'pending', ?)", id, lower(user), createdAtMillis, instanceId));
+    }
+
+    @Override
+    public Admission reserve(String requestId, String user, BigInteger minimum, BigInteger desired,
+            BigInteger lockBalance, BigInteger minimumLockedBalance, long createdAtMillis) {
+        requireAmount("minimum", minimum);
+        requireAmount("desired", desired);
+        requireAmount("lockBalance", lockBalance);
+        requireAmount("minimumLockedBalance", minimumLockedBalance);
+        if (desired.compareTo(minimum) < 0) {
+            throw new IllegalArgumentException("reserve: desired " + desired + " is below minimum " + minimum);
+        }
+        String u = lower(user);
+        return fastTx(c -> {
+            BigInteger[] totals = lockUser(c, u);
+            BigInteger headroom = lockBalance.subtract(minimumLockedBalance).subtract(totals[0]).subtract(totals[1]);
+            if (headroom.compareTo(minimum) < 0) {
+                return new Admission(false, BigInteger.ZERO, totals[0], totals[1]);
+            }
+            BigInteger r = desired.min(headroom);
+            adjustUser(c, u, BigInteger.ZERO, r);
+            update(c, "INSERT INTO request (id, user_address, created_at, state, reserved, instance_id)"
+                    + " VALUES (?, ?, ?, 'pending', " + num() + ", ?)", requestId, u, createdAtMillis, r, instanceId);
+            return new Admission(true, r, totals[0], totals[1]);
+        });
+    }
+
+    private static void requireAmount(String name, BigInteger v) {
+        if (v == null || v.signum() < 0) {
+            throw new IllegalArgumentException("reserve: " + name + " must be a non-negative amount, got " + v);
+        }
+    }
+
+    /** A pending row, locked on PostgreSQL: {user, reserved}, or null if the row is not pending. */
+    private String[] pendingRow(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "SELECT user_address, reserved, state FROM request WHERE id = ?"
+                + forUpdate(), id); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                log.warn("request {} is unknown: nothing billed or released", id);
+                return null;
+            }
+            String state = rs.getString(3);
+            if (!"pending".equals(state)) {
+                if ("swept".equals(state)) {
+                    log.warn("request {} was swept as abandoned while in flight: it stays unbilled", id);
+                }
+                return null;
+            }
+            return new String[] {rs.getString(1), big(rs, 2).toString()};
+        }
     }
 
     @Override
@@ -168,17 +434,16 @@ public final class JdbcStore implements Store {
 
     private int bill(Connection c, String id, long inputCount, long outputCount, BigInteger inputFee,
             BigInteger outputFee) throws SQLException {
+        String[] row = pendingRow(c, id);
+        if (row == null) {
+            return 0;
+        }
+        BigInteger fee = inputFee.add(outputFee);
         int n = update(c, "UPDATE request SET state = 'billed', input_count = ?, output_count = ?, input_fee = ?,"
-                + " output_fee = ?, fee = ? WHERE id = ? AND state = 'pending'", inputCount, outputCount, inputFee,
-                outputFee, inputFee.add(outputFee), id);
+                + " output_fee = ?, fee = ?, reserved = 0 WHERE id = ? AND state = 'pending'", inputCount, outputCount,
+                inputFee, outputFee, fee, id);
         if (n == 1) {
-            String user;
-            try (PreparedStatement ps = prepare(c, "SELECT user_address FROM request WHERE id = ?", id);
-                    ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                user = rs.getString(1);
-            }
-            addUnsettled(c, user, inputFee.add(outputFee));
+            adjustUser(c, row[0], fee, new BigInteger(row[1]).negate());
         }
         return n;
     }
@@ -194,36 +459,40 @@ public final class JdbcStore implements Store {
 
     @Override
     public void failRequest(String id) {
-        fastTx(c -> update(c, "UPDATE request SET state = 'failed' WHERE id = ? AND state = 'pending'", id));
+        fastTx(c -> {
+            String[] row = pendingRow(c, id);
+            if (row != null && update(c, "UPDATE request SET state = 'failed', reserved = 0 WHERE id = ?"
+                    + " AND state = 'pending'", id) == 1) {
+                adjustUser(c, row[0], BigInteger.ZERO, new BigInteger(row[1]).negate());
+            }
+            return null;
+        });
     }
 
     @Override
     public BigInteger unsettledFee(String user) {
-        return fastTx(c -> unsettled(c, lower(user), false));
+        return fastTx(c -> userTotals(c, lower(user))[0]);
     }
 
-    private BigInteger unsettled(Connection c, String user, boolean forUpdate) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "SELECT amount FROM user_unsettled WHERE user_address = ?"
-                + (forUpdate && postgres ? " FOR UPDATE" : ""), user); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? new BigInteger(rs.getString(1)) : BigInteger.ZERO;
+    @Override
+    public BigInteger reservedFee(String user) {
+        return fastTx(c -> userTotals(c, lower(user))[1]);
+    }
+
+    private static BigInteger[] userTotals(Connection c, String user) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "SELECT amount, reserved FROM user_unsettled WHERE user_address = ?",
+                user); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? new BigInteger[] {big(rs, 1), big(rs, 2)}
+                    : new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO};
         }
     }
 
-    /** Adds {@code delta} to the user's running unsettled total (in the caller's transaction). */
-    private void addUnsettled(Connection c, String user, BigInteger delta) throws SQLException {
-        if (delta.signum() == 0) {
-            return;
-        }
-        BigInteger next = unsettled(c, user, true).add(delta);
-        update(c, "INSERT INTO user_unsettled (user_address, amount) VALUES (?, ?)"
-                + " ON CONFLICT (user_address) DO UPDATE SET amount = excluded.amount", user, next);
-    }
-
-    private static BigInteger sumColumn(Connection c, String sql) throws SQLException {
+    /** Σ over one statement's rows (one statement = one snapshot, also under READ COMMITTED). */
+    private static BigInteger sum(Connection c, String sql) throws SQLException {
         BigInteger sum = BigInteger.ZERO;
         try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                sum = sum.add(new BigInteger(rs.getString(1)));
+                sum = sum.add(big(rs, 1));
             }
         }
         return sum;
@@ -231,23 +500,123 @@ public final class JdbcStore implements Store {
 
     @Override
     public BigInteger billedTotal() {
-        return tx(c -> sumColumn(c, "SELECT fee FROM request"));
+        return tx(c -> sum(c, "SELECT fee FROM request UNION ALL SELECT CAST(pruned_billed AS TEXT) FROM store_totals"));
     }
 
     @Override
     public BigInteger settledTotal() {
-        return tx(c -> sumColumn(c, "SELECT paid FROM request"));
+        return tx(c -> sum(c, "SELECT paid FROM request UNION ALL SELECT CAST(pruned_settled AS TEXT) FROM store_totals"));
     }
 
     @Override
     public long oldestUnsettledMillis() {
         return tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT MIN(created_at) FROM request"
-                    + " WHERE state IN ('billed', 'settling')"); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = c.prepareStatement(OLDEST_UNSETTLED_SQL); ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
             }
         });
+    }
+
+    // ---- broker instances, crash leftovers, retention ----
+
+    @Override
+    public void heartbeat() {
+        fastTx(c -> {
+            long now = dbNow(c);
+            return update(c, "INSERT INTO broker_instance (id, started_at, heartbeat_at) VALUES (?, ?, ?)"
+                    + " ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at", instanceId, now, now);
+        });
+    }
+
+    @Override
+    public int sweepPending(Duration staleAfter) {
+        return tx(c -> {
+            long staleBefore = dbNow(c) - staleAfter.toMillis();
+            // SQLite: one process per file, so every other instance is gone. PostgreSQL: only instances
+            // without a recent heartbeat; rows another sweeper has locked are left to it.
+            String sql = "SELECT r.id, r.user_address, r.reserved FROM request r"
+                    + " LEFT JOIN broker_instance b ON b.id = r.instance_id"
+                    + " WHERE r.state = 'pending' AND (r.instance_id IS NULL OR r.instance_id <> ?)"
+                    + (postgres ? " AND (b.id IS NULL OR b.heartbeat_at < ?) ORDER BY r.seq FOR UPDATE OF r SKIP LOCKED"
+                            : " ORDER BY r.seq");
+            List<String[]> rows = new ArrayList<>();
+            try (PreparedStatement ps = postgres ? prepare(c, sql, instanceId, staleBefore) : prepare(c, sql, instanceId);
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new String[] {rs.getString(1), rs.getString(2), big(rs, 3).toString()});
+                }
+            }
+            Map<String, BigInteger> released = new TreeMap<>(); // users in one order: no lock-order deadlocks
+            int swept = 0;
+            for (String[] r : rows) {
+                if (update(c, "UPDATE request SET state = 'swept', reserved = 0 WHERE id = ? AND state = 'pending'",
+                        r[0]) == 1) {
+                    swept++;
+                    released.merge(r[1], new BigInteger(r[2]), BigInteger::add);
+                }
+            }
+            for (Map.Entry<String, BigInteger> e : released.entrySet()) {
+                adjustUser(c, e.getKey(), BigInteger.ZERO, e.getValue().negate());
+            }
+            if (postgres) {
+                update(c, "DELETE FROM broker_instance WHERE id <> ? AND heartbeat_at < ? AND NOT EXISTS (SELECT 1"
+                        + " FROM request r WHERE r.instance_id = broker_instance.id AND r.state = 'pending')",
+                        instanceId, staleBefore);
+            } else {
+                update(c, "DELETE FROM broker_instance WHERE id <> ?", instanceId);
+            }
+            return swept;
+        });
+    }
+
+    @Override
+    public int pruneFinished(long createdBeforeMillis) {
+        int total = 0;
+        while (true) {
+            // Chunks, each one transaction: the rows leave and their sums enter store_totals together.
+            int n = tx(c -> {
+                BigInteger fee = BigInteger.ZERO;
+                BigInteger paid = BigInteger.ZERO;
+                int rows = 0;
+                try (PreparedStatement ps = prepare(c, "DELETE FROM request WHERE seq IN (SELECT seq FROM request"
+                        + " WHERE state IN ('settled', 'failed', 'swept') AND created_at < ? ORDER BY seq LIMIT ?)"
+                        + " RETURNING fee, paid", createdBeforeMillis, PRUNE_CHUNK); ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        fee = fee.add(big(rs, 1));
+                        paid = paid.add(big(rs, 2));
+                        rows++;
+                    }
+                }
+                if (rows > 0) {
+                    BigInteger billedBefore;
+                    BigInteger settledBefore;
+                    try (PreparedStatement ps = c.prepareStatement("SELECT pruned_billed, pruned_settled FROM store_totals"
+                            + " WHERE id = 1" + forUpdate()); ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        billedBefore = big(rs, 1);
+                        settledBefore = big(rs, 2);
+                    }
+                    update(c, "UPDATE store_totals SET pruned_billed = " + num() + ", pruned_settled = " + num()
+                            + ", pruned_rows = pruned_rows + ? WHERE id = 1", billedBefore.add(fee),
+                            settledBefore.add(paid), rows);
+                }
+                return rows;
+            });
+            total += n;
+            if (n < PRUNE_CHUNK) {
+                break;
+            }
+        }
+        tx(c -> {
+            // Finished journal rows: recovery only ever reads 'signed' items and 'sent' batches.
+            update(c, "DELETE FROM settlement_item WHERE state IN ('confirmed', 'rejected', 'abandoned')"
+                    + " AND created_at < ?", createdBeforeMillis);
+            return update(c, "DELETE FROM settlement_batch WHERE state IN ('confirmed', 'abandoned') AND created_at < ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM settlement_item i WHERE i.batch_id = settlement_batch.id)",
+                    createdBeforeMillis);
+        });
+        return total;
     }
 
     // ---- signatures ----
@@ -257,13 +626,12 @@ public final class JdbcStore implements Store {
         fastTx(c -> putSignature(c, chatKey, text, signature, expiresAtMillis));
     }
 
-    private long lastPrune;
-
     private int putSignature(Connection c, String chatKey, String text, String signature, long expiresAtMillis)
             throws SQLException {
         long now = System.currentTimeMillis();
-        if (now - lastPrune > 60_000) { // prune expired signatures at most once a minute
-            lastPrune = now;
+        long last = lastSignaturePrune.get();
+        if (now - last > 60_000 && lastSignaturePrune.compareAndSet(last, now)) {
+            // prune expired signatures at most once a minute
             update(c, "DELETE FROM response_signature WHERE expires_at < ?", now);
         }
         return update(c, "INSERT INTO response_signature (chat_key, text, signature, expires_at) VALUES (?, ?, ?, ?)",
@@ -284,13 +652,24 @@ public final class JdbcStore implements Store {
     // ---- settlement ----
 
     @Override
+    public boolean tryLeadSettlement() {
+        return !postgres || lock.tryLead();
+    }
+
+    /** Every journal write starts here, inside its transaction. */
+    private void requireLeadership(Connection c) throws SQLException {
+        if (postgres) {
+            lock.check(c);
+        }
+    }
+
+    @Override
     public Map<String, List<BillableRow>> billableRows() {
         return tx(c -> {
             Map<String, List<BillableRow>> out = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, user_address, fee, paid FROM request"
-                    + " WHERE state = 'billed' ORDER BY seq"); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = c.prepareStatement(BILLABLE_SQL); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    BigInteger outstanding = new BigInteger(rs.getString(3)).subtract(new BigInteger(rs.getString(4)));
+                    BigInteger outstanding = big(rs, 3).subtract(big(rs, 4));
                     if (outstanding.signum() > 0) {
                         out.computeIfAbsent(rs.getString(2), k -> new ArrayList<>())
                                 .add(new BillableRow(rs.getString(1), outstanding));
@@ -309,13 +688,14 @@ public final class JdbcStore implements Store {
     private static BigInteger lastNonce(Connection c, String user) throws SQLException {
         try (PreparedStatement ps = prepare(c, "SELECT last_nonce FROM settlement_nonce WHERE user_address = ?", user);
                 ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? new BigInteger(rs.getString(1)) : BigInteger.ZERO;
+            return rs.next() ? big(rs, 1) : BigInteger.ZERO;
         }
     }
 
     @Override
     public long recordSigned(SettlementItem item, List<String> requestIds) {
         return tx(c -> {
+            requireLeadership(c);
             String user = lower(item.user());
             if (item.nonce().compareTo(lastNonce(c, user)) <= 0) {
                 throw new IllegalStateException("settlement nonce must grow for " + user);
@@ -338,14 +718,18 @@ public final class JdbcStore implements Store {
     @Override
     public long recordSent(List<Long> itemIds, String txHash, String rawTx, BigInteger walletNonce) {
         return tx(c -> {
+            requireLeadership(c);
             long now = System.currentTimeMillis();
             long batch = insertReturningId(c, "INSERT INTO settlement_batch (state, tx_hash, raw_tx, wallet_nonce,"
                     + " created_at, sent_at) VALUES ('sent', ?, ?, ?, ?, ?)", txHash, rawTx, walletNonce, now, now);
             update(c, "INSERT INTO settlement_tx (batch_id, tx_hash, raw_tx, created_at) VALUES (?, ?, ?, ?)", batch,
                     txHash, rawTx, now);
             for (long id : itemIds) {
-                update(c, "UPDATE settlement_item SET state = 'sent', batch_id = ? WHERE id = ? AND state = 'signed'",
-                        batch, id);
+                if (update(c, "UPDATE settlement_item SET state = 'sent', batch_id = ? WHERE id = ? AND state = 'signed'",
+                        batch, id) != 1) {
+                    // released meanwhile (by a recovering leader): its signature must never be broadcast
+                    throw new IllegalStateException("settlement item " + id + " is no longer signed; not sending it");
+                }
             }
             return batch;
         });
@@ -354,6 +738,7 @@ public final class JdbcStore implements Store {
     @Override
     public void recordReplacement(long batchId, String txHash, String rawTx) {
         tx(c -> {
+            requireLeadership(c);
             long now = System.currentTimeMillis();
             if (update(c, "UPDATE settlement_batch SET tx_hash = ?, raw_tx = ?, sent_at = ? WHERE id = ? AND state = 'sent'",
                     txHash, rawTx, now, batchId) != 1) {
@@ -433,6 +818,7 @@ public final class JdbcStore implements Store {
     @Override
     public void release(List<Long> itemIds, String state, Integer status) {
         tx(c -> {
+            requireLeadership(c);
             for (long id : itemIds) {
                 update(c, "UPDATE settlement_item SET state = ?, status = ? WHERE id = ?", state, status, id);
                 update(c, "UPDATE request SET state = 'billed', journal_id = NULL WHERE journal_id = ?"
@@ -447,6 +833,7 @@ public final class JdbcStore implements Store {
     @Override
     public void complete(long batchId, List<ItemOutcome> outcomes) {
         tx(c -> {
+            requireLeadership(c);
             for (ItemOutcome o : outcomes) {
                 BigInteger total;
                 try (PreparedStatement ps = prepare(c, "SELECT total_fee FROM settlement_item WHERE id = ?", o.itemId());
@@ -480,15 +867,12 @@ public final class JdbcStore implements Store {
                 rows.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)});
             }
         }
-        if (!rows.isEmpty()) {
-            addUnsettled(c, rows.get(0)[3], amount.min(rows.stream()
-                    .map(r -> new BigInteger(r[1]).subtract(new BigInteger(r[2]))).reduce(BigInteger.ZERO, BigInteger::add))
-                    .negate());
-        }
+        BigInteger outstanding = BigInteger.ZERO;
         BigInteger left = amount;
         for (String[] r : rows) {
             BigInteger fee = new BigInteger(r[1]);
             BigInteger paid = new BigInteger(r[2]);
+            outstanding = outstanding.add(fee.subtract(paid));
             BigInteger pay = fee.subtract(paid).min(left);
             left = left.subtract(pay);
             BigInteger newPaid = paid.add(pay);
@@ -496,22 +880,31 @@ public final class JdbcStore implements Store {
             update(c, "UPDATE request SET paid = ?, state = ?, journal_id = ? WHERE id = ?", newPaid,
                     done ? "settled" : "billed", done ? itemId : null, r[0]);
         }
+        if (!rows.isEmpty()) {
+            // request rows first, then the user's totals: the order of every other writer
+            adjustUser(c, rows.get(0)[3], amount.min(outstanding).negate(), BigInteger.ZERO);
+        }
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
         try {
-            if (postgres) {
-                // Closing the socket frees the lock only once the server notices; hand leadership over now.
-                try (Statement st = conn.createStatement()) {
-                    st.execute("SELECT pg_advisory_unlock_all()");
-                }
-                conn.commit();
+            tx(c -> update(c, "DELETE FROM broker_instance WHERE id = ?", instanceId));
+        } catch (RuntimeException e) {
+            log.debug("could not remove broker instance {} on close: {}", instanceId, e.getMessage());
+        }
+        if (postgres) {
+            lock.close();
+            pool.close();
+            return;
+        }
+        synchronized (sqliteLock) {
+            try {
+                fastConn.close();
+                conn.close();
+            } catch (SQLException ignored) {
+                // closing: nothing left to protect
             }
-            fastConn.close();
-            conn.close();
-        } catch (SQLException ignored) {
-            // closing: nothing left to protect
         }
     }
 }
