@@ -44,6 +44,7 @@ import zg.compute.provider.finetuning.FineTuningConfig;
  *                refundCheckSeconds: 60, receiptTimeoutSeconds: 60, replaceAfterSeconds: 180 }
  * caches:      { accountSeconds: 600, tokenSeconds: 300, signatureSeconds: 1200 }
  * allowOrigins: ["*"]
+ * limits:      { maxOutputTokens: 16384, maxConcurrentPerUser: 32 }
  * </pre>
  */
 public final class ConfigLoader {
@@ -52,7 +53,8 @@ public final class ConfigLoader {
 
     private static final Map<String, Set<String>> KEYS = Map.of(
             "", Set.of("server", "chain", "providerKey", "service", "tee", "database", "settlement", "caches",
-                    "allowOrigins"),
+                    "allowOrigins", "limits"),
+            "limits", Set.of("maxOutputTokens", "maxConcurrentPerUser"),
             "server", Set.of("host", "port", "metrics"),
             "chain", Set.of("rpcUrl", "chainId", "inferenceContract"),
             "providerKey", Set.of("env", "keystore", "passwordEnv"),
@@ -160,7 +162,10 @@ public final class ConfigLoader {
                 origins.add(e.asText());
             }
         }
-        return new ProviderConfig(server, chain, provider, service, tee, db, settlement, caches, List.copyOf(origins));
+        var limits = new ProviderConfig.Limits(integer(root, "limits.maxOutputTokens", 16_384, 1, 10_000_000),
+                (int) integer(root, "limits.maxConcurrentPerUser", 32, 1, 100_000));
+        return new ProviderConfig(server, chain, provider, service, tee, db, settlement, caches, List.copyOf(origins),
+                limits);
     }
 
     /** Whether {@code yaml} is a fine-tuning server's config (it has a top-level {@code fineTuning} section). */

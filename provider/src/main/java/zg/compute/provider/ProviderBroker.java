@@ -125,7 +125,8 @@ public final class ProviderBroker implements AutoCloseable {
             Authenticator auth = new Authenticator(provider, accounts, config.caches().token(), clock);
             BrokerMetrics metrics = new BrokerMetrics(store::oldestUnsettledMillis, clock);
             BrokerHttp http = new BrokerHttp(vertx, config, backend.baseUrl(), auth,
-                    new BalanceGate(store, accounts, provider), service,
+                    new BalanceGate(store, accounts, provider, config.service().inputPrice(),
+                            config.service().outputPrice(), config.limits().maxOutputTokens()), service,
                     store, tee, provider, clock, metrics);
             int port = http.start(config.server().host(), config.server().port());
             SettlementWorker worker = new SettlementWorker(store, chain, tee, config.settlement().batchSize(),

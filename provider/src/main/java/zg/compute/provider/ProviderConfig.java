@@ -18,9 +18,20 @@ import org.web3j.crypto.Credentials;
  * @param settlement settlement worker timing
  * @param caches     lifetimes of the auth caches and of stored response signatures
  * @param allowOrigins CORS origins
+ * @param limits     per-request and per-user limits of the billed route
  */
 public record ProviderConfig(Server server, Chain chain, Credentials provider, Service service, TeeKeySource teeKey,
-        Database database, Settlement settlement, Caches caches, List<String> allowOrigins) {
+        Database database, Settlement settlement, Caches caches, List<String> allowOrigins, Limits limits) {
+
+    /**
+     * @param maxOutputTokens      output reserved for a request that sets no {@code max_tokens} (more is never billed)
+     * @param maxConcurrentPerUser requests of one user in flight at once; more are answered 429
+     */
+    public record Limits(long maxOutputTokens, int maxConcurrentPerUser) {
+        public static Limits defaults() {
+            return new Limits(16_384, 32);
+        }
+    }
 
     /**
      * @param password  from the env var named by {@code database.passwordEnv}; never printed
@@ -75,6 +86,12 @@ public record ProviderConfig(Server server, Chain chain, Credentials provider, S
      */
     public record Settlement(Duration interval, BigInteger thresholdNeuron, int batchSize, Duration refundBuffer,
             Duration refundCheck, Duration receiptTimeout, Duration replaceAfter) {
+
+        /** The documented defaults with another interval. */
+        public static Settlement every(Duration interval) {
+            return new Settlement(interval, BigInteger.ZERO, 50, Duration.ofSeconds(600), Duration.ofSeconds(60),
+                    Duration.ofSeconds(60), Duration.ofSeconds(180));
+        }
     }
 
     public record Caches(Duration account, Duration token, Duration signature) {

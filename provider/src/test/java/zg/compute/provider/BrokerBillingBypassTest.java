@@ -8,6 +8,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -38,6 +42,8 @@ class BrokerBillingBypassTest {
     private Vertx vertx;
     private HttpServer upstream;
     private final AtomicInteger upstreamCalls = new AtomicInteger();
+    /** Completes the held-open streams. */
+    private io.vertx.core.Promise<Void> release;
 
     /** vLLM's shape: prompt tokens = words of the messages here; reply = REPLY_WORDS words. */
     private void vllmLike(HttpServerRequest req) {
@@ -60,6 +66,12 @@ class BrokerBillingBypassTest {
                     && !n.toString().contains("never-usage");
             String usageJson = "{\"prompt_tokens\":" + prompt + ",\"completion_tokens\":" + REPLY_WORDS + "}";
             var resp = req.response();
+            if (n.toString().contains("hold-open")) {
+                resp.setChunked(true).putHeader("Content-Type", "text/event-stream");
+                resp.write("data: {\"choices\":[{\"delta\":{\"content\":\"wait \"}}]}\n\n");
+                release.future().onComplete(v -> resp.end("data: [DONE]\n\n"));
+                return;
+            }
             if (stream) {
                 resp.setChunked(true).putHeader("Content-Type", "text/event-stream");
                 for (int i = 0; i < REPLY_WORDS; i++) {
@@ -79,6 +91,7 @@ class BrokerBillingBypassTest {
     @BeforeEach
     void start() {
         vertx = Vertx.vertx();
+        release = io.vertx.core.Promise.promise();
         upstream = vertx.createHttpServer().requestHandler(this::vllmLike);
         upstream.listen(0, "127.0.0.1").await();
     }
@@ -89,9 +102,13 @@ class BrokerBillingBypassTest {
     }
 
     private ProviderBroker broker(Devnet d, Path dir, Credentials user) throws Exception {
+        return broker(d, dir, user, "");
+    }
+
+    private ProviderBroker broker(Devnet d, Path dir, Credentials user, String extraYaml) throws Exception {
         BrokerFixture f = new BrokerFixture(d, dir);
         ProviderConfig config = new ConfigLoader(f.env()).parse(
-                f.yaml(IN, OUT, "http://127.0.0.1:" + upstream.actualPort() + "/v1"), dir);
+                f.yaml(IN, OUT, "http://127.0.0.1:" + upstream.actualPort() + "/v1") + extraYaml, dir);
         ProviderBroker b = ProviderBroker.start(config,
                 new ProviderBroker.Options(java.time.Clock.systemUTC(), false, SettlementFault.NONE));
         d.inference(d.account(0)).acknowledgeTEESignerByOwner(f.provider.getAddress()).send();
@@ -165,6 +182,65 @@ class BrokerBillingBypassTest {
             assertThat(dup.statusCode()).isEqualTo(400);
             assertThat(BrokerFixture.text(dup)).startsWith("{\"error\":\"invalid request body: not valid JSON");
             assertThat(upstreamCalls).hasValue(0);
+        }
+    }
+
+    @Test
+    void aUsersRequestsInFlightAreCappedWith429(Devnet d, @TempDir Path dir) throws Exception {
+        Credentials u = d.account(2);
+        BrokerFixture f = new BrokerFixture(d, dir);
+        try (ProviderBroker b = broker(d, dir, u, "limits: { maxConcurrentPerUser: 2 }\n")) {
+            var held = new ArrayList<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>>();
+            for (int i = 0; i < 2; i++) {
+                held.add(f.http.sendAsync(HttpRequest.newBuilder(URI.create(b.baseUrl() + CHAT))
+                        .header("Authorization", f.authorization(u)).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body("hold-open " + i, "true", ""))).build(),
+                        HttpResponse.BodyHandlers.ofByteArray()));
+            }
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (upstreamCalls.get() < 2 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            var third = f.post(b, CHAT, f.authorization(u), body("one more", "false", ""));
+            assertThat(third.statusCode()).isEqualTo(429);
+            assertThat(third.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(BrokerFixture.text(third)).contains("too many concurrent requests: at most 2");
+            Credentials other = d.account(3);
+            f.fund(other, 5, 3);
+            assertThat(f.post(b, CHAT, f.authorization(other), body("another user", "false", "")).statusCode())
+                    .as("other users are not affected").isEqualTo(200);
+
+            vertx.runOnContext(v -> release.complete());
+            for (var h : held) {
+                assertThat(h.get().statusCode()).isEqualTo(200);
+            }
+            assertThat(f.post(b, CHAT, f.authorization(u), body("after", "false", "")).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aStreamPastWhatTheBalanceCoversIsEndedCleanlyAndBilledNoMore(Devnet d, @TempDir Path dir) throws Exception {
+        Credentials u = d.account(2);
+        BrokerFixture f = new BrokerFixture(d, dir);
+        try (ProviderBroker b = broker(d, dir, u)) {
+            // This upstream ignores max_tokens and streams 20 words. The account covers the prompt and 5 tokens
+            // beyond the 1 0G reserve (the balance read at funding time).
+            Credentials poor = d.account(4);
+            String prompt = "hello there";
+            long promptTokens = TokenEstimate.of(prompt) + 4;
+            BigInteger headroom = IN.multiply(BigInteger.valueOf(promptTokens)).add(OUT.multiply(BigInteger.valueOf(5)));
+            d.ledger(poor).addLedger("", zg.compute.protocol.units.Units.og(3)).send();
+            d.ledger(poor).transferFund(f.provider.getAddress(), BrokerFixture.SERVICE,
+                    zg.compute.protocol.units.Units.og(1).add(headroom)).send();
+            var r = f.post(b, CHAT, f.authorization(poor), body(prompt, "true", ""));
+            assertThat(r.statusCode()).isEqualTo(200);
+            String text = BrokerFixture.text(r);
+            assertThat(text).endsWith("data: [DONE]\n\n").doesNotContain("w19");
+            assertThat(b.store().unsettledFee(poor.getAddress())).as("billed at most the headroom")
+                    .isEqualTo(headroom);
+            var refused = f.post(b, CHAT, f.authorization(poor), body(prompt, "false", ""));
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(BrokerFixture.text(refused)).startsWith("{\"error\":\"insufficient balance");
         }
     }
 }

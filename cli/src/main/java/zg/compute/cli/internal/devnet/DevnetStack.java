@@ -196,11 +196,10 @@ public final class DevnetStack implements AutoCloseable {
                         plan.outputPrice(), plan.targetUrl(), Map.of(), Map.of()),
                 new LocalTeeKeySource(tee.getEcKeyPair()),
                 new ProviderConfig.Database("jdbc:sqlite:" + db, null, null),
-                new ProviderConfig.Settlement(config.settleInterval(), BigInteger.ZERO, 50, Duration.ofSeconds(600),
-                        Duration.ofSeconds(60)),
+                ProviderConfig.Settlement.every(config.settleInterval()),
                 // short account cache: a devnet user's deposits and revocations show up quickly
                 new ProviderConfig.Caches(Duration.ofSeconds(30), Duration.ofSeconds(300), Duration.ofSeconds(1200)),
-                List.of("*"));
+                List.of("*"), ProviderConfig.Limits.defaults());
     }
 
     private static UserEntry fundUser(Devnet d, Credentials u, List<ProviderEntry> providers) {

@@ -41,6 +41,8 @@ import zg.compute.provider.internal.auth.Authenticator;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.BalanceGate;
 import zg.compute.provider.internal.billing.ChatRequest;
+import zg.compute.provider.internal.billing.OutputLimit;
+import zg.compute.provider.internal.billing.UserConcurrency;
 import zg.compute.provider.internal.billing.Usage;
 import zg.compute.provider.internal.billing.UsageExtractor;
 import zg.compute.provider.internal.chain.AccountCache.AccountView;
@@ -72,6 +74,7 @@ public final class BrokerHttp {
     private final String upstream;
     private final Authenticator auth;
     private final BalanceGate gate;
+    private final UserConcurrency concurrency;
     private final ServiceStatus service;
     private final Store store;
     private final TeeKeySource tee;
@@ -89,6 +92,7 @@ public final class BrokerHttp {
         this.upstream = upstream.replaceAll("/+$", "");
         this.auth = auth;
         this.gate = gate;
+        this.concurrency = new UserConcurrency(config.limits().maxConcurrentPerUser());
         this.service = service;
         this.store = store;
         this.tee = tee;
@@ -170,7 +174,9 @@ public final class BrokerHttp {
 
     // ---- billed chat ----
 
-    private record Admitted(String user, String requestId, ChatRequest request, Buffer forwardBody) {
+    /** An admitted request: its pending row holds {@code reservation}; {@code permit} is its concurrency slot. */
+    private record Admitted(String user, String requestId, ChatRequest request, Buffer forwardBody,
+            BalanceGate.Reservation reservation, UserConcurrency.Permit permit) {
     }
 
     private void chat(RoutingContext ctx) {
@@ -199,11 +205,28 @@ public final class BrokerHttp {
             throw new RequestRejected(400, "service not acknowledge the tee signer");
         }
         ChatRequest request = ChatRequest.parse(body);
-        // Chat input is billed from the reported usage afterwards; the estimate up front is 0 (§11.2).
-        gate.check(a.user(), account, BigInteger.ZERO);
-        String id = UUID.randomUUID().toString();
-        store.insertRequest(id, a.user(), clock.millis());
-        return new Admitted(a.user(), id, request, Buffer.buffer(request.forwardBody(OptionalLong.empty())));
+        UserConcurrency.Permit permit = concurrency.acquire(a.user());
+        try {
+            String id = UUID.randomUUID().toString();
+            BalanceGate.Reservation r = gate.reserve(id, a.user(), account, request.promptTokens(),
+                    request.maxTokens(), clock.millis());
+            return new Admitted(a.user(), id, request, Buffer.buffer(request.forwardBody(r.outputCap())), r, permit);
+        } catch (RequestRejected | RuntimeException e) {
+            permit.release();
+            throw e;
+        }
+    }
+
+    /** The upstream never answered or answered an error: nothing is billed and the reservation goes back. */
+    private void unbilled(Admitted ad) {
+        blocking(() -> {
+            try {
+                store.failRequest(ad.requestId());
+            } finally {
+                ad.permit().release();
+            }
+            return null;
+        });
     }
 
     private void forward(HttpServerResponse resp, MultiMap incoming, byte[] requestBytes, Admitted ad) {
@@ -228,10 +251,7 @@ public final class BrokerHttp {
             if (ar.failed()) {
                 metrics.request("chat", "upstream_unreachable");
                 log.warn("upstream call failed for request {}: {}", ad.requestId(), ar.cause().toString());
-                blocking(() -> {
-                    store.failRequest(ad.requestId());
-                    return null;
-                });
+                unbilled(ad);
                 error(resp, 502, "upstream model server unavailable");
             } else {
                 relay(resp, requestBytes, ad, ar.result());
@@ -250,10 +270,7 @@ public final class BrokerHttp {
             metrics.request("chat", "upstream_error");
             // Upstream errors pass through verbatim and are never billed.
             up.body().onComplete(b -> {
-                blocking(() -> {
-                    store.failRequest(ad.requestId());
-                    return null;
-                });
+                unbilled(ad);
                 resp.end(b.succeeded() ? b.result() : Buffer.buffer());
             });
             return;
@@ -265,7 +282,18 @@ public final class BrokerHttp {
             resp.putHeader("X-Accel-Buffering", "no");
         }
         Buffer received = Buffer.buffer();
+        String encoding = up.getHeader("Content-Encoding");
+        // An upstream that ignores max_tokens must not stream past what the reservation covers: count the
+        // SSE events (about one token each) of a plain stream and end it cleanly at the limit.
+        OutputLimit limit = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("event-stream")
+                && (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity"))
+                ? new OutputLimit(ad.reservation().outputTokens()) : null;
+        AtomicBoolean finished = new AtomicBoolean();
+        Consumer<Throwable>[] finishRef = new Consumer[1];
         up.handler(chunk -> {
+            if (finished.get()) {
+                return;
+            }
             received.appendBuffer(chunk);
             if (!resp.closed()) {
                 resp.write(chunk);
@@ -274,13 +302,22 @@ public final class BrokerHttp {
                     resp.drainHandler(v -> up.resume());
                 }
             }
+            if (limit != null && limit.exceededBy(chunk)) {
+                log.warn("request {}: the upstream streamed past the {} output tokens the user's balance covers;"
+                        + " ending the stream", ad.requestId(), ad.reservation().outputTokens());
+                Buffer done = Buffer.buffer("\n\ndata: [DONE]\n\n");
+                received.appendBuffer(done);
+                if (!resp.closed()) {
+                    resp.write(done);
+                }
+                finishRef[0].accept(null);
+                up.request().reset();
+            }
         });
         resp.closeHandler(v -> up.resume()); // keep reading: the user is billed even after disconnecting
-        String encoding = up.getHeader("Content-Encoding");
         // Runs once, at the end of the upstream body or when it breaks off: what the user received is
         // billed and signed either way; a broken stream is also broken for the client (reset, not a
         // clean end that would pass a truncated answer off as complete).
-        AtomicBoolean finished = new AtomicBoolean();
         Consumer<Throwable> finish = broken -> {
             if (!finished.compareAndSet(false, true)) {
                 return;
@@ -289,7 +326,11 @@ public final class BrokerHttp {
                 log.warn("upstream stream broke for request {}: {}", ad.requestId(), broken.toString());
             }
             blocking(() -> {
-                settleResponse(ad, requestBytes, received.getBytes(), encoding, contentType, chatKey);
+                try {
+                    settleResponse(ad, requestBytes, received.getBytes(), encoding, contentType, chatKey);
+                } finally {
+                    ad.permit().release();
+                }
                 return null;
             }).onComplete(done -> {
                 if (done.failed()) {
@@ -304,6 +345,7 @@ public final class BrokerHttp {
                 }
             });
         };
+        finishRef[0] = finish;
         up.exceptionHandler(finish::accept);
         up.endHandler(v -> finish.accept(null));
     }
@@ -323,6 +365,15 @@ public final class BrokerHttp {
         var svc = config.service();
         BigInteger inFee = usage.inputFee(svc.inputPrice());
         BigInteger outFee = usage.outputFee(svc.outputPrice());
+        BigInteger reserved = ad.reservation().reserved();
+        if (inFee.add(outFee).compareTo(reserved) > 0) {
+            // More than the user's balance was reserved for (an upstream past max_tokens, a prompt the broker
+            // under-counted): the user is never billed beyond what the account could pay at admission.
+            log.warn("request {}: usage {} costs {} neuron, more than the {} reserved; billing the reservation",
+                    ad.requestId(), usage, inFee.add(outFee), reserved);
+            inFee = inFee.min(reserved);
+            outFee = reserved.subtract(inFee);
+        }
         ResponseSignature sig = ResponseSignature.sign(requestBytes, responseBytes, tee.key());
         store.billAndSign(ad.requestId(), usage.inputTokens(), usage.outputTokens(), inFee, outFee, chatKey, sig.text(),
                 sig.signature(), clock.millis() + config.caches().signature().toMillis());
@@ -399,6 +450,9 @@ public final class BrokerHttp {
     private void fail(HttpServerResponse resp, Throwable cause) {
         if (cause instanceof RequestRejected r) {
             metrics.rejected(BrokerMetrics.reasonOf(r.getMessage()));
+            if (r.status() == 429) {
+                resp.putHeader("Retry-After", "1");
+            }
             error(resp, r.status(), r.getMessage());
         } else {
             log.error("request failed", cause);

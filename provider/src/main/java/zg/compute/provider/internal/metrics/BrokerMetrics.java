@@ -76,6 +76,9 @@ public final class BrokerMetrics {
         if (error.contains("acknowledge")) {
             return "acknowledgement";
         }
+        if (error.startsWith("too many concurrent")) {
+            return "concurrency";
+        }
         if (error.startsWith("you can only")) {
             return "forbidden";
         }
