@@ -114,7 +114,10 @@ class BrokerKillTest {
         BigInteger walletBefore = f.balance(p);
         long blockBefore = f.blockNumber();
 
-        String yaml = f.yaml(IN, OUT).replace("settlement: { intervalSeconds: 3600 }", "settlement: { intervalSeconds: 1 }");
+        // Settle every second, so kills land inside settlement runs too; keep response signatures for the longest
+        // allowed time, so that even a long run can check every completed response's signature at the end.
+        String yaml = f.yaml(IN, OUT).replace("settlement: { intervalSeconds: 3600 }", "settlement: { intervalSeconds: 1 }")
+                + "caches: { signatureSeconds: 604800 }\n";
         assertThat(yaml).contains("intervalSeconds: 1 }");
         Path config = dir.resolve("provider.yaml");
         Files.writeString(config, yaml);
@@ -373,8 +376,18 @@ class BrokerKillTest {
                     .redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().putAll(env);
-            return new BrokerProcess(pb.start(), log);
+            Process process = pb.start();
+            RUNNING.add(process);
+            return new BrokerProcess(process, log);
         }
+    }
+
+    /** Broker processes not yet reaped: killed if the test JVM itself goes away mid-run. */
+    private static final java.util.Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
+                "kill-test-brokers"));
     }
 
     /** {@code ProviderMain start --config …} in its own JVM, its output in a log file. */
@@ -441,6 +454,7 @@ class BrokerKillTest {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 throw new AssertionError("broker survived SIGKILL");
             }
+            RUNNING.remove(process);
         }
 
         /** SIGTERM: the broker's shutdown hook closes it. */
@@ -451,6 +465,7 @@ class BrokerKillTest {
                 process.waitFor(30, TimeUnit.SECONDS);
                 throw new AssertionError("broker did not stop within 60 s of SIGTERM:\n" + tail());
             }
+            RUNNING.remove(process);
         }
 
         /** Appends a line of the test's own to the log (the process is gone by then). */
