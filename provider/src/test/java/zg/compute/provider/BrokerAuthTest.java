@@ -190,25 +190,26 @@ class BrokerAuthTest {
     }
 
     @Test
-    void balanceGateKeepsOneOgAboveUnsettledFees(Devnet d, @TempDir Path dir) throws Exception {
+    void balanceGateKeepsOneOgAboveWhatARequestCanCost(Devnet d, @TempDir Path dir) throws Exception {
         BrokerFixture f = new BrokerFixture(d, dir);
         try (ProviderBroker b = f.startAcknowledged(IN, OUT)) {
             Credentials u = d.account(2);
             f.fund(u, 3, 1);
             String body = BrokerFixture.chat("hi", false);
-            // Locked 1 0G, nothing unsettled: exactly the minimum, served.
-            assertThat(f.post(b, CHAT, f.authorization(u), body).statusCode()).isEqualTo(200);
-            BigInteger unsettled = b.store().unsettledFee(u.getAddress());
-            assertThat(unsettled).isPositive();
-            String og = Units.neuronToOg(unsettled).toPlainString();
-            String required = Units.neuronToOg(Units.og(1).add(unsettled)).toPlainString();
+            // Locked exactly the 1 0G reserve: nothing is left to pay this request with. Its smallest cost is the
+            // prompt (the broker's count: 1 token + 4 per message) and one output token.
+            BigInteger current = IN.multiply(BigInteger.valueOf(5)).add(OUT);
+            String fee = Units.neuronToOg(current).toPlainString();
+            String required = Units.neuronToOg(Units.og(1).add(current)).toPlainString();
             assertError(f.post(b, CHAT, f.authorization(u), body), 400, "insufficient balance: your locked balance is 1"
                     + " 0G, but the required minimum is " + required + " 0G (breakdown: minimum reserve 1 0G + unsettled"
-                    + " fees " + og + " 0G + current request fee 0 0G). Please add more funds with: 0g-compute-cli"
-                    + " transfer-fund --provider " + Keys.toChecksumAddress(f.provider.getAddress()) + " --amount " + og);
+                    + " fees 0 0G + current request fee " + fee + " 0G). Please add more funds with: 0g-compute-cli"
+                    + " transfer-fund --provider " + Keys.toChecksumAddress(f.provider.getAddress()) + " --amount " + fee);
+            assertThat(b.store().billedTotal()).isZero();
             // A top-up is seen at once (the gate re-reads the chain before refusing).
             d.ledger(u).transferFund(f.provider.getAddress(), BrokerFixture.SERVICE, Units.og(1)).send();
             assertThat(f.post(b, CHAT, f.authorization(u), body).statusCode()).isEqualTo(200);
+            assertThat(b.store().unsettledFee(u.getAddress())).isPositive();
         }
     }
 
