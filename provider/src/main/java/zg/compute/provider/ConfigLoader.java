@@ -44,7 +44,7 @@ import zg.compute.provider.finetuning.FineTuningConfig;
  *                refundCheckSeconds: 60, receiptTimeoutSeconds: 60, replaceAfterSeconds: 180 }
  * caches:      { accountSeconds: 600, tokenSeconds: 300, signatureSeconds: 1200 }
  * allowOrigins: ["*"]
- * limits:      { maxOutputTokens: 16384, maxConcurrentPerUser: 32 }
+ * limits:      { maxOutputTokens: 16384, maxConcurrentPerUser: 64 }
  * </pre>
  */
 public final class ConfigLoader {
@@ -163,7 +163,7 @@ public final class ConfigLoader {
             }
         }
         var limits = new ProviderConfig.Limits(integer(root, "limits.maxOutputTokens", 16_384, 1, 10_000_000),
-                (int) integer(root, "limits.maxConcurrentPerUser", 32, 1, 100_000));
+                (int) integer(root, "limits.maxConcurrentPerUser", 64, 1, 100_000));
         return new ProviderConfig(server, chain, provider, service, tee, db, settlement, caches, List.copyOf(origins),
                 limits);
     }

@@ -29,7 +29,7 @@ public record ProviderConfig(Server server, Chain chain, Credentials provider, S
      */
     public record Limits(long maxOutputTokens, int maxConcurrentPerUser) {
         public static Limits defaults() {
-            return new Limits(16_384, 32);
+            return new Limits(16_384, 64);
         }
     }
 
