@@ -44,7 +44,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
-import org.web3j.protocol.core.DefaultBlockParameter;
 import zg.compute.devnet.Devnet;
 import zg.compute.devnet.testing.DevnetExtension;
 import zg.compute.provider.internal.settlement.SettlementFault;
@@ -110,7 +109,7 @@ class BrokerKillTest {
             f.fund(u, 10, 5);
             users.add(u);
         }
-        Map<String, BigInteger> before = subAccountBalances(d, p, users);
+        Map<String, BigInteger> before = f.subAccounts(users);
         BigInteger walletBefore = f.balance(p);
         long blockBefore = f.blockNumber();
 
@@ -182,7 +181,7 @@ class BrokerKillTest {
                 String window = settlementWindow(d, probe);
                 long inFlight = probe.inFlightRows() - inFlightSoFar;
                 inFlightSoFar = probe.inFlightRows();
-                Map<String, BigInteger> now = subAccountBalances(d, p, users);
+                Map<String, BigInteger> now = f.subAccounts(users);
                 boolean within = true;
                 for (Credentials u : users) {
                     String a = u.getAddress().toLowerCase();
@@ -241,7 +240,7 @@ class BrokerKillTest {
         }
         Probe end = Probe.read(dbUrl);
 
-        Map<String, BigInteger> after = subAccountBalances(d, p, users);
+        Map<String, BigInteger> after = f.subAccounts(users);
         BigInteger charged = BigInteger.ZERO;
         BigInteger lost = BigInteger.ZERO;
         BigInteger doubleCharged = BigInteger.ZERO;
@@ -809,20 +808,6 @@ class BrokerKillTest {
             p = Probe.read(url);
         }
         return p;
-    }
-
-    /** Every user's sub-account balance with the provider, all read at one block. */
-    private static Map<String, BigInteger> subAccountBalances(Devnet d, String provider, List<Credentials> users)
-            throws Exception {
-        var web3j = d.chain().web3j();
-        DefaultBlockParameter at = DefaultBlockParameter.valueOf(web3j.ethBlockNumber().send().getBlockNumber());
-        Map<String, BigInteger> out = new LinkedHashMap<>();
-        for (Credentials u : users) {
-            var serving = d.inference(u);
-            serving.setDefaultBlockParameter(at);
-            out.put(u.getAddress(), serving.getAccount(u.getAddress(), provider).send().balance);
-        }
-        return out;
     }
 
     private static Map<String, Long> countBy(Stream<String> keys) {
