@@ -4,8 +4,9 @@ import io.vertx.core.buffer.Buffer;
 
 /**
  * Counts the {@code data:} events of a plain SSE stream (engines send about one token per event) to
- * tell when an upstream streams past the output a request's reservation covers. A few events of slack
- * cover the role, usage and {@code [DONE]} events that carry no output.
+ * tell when an upstream streams past the output a request's reservation covers. Only {@code data:} at
+ * the start of a line counts (JSON text cannot hold a raw newline, so content never fakes one). A few
+ * events of slack cover the role, usage and {@code [DONE]} events that carry no output.
  */
 public final class OutputLimit {
 
@@ -14,6 +15,8 @@ public final class OutputLimit {
 
     private final long maxEvents;
     private long events;
+    /** Bytes of "data:" matched so far at the start of the current line; -1 inside a line. */
+    private int matched;
 
     public OutputLimit(long outputTokens) {
         this.maxEvents = outputTokens + SLACK;
@@ -21,15 +24,17 @@ public final class OutputLimit {
 
     /** Adds the chunk's events; true once the stream has gone past the limit. */
     public boolean exceededBy(Buffer chunk) {
-        int n = chunk.length();
-        for (int i = 0; i + DATA.length <= n; i++) {
-            boolean match = true;
-            for (int j = 0; j < DATA.length && match; j++) {
-                match = chunk.getByte(i + j) == DATA[j];
-            }
-            if (match) {
-                events++;
-                i += DATA.length - 1;
+        for (int i = 0; i < chunk.length(); i++) {
+            byte b = chunk.getByte(i);
+            if (b == '\n' || b == '\r') {
+                matched = 0;
+            } else if (matched >= 0 && b == DATA[matched]) {
+                if (++matched == DATA.length) {
+                    events++;
+                    matched = -1;
+                }
+            } else {
+                matched = -1;
             }
         }
         return events > maxEvents;

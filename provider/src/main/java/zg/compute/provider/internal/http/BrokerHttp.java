@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -289,7 +290,7 @@ public final class BrokerHttp {
                 && (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity"))
                 ? new OutputLimit(ad.reservation().outputTokens()) : null;
         AtomicBoolean finished = new AtomicBoolean();
-        Consumer<Throwable>[] finishRef = new Consumer[1];
+        AtomicReference<Consumer<Throwable>> finishRef = new AtomicReference<>();
         up.handler(chunk -> {
             if (finished.get()) {
                 return;
@@ -310,7 +311,7 @@ public final class BrokerHttp {
                 if (!resp.closed()) {
                     resp.write(done);
                 }
-                finishRef[0].accept(null);
+                finishRef.get().accept(null);
                 up.request().reset();
             }
         });
@@ -345,7 +346,7 @@ public final class BrokerHttp {
                 }
             });
         };
-        finishRef[0] = finish;
+        finishRef.set(finish);
         up.exceptionHandler(finish::accept);
         up.endHandler(v -> finish.accept(null));
     }
