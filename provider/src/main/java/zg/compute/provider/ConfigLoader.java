@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.math.BigInteger;
+import zg.compute.provider.internal.service.ServiceStrategies;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,10 +118,15 @@ public final class ConfigLoader {
         Credentials provider = providerKey(root, baseDir);
 
         String type = str(root, "service.type", "chatbot");
-        if (!"chatbot".equals(type)) {
-            throw new ConfigException("service.type: only 'chatbot' is supported, got '" + type + "'");
+        if (!ServiceStrategies.TYPES.contains(type)) {
+            throw new ConfigException("service.type: one of " + String.join(", ", ServiceStrategies.TYPES) + ", got '"
+                    + type + "'");
         }
         String target = requireStr(root, "service.targetUrl");
+        if ("dev".equals(target) && !"chatbot".equals(type)) {
+            throw new ConfigException("service.targetUrl: 'dev' (the development chat backend) serves chatbot only;"
+                    + " give the URL of a " + type + " model server");
+        }
         if (!"dev".equals(target)) {
             requireUrl("service.targetUrl", target);
             target = target.replaceAll("/+$", "");

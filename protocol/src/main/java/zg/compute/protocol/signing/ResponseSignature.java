@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import org.web3j.crypto.ECKeyPair;
 
 /**
@@ -18,8 +19,25 @@ public record ResponseSignature(String text, String signature) {
         return sha256Hex(requestBody) + ":" + sha256Hex(responseBody);
     }
 
+    /**
+     * Images (text-to-image, image-editing; services-and-ui.md A.1): {@code sha256hex(original request) + ":" +
+     * join(",", sha256hex(decoded image i))}, so the signature covers the pictures whatever form (b64 or a
+     * broker-hosted URL) they reached the client in.
+     */
+    public static String imagesText(byte[] requestBody, List<byte[]> images) {
+        StringBuilder out = new StringBuilder(sha256Hex(requestBody)).append(':');
+        for (int i = 0; i < images.size(); i++) {
+            out.append(i == 0 ? "" : ",").append(sha256Hex(images.get(i)));
+        }
+        return out.toString();
+    }
+
     public static ResponseSignature sign(byte[] requestBody, byte[] responseBody, ECKeyPair teeKey) {
-        String text = text(requestBody, responseBody);
+        return sign(text(requestBody, responseBody), teeKey);
+    }
+
+    /** EIP-191 signature over a signed text built by {@link #text} or {@link #imagesText}. */
+    public static ResponseSignature sign(String text, ECKeyPair teeKey) {
         return new ResponseSignature(text, PersonalSign.sign(text.getBytes(StandardCharsets.UTF_8), teeKey));
     }
 

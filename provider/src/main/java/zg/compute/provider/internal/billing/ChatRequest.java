@@ -1,12 +1,7 @@
 package zg.compute.provider.internal.billing;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.util.OptionalLong;
 import zg.compute.provider.internal.auth.RequestRejected;
 
@@ -20,22 +15,10 @@ import zg.compute.provider.internal.auth.RequestRejected;
  */
 public record ChatRequest(ObjectNode json, boolean stream, long promptTokens, OptionalLong maxTokens) {
 
-    private static final ObjectMapper STRICT = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final long PER_MESSAGE_OVERHEAD = 4;
 
     public static ChatRequest parse(byte[] body) throws RequestRejected {
-        JsonNode n;
-        try {
-            n = STRICT.readTree(body);
-        } catch (IOException e) {
-            throw new RequestRejected(400, "invalid request body: " + reason(e));
-        }
-        if (n == null || !n.isObject()) {
-            throw new RequestRejected(400, "invalid request body: not a JSON object");
-        }
-        ObjectNode json = (ObjectNode) n;
+        ObjectNode json = StrictJson.object(body);
         if (!json.path("messages").isArray()) {
             throw new RequestRejected(400, "invalid request body: messages field not found");
         }
@@ -57,15 +40,6 @@ public record ChatRequest(ObjectNode json, boolean stream, long promptTokens, Op
             max = OptionalLong.of(max.isPresent() ? Math.min(max.getAsLong(), m.asLong()) : m.asLong());
         }
         return new ChatRequest(json, stream, promptTokens(json.get("messages")), max);
-    }
-
-    private static String reason(IOException e) {
-        if (e instanceof JsonProcessingException j) {
-            String m = j.getOriginalMessage();
-            int nl = m.indexOf('\n');
-            return "not valid JSON (" + (nl > 0 ? m.substring(0, nl) : m) + ")";
-        }
-        return "not valid JSON";
     }
 
     private static long promptTokens(JsonNode messages) {
@@ -103,10 +77,6 @@ public record ChatRequest(ObjectNode json, boolean stream, long promptTokens, Op
                 out.put("max_completion_tokens", outputCap.getAsLong());
             }
         }
-        try {
-            return STRICT.writeValueAsBytes(out);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return StrictJson.write(out);
     }
 }

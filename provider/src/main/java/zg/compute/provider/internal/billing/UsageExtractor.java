@@ -1,7 +1,5 @@
 package zg.compute.provider.internal.billing;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -20,9 +18,7 @@ import zg.compute.protocol.http.ContentEncoding;
  */
 public final class UsageExtractor {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper JSON = StrictJson.MAPPER;
     private static final int MAX_DECODED = 64 * 1024 * 1024;
 
     private UsageExtractor() {

@@ -41,17 +41,17 @@ import zg.compute.provider.TeeKeySource;
 import zg.compute.provider.internal.auth.Authenticator;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.BalanceGate;
-import zg.compute.provider.internal.billing.ChatRequest;
 import zg.compute.provider.internal.billing.OutputLimit;
 import zg.compute.provider.internal.billing.UserConcurrency;
-import zg.compute.provider.internal.billing.Usage;
-import zg.compute.provider.internal.billing.UsageExtractor;
+import zg.compute.provider.internal.service.PaidRequest;
+import zg.compute.provider.internal.service.ServiceStrategy;
 import zg.compute.provider.internal.chain.AccountCache.AccountView;
 import zg.compute.provider.internal.chain.ServiceStatus;
 import zg.compute.provider.internal.metrics.BrokerMetrics;
 
 /**
- * The broker's HTTP API (provider spec §11.6): the billed chat route, the free signature and
+ * The broker's HTTP API (provider.md §11.6): the billed route of the provider's service type (chat,
+ * images, edits, transcriptions or embeddings: a {@link ServiceStrategy}), the free signature and
  * attestation-report routes, the quote, the user's unsettled fee, models and health. Every other
  * path is refused, so the provider's upstream secret can never be used for free.
  */
@@ -76,6 +76,9 @@ public final class BrokerHttp {
     private final Authenticator auth;
     private final BalanceGate gate;
     private final UserConcurrency concurrency;
+    private final ServiceStrategy strategy;
+    /** The metrics label of the billed route. */
+    private final String route;
     private final ServiceStatus service;
     private final Store store;
     private final TeeKeySource tee;
@@ -85,7 +88,8 @@ public final class BrokerHttp {
     private final BrokerMetrics metrics;
     private HttpServer server;
 
-    public BrokerHttp(Vertx vertx, ProviderConfig config, String upstream, Authenticator auth, BalanceGate gate,
+    public BrokerHttp(Vertx vertx, ProviderConfig config, ServiceStrategy strategy, String upstream, Authenticator auth,
+            BalanceGate gate,
             ServiceStatus service, Store store, TeeKeySource tee, String provider, Clock clock, BrokerMetrics metrics) {
         this.metrics = metrics;
         this.vertx = vertx;
@@ -94,6 +98,8 @@ public final class BrokerHttp {
         this.auth = auth;
         this.gate = gate;
         this.concurrency = new UserConcurrency(config.limits().maxConcurrentPerUser());
+        this.strategy = strategy;
+        this.route = strategy.type().equals("chatbot") ? "chat" : strategy.type();
         this.service = service;
         this.store = store;
         this.tee = tee;
@@ -162,8 +168,8 @@ public final class BrokerHttp {
     private void proxy(RoutingContext ctx) {
         String target = targetPath(ctx.request().path());
         HttpMethod m = ctx.request().method();
-        if (target.equals("/chat/completions") && m == HttpMethod.POST) {
-            chat(ctx);
+        if (target.equals(strategy.path()) && m == HttpMethod.POST) {
+            paid(ctx);
         } else if (target.toLowerCase(Locale.ROOT).startsWith("/signature/") && m == HttpMethod.GET) {
             signature(ctx, target.substring("/signature/".length()));
         } else if (target.equals("/attestation/report") && m == HttpMethod.GET) {
@@ -173,20 +179,24 @@ public final class BrokerHttp {
         }
     }
 
-    // ---- billed chat ----
+    // ---- the billed route of this provider's service type ----
 
-    /** An admitted request: its pending row holds {@code reservation}; {@code permit} is its concurrency slot. */
-    private record Admitted(String user, String requestId, ChatRequest request, Buffer forwardBody,
-            BalanceGate.Reservation reservation, UserConcurrency.Permit permit) {
+    /**
+     * An admitted request: its pending row holds {@code reserved}, the most it will be billed; {@code permit}
+     * is its concurrency slot.
+     */
+    private record Admitted(String user, String requestId, PaidRequest request, Buffer forwardBody,
+            String forwardContentType, BigInteger reserved, UserConcurrency.Permit permit) {
     }
 
-    private void chat(RoutingContext ctx) {
+    private void paid(RoutingContext ctx) {
         byte[] requestBytes = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         String authorization = ctx.request().getHeader("Authorization");
+        String contentType = ctx.request().getHeader("Content-Type");
         MultiMap incoming = ctx.request().headers();
-        blocking(() -> admit(authorization, requestBytes)).onComplete(ar -> {
+        blocking(() -> admit(authorization, requestBytes, contentType)).onComplete(ar -> {
             if (ar.failed()) {
-                metrics.request("chat", "rejected");
+                metrics.request(route, "rejected");
                 fail(ctx.response(), ar.cause());
             } else {
                 forward(ctx.response(), incoming, requestBytes, ar.result());
@@ -194,7 +204,7 @@ public final class BrokerHttp {
         });
     }
 
-    private Admitted admit(String authorization, byte[] body) throws RequestRejected {
+    private Admitted admit(String authorization, byte[] body, String contentType) throws RequestRejected {
         Authenticator.Authenticated a = auth.authenticate(authorization);
         AccountView account = a.account()
                 .orElseThrow(() -> new RequestRejected(400, "get account from contract, account not exist"));
@@ -205,13 +215,15 @@ public final class BrokerHttp {
         if (!service.teeSignerAcknowledged()) {
             throw new RequestRejected(400, "service not acknowledge the tee signer");
         }
-        ChatRequest request = ChatRequest.parse(body);
+        PaidRequest request = strategy.read(body, contentType);
         UserConcurrency.Permit permit = concurrency.acquire(a.user());
         try {
             String id = UUID.randomUUID().toString();
-            BalanceGate.Reservation r = gate.reserve(id, a.user(), account, request.promptTokens(),
-                    request.maxTokens(), clock.millis());
-            return new Admitted(a.user(), id, request, Buffer.buffer(request.forwardBody(r.outputCap())), r, permit);
+            BigInteger reserved = gate.reserve(id, a.user(), account, request.minimumFee(), request.desiredFee(),
+                    clock.millis());
+            PaidRequest.Forward f = request.forward(reserved);
+            return f == null ? new Admitted(a.user(), id, request, Buffer.buffer(body), contentType, reserved, permit)
+                    : new Admitted(a.user(), id, request, Buffer.buffer(f.body()), f.contentType(), reserved, permit);
         } catch (RequestRejected | RuntimeException e) {
             permit.release();
             throw e;
@@ -232,7 +244,7 @@ public final class BrokerHttp {
 
     private void forward(HttpServerResponse resp, MultiMap incoming, byte[] requestBytes, Admitted ad) {
         RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST)
-                .setAbsoluteURI(upstream + "/chat/completions");
+                .setAbsoluteURI(upstream + strategy.path() + strategy.upstreamQuery());
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         incoming.forEach((k, v) -> {
             if (!STRIPPED.contains(k.toLowerCase(Locale.ROOT))) {
@@ -240,6 +252,9 @@ public final class BrokerHttp {
             }
         });
         headers.set("Accept-Encoding", "gzip, deflate, br"); // what billing can decode
+        if (ad.forwardContentType() != null) {
+            headers.set("Content-Type", ad.forwardContentType());
+        }
         for (Map.Entry<String, String> s : config.service().additionalSecret().entrySet()) {
             headers.set(s.getKey(), s.getValue());
         }
@@ -250,7 +265,7 @@ public final class BrokerHttp {
         }).onComplete(ar -> {
             metrics.upstreamLatency(Duration.ofNanos(System.nanoTime() - started));
             if (ar.failed()) {
-                metrics.request("chat", "upstream_unreachable");
+                metrics.request(route, "upstream_unreachable");
                 log.warn("upstream call failed for request {}: {}", ad.requestId(), ar.cause().toString());
                 unbilled(ad);
                 error(resp, 502, "upstream model server unavailable");
@@ -268,7 +283,7 @@ public final class BrokerHttp {
         });
         resp.setStatusCode(up.statusCode()).setChunked(true);
         if (up.statusCode() != 200) {
-            metrics.request("chat", "upstream_error");
+            metrics.request(route, "upstream_error");
             // Upstream errors pass through verbatim and are never billed.
             up.body().onComplete(b -> {
                 unbilled(ad);
@@ -286,9 +301,11 @@ public final class BrokerHttp {
         String encoding = up.getHeader("Content-Encoding");
         // An upstream that ignores max_tokens must not stream past what the reservation covers: count the
         // SSE events (about one token each) of a plain stream and end it cleanly at the limit.
-        OutputLimit limit = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("event-stream")
+        long eventLimit = ad.request().streamEventLimit(ad.reserved());
+        OutputLimit limit = eventLimit >= 0 && contentType != null
+                && contentType.toLowerCase(Locale.ROOT).contains("event-stream")
                 && (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity"))
-                ? new OutputLimit(ad.reservation().outputTokens()) : null;
+                ? new OutputLimit(eventLimit) : null;
         AtomicBoolean finished = new AtomicBoolean();
         AtomicReference<Consumer<Throwable>> finishRef = new AtomicReference<>();
         up.handler(chunk -> {
@@ -305,7 +322,7 @@ public final class BrokerHttp {
             }
             if (limit != null && limit.exceededBy(chunk)) {
                 log.warn("request {}: the upstream streamed past the {} output tokens the user's balance covers;"
-                        + " ending the stream", ad.requestId(), ad.reservation().outputTokens());
+                        + " ending the stream", ad.requestId(), eventLimit);
                 Buffer done = Buffer.buffer("\n\ndata: [DONE]\n\n");
                 received.appendBuffer(done);
                 if (!resp.closed()) {
@@ -351,34 +368,25 @@ public final class BrokerHttp {
         up.endHandler(v -> finish.accept(null));
     }
 
-    /** Bill from the usage the client received, then sign exactly the bytes the client got. */
+    /** Bill from what the client received (never more than the reservation), then sign it. */
     private void settleResponse(Admitted ad, byte[] requestBytes, byte[] responseBytes, String encoding,
             String contentType, String chatKey) {
-        long prompt = ad.request().promptTokens();
-        Usage usage;
-        try {
-            usage = UsageExtractor.extract(responseBytes, encoding, contentType, prompt);
-        } catch (Exception e) {
-            // undecodable for the client too: the prompt was processed all the same
-            log.warn("cannot read usage of request {}: {}", ad.requestId(), e.getMessage());
-            usage = new Usage(prompt, 0, false);
-        }
-        var svc = config.service();
-        BigInteger inFee = usage.inputFee(svc.inputPrice());
-        BigInteger outFee = usage.outputFee(svc.outputPrice());
-        BigInteger reserved = ad.reservation().reserved();
-        if (inFee.add(outFee).compareTo(reserved) > 0) {
+        PaidRequest.Response response = new PaidRequest.Response(responseBytes, encoding, contentType);
+        PaidRequest.Bill bill = ad.request().bill(response);
+        BigInteger inFee = bill.inputFee();
+        BigInteger outFee = bill.outputFee();
+        if (bill.total().compareTo(ad.reserved()) > 0) {
             // More than the user's balance was reserved for (an upstream past max_tokens, a prompt the broker
             // under-counted): the user is never billed beyond what the account could pay at admission.
             log.warn("request {}: usage {} costs {} neuron, more than the {} reserved; billing the reservation",
-                    ad.requestId(), usage, inFee.add(outFee), reserved);
-            inFee = inFee.min(reserved);
-            outFee = reserved.subtract(inFee);
+                    ad.requestId(), bill, bill.total(), ad.reserved());
+            inFee = inFee.min(ad.reserved());
+            outFee = ad.reserved().subtract(inFee);
         }
-        ResponseSignature sig = ResponseSignature.sign(requestBytes, responseBytes, tee.key());
-        store.billAndSign(ad.requestId(), usage.inputTokens(), usage.outputTokens(), inFee, outFee, chatKey, sig.text(),
+        ResponseSignature sig = ResponseSignature.sign(ad.request().signedText(requestBytes, response), tee.key());
+        store.billAndSign(ad.requestId(), bill.inputCount(), bill.outputCount(), inFee, outFee, chatKey, sig.text(),
                 sig.signature(), clock.millis() + config.caches().signature().toMillis());
-        metrics.request("chat", "served");
+        metrics.request(route, "served");
         metrics.billed(inFee.add(outFee));
     }
 
@@ -438,7 +446,8 @@ public final class BrokerHttp {
         var s = config.service();
         JsonObject model = new JsonObject().put("id", s.model()).put("object", "model").put("owned_by", provider)
                 .put("pricing", new JsonObject().put("inputPrice", s.inputPrice().toString())
-                        .put("outputPrice", s.outputPrice().toString()).put("unit", "neuron per token"));
+                        .put("outputPrice", s.outputPrice().toString()).put("unit", strategy.priceUnit()))
+                .put("type", strategy.type());
         json(ctx.response(), 200, new JsonObject().put("object", "list").put("data", new JsonArray().add(model)));
     }
 

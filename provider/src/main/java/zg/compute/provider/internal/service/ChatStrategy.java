@@ -1,0 +1,111 @@
+package zg.compute.provider.internal.service;
+
+import java.math.BigInteger;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import zg.compute.protocol.signing.ResponseSignature;
+import zg.compute.provider.internal.auth.RequestRejected;
+import zg.compute.provider.internal.billing.ChatRequest;
+import zg.compute.provider.internal.billing.Usage;
+import zg.compute.provider.internal.billing.UsageExtractor;
+
+/**
+ * {@code chatbot}: input tokens × inputPrice + output tokens × outputPrice (provider.md §11). The reservation
+ * covers the prompt (the broker's count) and {@code max_tokens} (else {@code limits.maxOutputTokens}); if
+ * less is affordable the output is capped at what is, at least one token.
+ */
+public final class ChatStrategy implements ServiceStrategy {
+
+    private static final Logger log = LoggerFactory.getLogger(ChatStrategy.class);
+
+    private final BigInteger inputPrice;
+    private final BigInteger outputPrice;
+    private final long defaultMaxOutput;
+
+    public ChatStrategy(BigInteger inputPrice, BigInteger outputPrice, long defaultMaxOutput) {
+        this.inputPrice = inputPrice;
+        this.outputPrice = outputPrice;
+        this.defaultMaxOutput = defaultMaxOutput;
+    }
+
+    @Override
+    public String type() {
+        return "chatbot";
+    }
+
+    @Override
+    public String priceUnit() {
+        return "neuron per token";
+    }
+
+    @Override
+    public String path() {
+        return "/chat/completions";
+    }
+
+    @Override
+    public PaidRequest read(byte[] body, String contentType) throws RequestRejected {
+        return new Chat(ChatRequest.parse(body));
+    }
+
+    private final class Chat implements PaidRequest {
+        private final ChatRequest request;
+        private final BigInteger promptFee;
+        private final long wanted;
+
+        Chat(ChatRequest request) {
+            this.request = request;
+            this.promptFee = inputPrice.multiply(BigInteger.valueOf(request.promptTokens()));
+            this.wanted = request.maxTokens().orElse(defaultMaxOutput);
+        }
+
+        @Override
+        public BigInteger minimumFee() {
+            return promptFee.add(outputPrice);
+        }
+
+        @Override
+        public BigInteger desiredFee() {
+            return promptFee.add(outputPrice.multiply(BigInteger.valueOf(wanted)));
+        }
+
+        /** Output tokens the reservation covers. */
+        private long covered(BigInteger reserved) {
+            if (outputPrice.signum() == 0) {
+                return wanted;
+            }
+            return reserved.subtract(promptFee).divide(outputPrice).min(BigInteger.valueOf(wanted)).longValueExact();
+        }
+
+        @Override
+        public Forward forward(BigInteger reserved) {
+            long covered = covered(reserved);
+            return new Forward(request.forwardBody(covered < wanted ? OptionalLong.of(covered) : OptionalLong.empty()),
+                    "application/json");
+        }
+
+        @Override
+        public long streamEventLimit(BigInteger reserved) {
+            return covered(reserved);
+        }
+
+        @Override
+        public Bill bill(Response r) {
+            Usage u;
+            try {
+                u = UsageExtractor.extract(r.bytes(), r.encoding(), r.contentType(), request.promptTokens());
+            } catch (Exception e) {
+                // undecodable for the client too: the prompt was processed all the same
+                log.warn("cannot read chat usage: {}", e.getMessage());
+                u = new Usage(request.promptTokens(), 0, false);
+            }
+            return new Bill(u.inputTokens(), u.outputTokens(), u.inputFee(inputPrice), u.outputFee(outputPrice));
+        }
+
+        @Override
+        public String signedText(byte[] requestBody, Response r) {
+            return ResponseSignature.text(requestBody, r.bytes());
+        }
+    }
+}

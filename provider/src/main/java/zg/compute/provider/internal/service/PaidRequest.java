@@ -1,0 +1,45 @@
+package zg.compute.provider.internal.service;
+
+import java.math.BigInteger;
+
+/** A client request as its service type bills it. */
+public interface PaidRequest {
+
+    /** The least this request can cost: admission needs at least this much headroom. */
+    BigInteger minimumFee();
+
+    /** The most this request can cost: reserved when the sub-account can pay it. */
+    BigInteger desiredFee();
+
+    /**
+     * What goes upstream once {@code reserved} (between the minimum and the desired fee) is held; null for
+     * the client's body and {@code Content-Type} unchanged.
+     */
+    Forward forward(BigInteger reserved);
+
+    /** Output events a plain SSE answer may carry for {@code reserved} before it is cut, or -1 for no limit. */
+    default long streamEventLimit(BigInteger reserved) {
+        return -1;
+    }
+
+    /** Usage and fee of the response exactly as the client received it (the caller caps it at the reservation). */
+    Bill bill(Response response);
+
+    /** The text the TEE key signs for this response. */
+    String signedText(byte[] requestBody, Response response);
+
+    /** The upstream body and its {@code Content-Type}. */
+    record Forward(byte[] body, String contentType) {
+    }
+
+    /** The upstream's answer as relayed: bytes, {@code Content-Encoding}, {@code Content-Type}. */
+    record Response(byte[] bytes, String encoding, String contentType) {
+    }
+
+    /** Counts and fees of one response. */
+    record Bill(long inputCount, long outputCount, BigInteger inputFee, BigInteger outputFee) {
+        public BigInteger total() {
+            return inputFee.add(outputFee);
+        }
+    }
+}
