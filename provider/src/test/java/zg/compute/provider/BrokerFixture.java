@@ -35,6 +35,11 @@ final class BrokerFixture {
     static final String TEE_KEY = "0x8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63";
     static final String SERVICE = "inference-v1.0";
 
+    /** The address of {@link #TEE_KEY}: the signer of every response. */
+    static String teeAddress() {
+        return Credentials.create(TEE_KEY).getAddress();
+    }
+
     final Devnet devnet;
     final Credentials provider;
     final Path dir;

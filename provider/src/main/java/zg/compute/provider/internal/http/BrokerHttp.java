@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import java.math.BigInteger;
 import java.time.Clock;
@@ -114,7 +113,7 @@ public final class BrokerHttp {
     public int start(String host, int port) {
         Router router = Router.router(vertx);
         router.route().handler(cors());
-        router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+        router.route().handler(new RawBody(MAX_BODY, ctx -> error(ctx.response(), 413, TOO_LARGE)));
         router.errorHandler(413, ctx -> error(ctx.response(), 413, TOO_LARGE));
         router.errorHandler(500, ctx -> {
             log.error("request failed", ctx.failure());
@@ -190,7 +189,7 @@ public final class BrokerHttp {
     }
 
     private void paid(RoutingContext ctx) {
-        byte[] requestBytes = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        byte[] requestBytes = RawBody.of(ctx);
         String authorization = ctx.request().getHeader("Authorization");
         String contentType = ctx.request().getHeader("Content-Type");
         MultiMap incoming = ctx.request().headers();
