@@ -234,6 +234,8 @@ class DevImageServerTest {
         assertError(post("/images/generations", "application/json", "{\"prompt\":".getBytes(StandardCharsets.UTF_8)),
                 400, "not a JSON object");
         assertError(post("/images/generations", "application/json", new byte[0]), 400, "request body is required");
+        assertError(post("/images/generations", multipart(List.of(Part.field("prompt", "x")))),
+                400, "takes a JSON body, not multipart/form-data");
     }
 
     @Test

@@ -65,6 +65,10 @@ public final class ImagesApi {
     private void generations(RoutingContext ctx) {
         ImageRequest req;
         try {
+            String type = ctx.request().getHeader("Content-Type");
+            if (type != null && type.toLowerCase().startsWith("multipart/")) {
+                throw new BadImageRequest("/images/generations takes a JSON body, not " + type.split(";")[0]);
+            }
             req = ImageRequest.generation(jsonBody(ctx));
         } catch (BadImageRequest e) {
             badRequest(ctx, e);
