@@ -29,22 +29,33 @@ public final class MiniLm {
     /** The tokenizer inside the artifact, the one {@link AllMiniLmL6V2EmbeddingModel} loads. */
     public static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
 
-    private final AllMiniLmL6V2EmbeddingModel model;
-    private final HuggingFaceTokenizer counter;
+    /** The counting tokenizer, loaded once per JVM like the library's own model session (never closed). */
+    private static volatile HuggingFaceTokenizer counter;
 
-    private MiniLm(AllMiniLmL6V2EmbeddingModel model, HuggingFaceTokenizer counter) {
+    private final AllMiniLmL6V2EmbeddingModel model;
+
+    private MiniLm(AllMiniLmL6V2EmbeddingModel model) {
         this.model = model;
-        this.counter = counter;
     }
 
     /**
      * Loads the model (once per JVM: the library keeps its ONNX session in a static field) and a second instance of
-     * its tokenizer with truncation off, used to count the tokens of an input before it is embedded.
+     * its tokenizer with truncation off (also once per JVM), used to count the tokens of an input before it is
+     * embedded. Then embeds one text so the first request does not pay for ONNX Runtime's first run.
      *
      * @param executor where a batch's inputs are embedded in parallel; its size bounds inference threads
      */
     public static MiniLm load(Executor executor) {
-        HuggingFaceTokenizer counter;
+        loadCounter();
+        MiniLm m = new MiniLm(new AllMiniLmL6V2EmbeddingModel(executor));
+        m.embed(List.of("warm up"));
+        return m;
+    }
+
+    private static synchronized void loadCounter() {
+        if (counter != null) {
+            return;
+        }
         try (InputStream json = MiniLm.class.getClassLoader().getResourceAsStream(TOKENIZER_RESOURCE)) {
             if (json == null) {
                 throw new IllegalStateException(TOKENIZER_RESOURCE + " is not on the classpath");
@@ -53,9 +64,6 @@ public final class MiniLm {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + TOKENIZER_RESOURCE + ": " + e.getMessage(), e);
         }
-        MiniLm m = new MiniLm(new AllMiniLmL6V2EmbeddingModel(executor), counter);
-        m.embed(List.of("warm up")); // first ONNX run allocates; keep that out of the first request
-        return m;
     }
 
     /** WordPiece tokens of {@code text}, without [CLS]/[SEP] and without truncation. */
