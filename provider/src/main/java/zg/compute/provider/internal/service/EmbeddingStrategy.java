@@ -2,10 +2,7 @@ package zg.compute.provider.internal.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import zg.compute.protocol.http.ContentEncoding;
 import zg.compute.protocol.signing.ResponseSignature;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.StrictJson;
@@ -17,8 +14,6 @@ import zg.compute.provider.internal.billing.TokenEstimate;
  * the bill is the upstream's {@code usage.prompt_tokens}, else the broker's own count.
  */
 public final class EmbeddingStrategy implements ServiceStrategy {
-
-    private static final int MAX_DECODED = 64 * 1024 * 1024;
 
     private final BigInteger inputPrice;
 
@@ -92,16 +87,11 @@ public final class EmbeddingStrategy implements ServiceStrategy {
 
         @Override
         public Bill bill(Response r) {
-            long tokens = estimate;
-            try {
-                JsonNode n = StrictJson.readOrNull(new String(ContentEncoding.decode(r.bytes(), r.encoding(),
-                        MAX_DECODED), StandardCharsets.UTF_8));
-                if (n != null && n.path("usage").path("prompt_tokens").canConvertToLong()
-                        && n.path("usage").path("prompt_tokens").asLong() >= 0) {
-                    tokens = n.path("usage").path("prompt_tokens").asLong();
-                }
-            } catch (IOException undecodable) {
-                // billed by the broker's own count
+            long tokens = estimate; // the broker's own count unless the answer reports one
+            JsonNode n = r.text().map(StrictJson::readOrNull).orElse(null);
+            if (n != null && n.path("usage").path("prompt_tokens").canConvertToLong()
+                    && n.path("usage").path("prompt_tokens").asLong() >= 0) {
+                tokens = n.path("usage").path("prompt_tokens").asLong();
             }
             return new Bill(tokens, 0, inputPrice.multiply(BigInteger.valueOf(tokens)), BigInteger.ZERO);
         }

@@ -2,13 +2,10 @@ package zg.compute.provider.internal.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import zg.compute.protocol.http.ContentEncoding;
 import zg.compute.protocol.signing.ResponseSignature;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.StrictJson;
@@ -23,7 +20,6 @@ public final class ImageStrategy implements ServiceStrategy {
 
     static final int MAX_N = 10;
     private static final int MAX_IMAGE = 50 * 1024 * 1024;
-    private static final int MAX_DECODED = 512 * 1024 * 1024;
     static final String AMBIGUOUS_N = "`n` could not be read unambiguously";
 
     private final boolean edits;
@@ -154,8 +150,7 @@ public final class ImageStrategy implements ServiceStrategy {
         /** The decoded images of the answer (at most n), or null when the answer is not readable. */
         private List<byte[]> images(Response r) {
             try {
-                JsonNode doc = StrictJson.readOrNull(new String(ContentEncoding.decode(r.bytes(), r.encoding(),
-                        MAX_DECODED), StandardCharsets.UTF_8));
+                JsonNode doc = r.text().map(StrictJson::readOrNull).orElse(null);
                 if (doc == null || !doc.path("data").isArray()) {
                     return null;
                 }
@@ -171,7 +166,7 @@ public final class ImageStrategy implements ServiceStrategy {
                     out.add(Base64.getMimeDecoder().decode(b64));
                 }
                 return out;
-            } catch (IOException | IllegalArgumentException unreadable) {
+            } catch (IllegalArgumentException unreadable) {
                 return null;
             }
         }

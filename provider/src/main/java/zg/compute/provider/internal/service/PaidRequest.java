@@ -1,6 +1,10 @@
 package zg.compute.provider.internal.service;
 
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import zg.compute.protocol.http.ContentEncoding;
 
 /** A client request as its service type bills it. */
 public interface PaidRequest {
@@ -34,6 +38,18 @@ public interface PaidRequest {
 
     /** The upstream's answer as relayed: bytes, {@code Content-Encoding}, {@code Content-Type}. */
     record Response(byte[] bytes, String encoding, String contentType) {
+
+        private static final int MAX_DECODED = 512 * 1024 * 1024;
+
+        /** The body decoded from its {@code Content-Encoding} as UTF-8; empty if it cannot be decoded. */
+        public Optional<String> text() {
+            try {
+                return Optional.of(new String(ContentEncoding.decode(bytes, encoding, MAX_DECODED),
+                        StandardCharsets.UTF_8));
+            } catch (IOException undecodable) {
+                return Optional.empty();
+            }
+        }
     }
 
     /** Counts and fees of one response. */

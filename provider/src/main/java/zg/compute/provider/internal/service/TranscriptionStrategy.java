@@ -1,14 +1,12 @@
 package zg.compute.provider.internal.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import zg.compute.protocol.http.ContentEncoding;
 import zg.compute.protocol.signing.ResponseSignature;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.StrictJson;
@@ -26,7 +24,6 @@ public final class TranscriptionStrategy implements ServiceStrategy {
 
     /** No codec worth sending speech in is below 4 kbit/s: an upper bound of the length for non-WAV files. */
     private static final int MIN_BYTES_PER_SECOND = 500;
-    private static final int MAX_DECODED = 64 * 1024 * 1024;
     private static final Pattern CUE_END = Pattern.compile("-->\\s*(\\d+):(\\d{2}):(\\d{2})[.,](\\d{1,3})");
 
     private final BigInteger inputPrice;
@@ -122,12 +119,7 @@ public final class TranscriptionStrategy implements ServiceStrategy {
 
         @Override
         public Bill bill(Response r) {
-            String text;
-            try {
-                text = new String(ContentEncoding.decode(r.bytes(), r.encoding(), MAX_DECODED), StandardCharsets.UTF_8);
-            } catch (IOException undecodable) {
-                text = "";
-            }
+            String text = r.text().orElse("");
             Bill b = fromUsage(text);
             return b != null ? b : fallback(text);
         }
