@@ -54,8 +54,6 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
      * client computed itself (in {@code processResponse}) since the last top-up.
      */
     public static final int FEE_TRUST_MULTIPLIER = 2;
-    private static final Set<String> SERVICE_TYPES = Set.of("chatbot", "text-to-image", "image-editing",
-            "speech-to-text");
     private static final Set<String> VERIFIABILITY = Set.of("OpML", "TeeML", "ZKML");
     private static final Duration SERVICE_TTL = Duration.ofMinutes(10);
     private static final Duration ACK_TTL = Duration.ofMinutes(10);
@@ -472,10 +470,11 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
 
     private ResponseVerification process(String provider, String chatID, String content, byte[] req, byte[] resp) {
         ServiceInfo s = cachedService(provider);
-        if (!SERVICE_TYPES.contains(s.serviceType())) {
-            throw new ZGComputeException("Unknown service type: " + s.serviceType());
-        }
-        if (content != null && !content.isEmpty()) {
+        if (content != null && !content.isEmpty() && !FeeEstimator.supports(s.serviceType())) {
+            // services-and-ui.md A.1: the official SDK throws here; we skip the fee but still verify.
+            LOG.warn("no fee rule for service type {} of {}; the local fee estimate skips this response",
+                    s.serviceType(), provider);
+        } else if (content != null && !content.isEmpty()) {
             BigInteger fee = FeeEstimator.fee(s.serviceType(), s.inputPrice(), s.outputPrice(), content);
             cachedFees.merge(key(provider), fee, BigInteger::add);
             seenFees.merge(key(provider), fee, BigInteger::add);

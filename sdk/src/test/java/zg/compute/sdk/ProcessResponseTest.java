@@ -114,6 +114,33 @@ class ProcessResponseTest {
     }
 
     @Test
+    void anUnknownServiceTypeSkipsTheFeeButStillVerifies(Devnet d) throws Exception {
+        reRegister(d, "video-generation");
+        server.signResponse("chat-1", REQUEST, RESPONSE, tee.getEcKeyPair());
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            assertThat(b.inference().processResponse(provider, "chat-1", USAGE)).isEqualTo(ResponseVerification.VERIFIED);
+            assertThat(b.inference().cachedFee(provider)).isZero();
+        }
+    }
+
+    @Test
+    void perSecondSpeechToTextIsNoLongerFree(Devnet d) throws Exception {
+        reRegister(d, "speech-to-text");
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            b.inference().processResponse(provider, null, "{\"type\":\"duration\",\"seconds\":2.6}");
+            // round(2.6) = 3 seconds × inputPrice 1000
+            assertThat(b.inference().cachedFee(provider)).isEqualTo(BigInteger.valueOf(3 * 1_000));
+        }
+    }
+
+    private void reRegister(Devnet d, String serviceType) throws Exception {
+        d.inference(d.account(5)).addOrUpdateService(new zg.compute.protocol.contracts.bindings.InferenceServing
+                .ServiceParams(serviceType, server.url(), "org/model-a", "TeeML", BigInteger.valueOf(1_000),
+                BigInteger.valueOf(2_000), "{}", tee.getAddress()), BigInteger.ZERO).send();
+        SdkFixtures.acknowledgeTeeSignerAsOwner(d, provider);
+    }
+
+    @Test
     void aServiceWhoseTeeSignerIsNotAcknowledgedIsRejected(Devnet d) throws Exception {
         d.inference(d.account(0)).revokeTEESignerAcknowledgement(provider).send();
         server.signResponse("chat-1", REQUEST, RESPONSE, tee.getEcKeyPair());
