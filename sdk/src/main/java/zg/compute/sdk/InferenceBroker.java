@@ -36,6 +36,7 @@ import zg.compute.sdk.internal.billing.FeeEstimator;
 import zg.compute.sdk.internal.chain.ChainClient;
 import zg.compute.sdk.internal.http.ProviderHttp;
 import zg.compute.sdk.internal.verify.AttestationReports;
+import zg.compute.sdk.internal.verify.ImageAnswer;
 
 /**
  * The user's side of inference: sub-accounts, acknowledgement, request headers (app-sk session tokens),
@@ -445,19 +446,24 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
      *                request JSON; null skips fee accounting
      */
     public ResponseVerification processResponse(String provider, String chatID, String content) {
-        return process(provider, chatID, content, null, null);
+        return process(provider, chatID, content, null, null).verification();
     }
 
     /**
-     * As {@link #processResponse(String, String, String)}, plus the check the official SDK lacks: the
-     * signed text must be {@code sha256(requestBody):sha256(responseBody)} of exactly these bytes.
+     * As {@link #processResponse(String, String, String)}, plus the check the official SDK lacks: the signed
+     * text must cover exactly these bytes — {@code sha256(requestBody):sha256(responseBody)} for chat, speech and
+     * embeddings; for text-to-image / image-editing {@code ResponseSignature.imagesText(requestBody, images)} of the
+     * {@code b64_json} images decoded from {@code responseBody} (services-and-ui.md A.1; the plain form is accepted
+     * too, as brokers sign it when the answer holds no decodable images). For image services the fee counts the
+     * images actually delivered (at most the request's {@code n} when {@code content} is the request JSON), even
+     * when {@code content} is null.
      */
     public ResponseVerification processResponse(String provider, String chatID, String content, byte[] requestBody,
             byte[] responseBody) {
         if (requestBody == null || responseBody == null) {
             throw new InvalidRequestException("requestBody and responseBody are required for the content check");
         }
-        return process(provider, chatID, content, requestBody, responseBody);
+        return process(provider, chatID, content, requestBody, responseBody).verification();
     }
 
     /**
@@ -465,20 +471,39 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
      * never be confused with {@link #processResponse(String, String, String)}.
      */
     public ResponseVerification processResponseContentFirst(String provider, String content, String chatID) {
-        return process(provider, chatID, content, null, null);
+        return process(provider, chatID, content, null, null).verification();
     }
 
-    private ResponseVerification process(String provider, String chatID, String content, byte[] req, byte[] resp) {
+    /** What {@link #process} found: the verification and the fee it added to the local estimate. */
+    record Outcome(ResponseVerification verification, BigInteger fee) {
+    }
+
+    Outcome process(String provider, String chatID, String content, byte[] req, byte[] resp) {
         ServiceInfo s = cachedService(provider);
-        if (content != null && !content.isEmpty() && !FeeEstimator.supports(s.serviceType())) {
+        boolean images = FeeEstimator.isImageType(s.serviceType());
+        int requested = images ? ImageAnswer.requestedCount(content) : -1;
+        List<byte[]> delivered = images && resp != null
+                ? ImageAnswer.decode(resp, requested > 0 ? requested : Integer.MAX_VALUE) : null;
+        BigInteger fee = null;
+        if (images && resp != null) {
+            // the broker bills the images delivered; an unreadable answer is billed at the requested n (A.2)
+            long count = delivered != null ? delivered.size() : Math.max(requested, 1);
+            fee = FeeEstimator.imageFee(s.outputPrice(), count);
+        } else if (content != null && !content.isEmpty() && !FeeEstimator.supports(s.serviceType())) {
             // services-and-ui.md A.1: the official SDK throws here; we skip the fee but still verify.
             LOG.warn("no fee rule for service type {} of {}; the local fee estimate skips this response",
                     s.serviceType(), provider);
         } else if (content != null && !content.isEmpty()) {
-            BigInteger fee = FeeEstimator.fee(s.serviceType(), s.inputPrice(), s.outputPrice(), content);
+            fee = FeeEstimator.fee(s.serviceType(), s.inputPrice(), s.outputPrice(), content);
+        }
+        if (fee != null) {
             cachedFees.merge(key(provider), fee, BigInteger::add);
             seenFees.merge(key(provider), fee, BigInteger::add);
         }
+        return new Outcome(verify(s, chatID, req, resp, delivered), fee == null ? BigInteger.ZERO : fee);
+    }
+
+    private ResponseVerification verify(ServiceInfo s, String chatID, byte[] req, byte[] resp, List<byte[]> images) {
         if (chatID == null || chatID.isBlank()) {
             return ResponseVerification.SKIPPED;
         }
@@ -509,7 +534,8 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             LOG.warn("response {} is not signed by the provider's TEE signer {}", chatID, signer);
             return ResponseVerification.REJECTED;
         }
-        if (req != null && !sig.covers(req, resp)) {
+        if (req != null && !sig.covers(req, resp)
+                && (images == null || !sig.text().equals(ResponseSignature.imagesText(req, images)))) {
             LOG.warn("response {} is signed, but the signature covers other request/response bodies", chatID);
             return ResponseVerification.REJECTED;
         }

@@ -133,6 +133,34 @@ class ProcessResponseTest {
         }
     }
 
+    @Test
+    void imageAnswersAreCheckedAgainstTheDecodedPicturesAndBilledPerDeliveredImage(Devnet d) throws Exception {
+        reRegister(d, "text-to-image");
+        byte[] request = "{\"model\":\"org/model-a\",\"prompt\":\"a cat\",\"n\":3}".getBytes(StandardCharsets.UTF_8);
+        byte[] one = {1, 2, 3};
+        byte[] two = {4, 5, 6, 7};
+        byte[] answer = ("{\"created\":1,\"data\":[{\"b64_json\":\"" + java.util.Base64.getEncoder().encodeToString(one)
+                + "\"},{\"b64_json\":\"" + java.util.Base64.getEncoder().encodeToString(two) + "\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        server.signText("img-1", ResponseSignature.imagesText(request, java.util.List.of(one, two)), tee.getEcKeyPair());
+        byte[] otherPicture = ("{\"created\":1,\"data\":[{\"b64_json\":\""
+                + java.util.Base64.getEncoder().encodeToString(one) + "\"},{\"b64_json\":\""
+                + java.util.Base64.getEncoder().encodeToString(new byte[] {4, 5, 6, 8}) + "\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            String content = new String(request, StandardCharsets.UTF_8);
+            assertThat(b.inference().processResponse(provider, "img-1", content, request, answer))
+                    .isEqualTo(ResponseVerification.VERIFIED);
+            // 2 of the 3 requested images arrived: 2 × outputPrice 2000, not 3
+            assertThat(b.inference().cachedFee(provider)).isEqualTo(BigInteger.valueOf(2 * 2_000));
+            assertThat(b.inference().processResponse(provider, "img-1", content, request, otherPicture))
+                    .isEqualTo(ResponseVerification.REJECTED);
+            // without the bodies only the signer is checked (the official behaviour); n × outputPrice is added
+            assertThat(b.inference().processResponse(provider, "img-1", content)).isEqualTo(ResponseVerification.VERIFIED);
+            assertThat(b.inference().cachedFee(provider)).isEqualTo(BigInteger.valueOf((2 + 2 + 3) * 2_000));
+        }
+    }
+
     private void reRegister(Devnet d, String serviceType) throws Exception {
         d.inference(d.account(5)).addOrUpdateService(new zg.compute.protocol.contracts.bindings.InferenceServing
                 .ServiceParams(serviceType, server.url(), "org/model-a", "TeeML", BigInteger.valueOf(1_000),

@@ -65,6 +65,14 @@ final class StandInProviderServer implements AutoCloseable {
                 "signing_algo", "ecdsa"));
     }
 
+    /** Serves, for {@code chatID}, the TEE signature over an already built signed text (e.g. imagesText). */
+    void signText(String chatID, String text, ECKeyPair key) {
+        ResponseSignature s = ResponseSignature.sign(text, key);
+        signatures.put(chatID, Map.of("text", s.text(), "signature", s.signature(),
+                "signing_address", Keys.toChecksumAddress(Keys.getAddress(key.getPublicKey())),
+                "signing_algo", "ecdsa"));
+    }
+
     /** Serves an arbitrary answer (to model a forged or malformed one). */
     void serveRaw(String chatID, Map<String, String> body) {
         signatures.put(chatID, body);
