@@ -480,6 +480,15 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
 
     Outcome process(String provider, String chatID, String content, byte[] req, byte[] resp) {
         ServiceInfo s = cachedService(provider);
+        Accounted a = account(s, provider, content, resp);
+        return new Outcome(verify(s, chatID, req, resp, a.images()), a.fee());
+    }
+
+    /** The fee counted for one response and, for image services, the pictures decoded from {@code resp}. */
+    private record Accounted(BigInteger fee, List<byte[]> images) {
+    }
+
+    private Accounted account(ServiceInfo s, String provider, String content, byte[] resp) {
         boolean images = FeeEstimator.isImageType(s.serviceType());
         int requested = images ? ImageAnswer.requestedCount(content) : -1;
         List<byte[]> delivered = images && resp != null
@@ -500,7 +509,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             cachedFees.merge(key(provider), fee, BigInteger::add);
             seenFees.merge(key(provider), fee, BigInteger::add);
         }
-        return new Outcome(verify(s, chatID, req, resp, delivered), fee == null ? BigInteger.ZERO : fee);
+        return new Accounted(fee == null ? BigInteger.ZERO : fee, delivered);
     }
 
     private ResponseVerification verify(ServiceInfo s, String chatID, byte[] req, byte[] resp, List<byte[]> images) {
@@ -540,6 +549,82 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             return ResponseVerification.REJECTED;
         }
         return ResponseVerification.VERIFIED;
+    }
+
+    // ---------------------------------------------------------------- service conveniences
+
+    /** Text-to-image and image-editing calls (request, auth, verification and fee in one). */
+    public ImagesApi images() {
+        return new ImagesApi(this);
+    }
+
+    /** Speech-to-text calls. */
+    public AudioApi audio() {
+        return new AudioApi(this);
+    }
+
+    /** Embeddings calls. */
+    public EmbeddingsApi embeddings() {
+        return new EmbeddingsApi(this);
+    }
+
+    /** The answer of a paid call: exact body bytes, {@code ZG-Res-Key}, verification and the fee counted. */
+    record Paid(byte[] body, String chatId, ResponseVerification verification, BigInteger fee) {
+    }
+
+    /** The provider's service, which must be of {@code type} (else a one-line {@link InvalidRequestException}). */
+    ServiceInfo serviceFor(String provider, String type) {
+        LedgerBroker.requireAddress(provider, "provider");
+        ServiceInfo s = cachedService(provider);
+        if (!type.equals(s.serviceType())) {
+            throw new InvalidRequestException("Provider " + provider + " serves " + s.serviceType() + ", not " + type);
+        }
+        return s;
+    }
+
+    /**
+     * POSTs {@code body} to {@code <url>/v1/proxy<route>} with fresh auth headers, then runs
+     * {@link #process} over the exact bytes: {@code content} is the fee content (null: the answer itself).
+     * A missing or expired signature makes the result {@link ResponseVerification#REJECTED} (unverifiable)
+     * rather than losing an answer already paid for.
+     */
+    Paid paid(String provider, String route, String contentType, byte[] body, String content) {
+        ServiceInfo s = cachedService(provider);
+        Map<String, String> headers = getRequestHeaders(provider);
+        String url = base(s) + "/v1/proxy" + route;
+        ProviderHttp.BytesReply r = http.postBytes(url, headers, contentType, body);
+        if (!r.ok()) {
+            throw new ProviderHttpException("POST " + route + " failed: HTTP " + r.status() + errorText(r.body()),
+                    r.status(), null);
+        }
+        String feeContent = content != null ? content : new String(r.body(), StandardCharsets.UTF_8);
+        Accounted a = account(s, provider, feeContent, r.body());
+        ResponseVerification v;
+        try {
+            v = verify(s, r.resKey(), body, r.body(), a.images());
+        } catch (ProviderHttpException e) {
+            LOG.warn("response {} from {} is unverifiable: {}", r.resKey(), provider, e.getMessage());
+            v = ResponseVerification.REJECTED;
+        }
+        return new Paid(r.body(), r.resKey(), v, a.fee());
+    }
+
+    /** ": <the provider's error text>" from {@code {"error": "…"}} / {@code {"error": {"message": "…"}}}, else the body. */
+    private static String errorText(byte[] body) {
+        String text = body == null ? "" : new String(body, StandardCharsets.UTF_8).strip();
+        try {
+            JsonNode n = JSON.readTree(text);
+            JsonNode e = n == null ? null : n.get("error");
+            if (e != null && e.isTextual()) {
+                text = e.asText();
+            } else if (e != null && e.path("message").isTextual()) {
+                text = e.get("message").asText();
+            }
+        } catch (Exception notJson) {
+            // keep the raw text
+        }
+        text = text.replaceAll("\\s+", " ");
+        return text.isEmpty() ? "" : ": " + abbreviate(text);
     }
 
     /** §3 steps 5–6: null when the service is not verifiable. */

@@ -45,6 +45,10 @@ final class StandInProviderServer implements AutoCloseable {
         server.createContext("/v1/proxy/signature/", this::signature);
         server.createContext("/v1/user/", this::unsettled);
         server.createContext("/v1/proxy/chat/completions", this::chat);
+        server.createContext("/v1/proxy/images/generations", ex -> paid(ex, this::images));
+        server.createContext("/v1/proxy/images/edits", ex -> paid(ex, this::images));
+        server.createContext("/v1/proxy/audio/transcriptions", ex -> paid(ex, this::transcription));
+        server.createContext("/v1/proxy/embeddings", ex -> paid(ex, this::embeddings));
         server.createContext("/v1/quote", ex -> fixed(ex, quote));
         // The status service (compute-status.0g.ai) routes, so one server can play it too.
         server.createContext("/health", ex -> fixed(ex, health));
@@ -111,6 +115,124 @@ final class StandInProviderServer implements AutoCloseable {
         ex.sendResponseHeaders(200, response.length);
         ex.getResponseBody().write(response);
         ex.close();
+    }
+
+    /** A canned answer of a paid route: the bytes sent and the text the TEE signs for them. */
+    private record Answer(byte[] body, String signedText) {
+    }
+
+    private interface Route {
+        Answer answer(byte[] request, String contentType, String chatID) throws IOException;
+    }
+
+    private volatile boolean tamper;
+    private volatile int failStatus;
+    private volatile String failError;
+
+    /**
+     * From now on the image, transcription and embeddings answers differ from what was signed (a changed image,
+     * text or vector) — what a client must not accept as verified.
+     */
+    void tamperWithAnswers(boolean on) {
+        this.tamper = on;
+    }
+
+    /** The next paid request is answered with {@code status} and {@code {"error": error}}. */
+    void failNext(int status, String error) {
+        this.failError = error;
+        this.failStatus = status;
+    }
+
+    /**
+     * The broker's paid routes for the other service types (enabled with {@link #enableChat}): the app-sk token is
+     * checked as for chat, the answer is canned, and the TEE signs it as our broker does — images over
+     * {@code imagesText(request, decoded images)}, the rest over {@code sha256(request):sha256(answer)}.
+     */
+    private void paid(HttpExchange ex, Route route) throws IOException {
+        record(ex);
+        byte[] request = ex.getRequestBody().readAllBytes();
+        if (chatProvider == null || !"POST".equals(ex.getRequestMethod())) {
+            reply(ex, 404, "{\"error\":\"not found\"}");
+            return;
+        }
+        try {
+            zg.compute.protocol.auth.ReceivedToken t = zg.compute.protocol.auth.ReceivedToken.parse(
+                    ex.getRequestHeaders().getFirst("Authorization"));
+            t.checkStatic(chatProvider, System.currentTimeMillis());
+            t.checkSignature();
+        } catch (zg.compute.protocol.auth.TokenException e) {
+            reply(ex, 401, JSON.writeValueAsString(Map.of("error", e.getMessage())));
+            return;
+        }
+        if (failStatus != 0) {
+            int status = failStatus;
+            failStatus = 0;
+            reply(ex, status, JSON.writeValueAsString(Map.of("error", failError)));
+            return;
+        }
+        String chatID = "zg-res-" + chats.incrementAndGet();
+        Answer a = route.answer(request, ex.getRequestHeaders().getFirst("Content-Type"), chatID);
+        signText(chatID, a.signedText(), chatTeeKey);
+        ex.getResponseHeaders().set("ZG-Res-Key", chatID);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, a.body().length);
+        ex.getResponseBody().write(a.body());
+        ex.close();
+    }
+
+    private Answer images(byte[] request, String contentType, String chatID) throws IOException {
+        int n = 1;
+        if (contentType != null && contentType.startsWith("application/json")) {
+            n = JSON.readTree(request).path("n").asInt(1);
+        } else {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"n\"\r\n\r\n(\\d+)")
+                    .matcher(new String(request, StandardCharsets.ISO_8859_1));
+            n = m.find() ? Integer.parseInt(m.group(1)) : 1;
+        }
+        List<byte[]> pictures = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            pictures.add(("picture " + i + " of " + chatID).getBytes(StandardCharsets.UTF_8));
+        }
+        String signed = ResponseSignature.imagesText(request, pictures);
+        if (tamper) {
+            pictures.set(n - 1, ("another picture " + (n - 1)).getBytes(StandardCharsets.UTF_8));
+        }
+        var data = JSON.createArrayNode();
+        pictures.forEach(p -> data.addObject().put("b64_json", java.util.Base64.getEncoder().encodeToString(p)));
+        var doc = JSON.createObjectNode().put("created", 1);
+        doc.set("data", data);
+        return new Answer(JSON.writeValueAsBytes(doc), signed);
+    }
+
+    private Answer transcription(byte[] request, String contentType, String chatID) {
+        if (!new String(request, StandardCharsets.ISO_8859_1).contains("name=\"file\"")) {
+            throw new IllegalStateException("no file part");
+        }
+        String body = "{\"text\":\"canned transcript\",\"usage\":{\"type\":\"duration\",\"seconds\":2.6}}";
+        return signedPlain(request, body, body.replace("canned", "altered"));
+    }
+
+    private Answer embeddings(byte[] request, String contentType, String chatID) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode input = JSON.readTree(request).path("input");
+        var data = JSON.createArrayNode();
+        int tokens = 0;
+        for (int i = 0; i < input.size(); i++) {
+            String text = input.get(i).asText();
+            int words = text.isBlank() ? 1 : text.strip().split("\\s+").length;
+            tokens += words;
+            var item = data.addObject().put("object", "embedding").put("index", i);
+            item.putArray("embedding").add(words).add(i).add(0.5);
+        }
+        var doc = JSON.createObjectNode().put("object", "list");
+        doc.set("data", data);
+        doc.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+        String body = JSON.writeValueAsString(doc);
+        return signedPlain(request, body, body.replace("0.5", "0.25"));
+    }
+
+    private Answer signedPlain(byte[] request, String body, String tampered) {
+        String signed = ResponseSignature.text(request, body.getBytes(StandardCharsets.UTF_8));
+        return new Answer((tamper ? tampered : body).getBytes(StandardCharsets.UTF_8), signed);
     }
 
     /** What the status service's {@code /health} and {@code /models} answer (404 while null). */

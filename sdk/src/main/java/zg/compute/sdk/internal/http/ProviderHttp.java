@@ -19,6 +19,13 @@ public final class ProviderHttp {
         }
     }
 
+    /** Status, exact body bytes and the {@code ZG-Res-Key} header (null when absent) of an answer. */
+    public record BytesReply(int status, byte[] body, String resKey) {
+        public boolean ok() {
+            return status / 100 == 2;
+        }
+    }
+
     private final HttpClient client;
     private final Duration timeout;
 
@@ -44,6 +51,22 @@ public final class ProviderHttp {
     public Reply postMultipart(String url, Multipart form, Duration requestTimeout) {
         return send(url, request(url, requestTimeout).header("Content-Type", form.contentType())
                 .POST(form.publisher()));
+    }
+
+    /** POSTs exactly {@code body} (the bytes a response signature covers) and keeps the answer's bytes. */
+    public BytesReply postBytes(String url, Map<String, String> headers, String contentType, byte[] body) {
+        HttpRequest.Builder b = request(url, timeout).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(b::header);
+        try {
+            HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new BytesReply(r.statusCode(), r.body(), r.headers().firstValue("ZG-Res-Key").orElse(null));
+        } catch (IOException e) {
+            throw new ProviderHttpException("Cannot reach provider at " + url + ": " + e, -1, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProviderHttpException("Interrupted while calling " + url, -1, e);
+        }
     }
 
     private static HttpRequest.Builder request(String url, Duration timeout) {
