@@ -203,10 +203,20 @@ class DevnetUpTest {
         int ready = lines.size() - 2;
         assertThat(lines.get(ready)).contains("ready");
         assertThat(lines.get(lines.size() - 1)).isEqualTo("stopped");
-        assertThat(r.out()).contains("[1/6] start anvil and deploy the contracts", "[6/6] write devnet.json",
-                "setup-network --network local --devnet-json " + dir.resolve("net/devnet.json"),
-                "inference get-secret --provider ", "inference list-providers", "get-account",
-                "/v1/proxy/chat/completions");
+        assertThat(r.out()).containsPattern("\\[1/\\d+] start anvil and deploy the contracts")
+                .containsPattern("\\[(\\d+)/\\1] write devnet.json")
+                .contains("setup-network --network local --devnet-json " + dir.resolve("net/devnet.json"),
+                        "inference get-secret --provider ", "inference list-providers", "get-account",
+                        "/v1/proxy/chat/completions", "/v1/proxy/images/generations", "/v1/proxy/embeddings");
+        // one line per provider, every type, the development image renderer said to be no model
+        List<String> providerLines = lines.stream().filter(l -> l.matches("  provider \\d+ .*")).toList();
+        assertThat(providerLines).anyMatch(l -> l.contains(" chatbot ") && l.contains("per input / output token"))
+                .anyMatch(l -> l.contains(" text-to-image ") && l.contains("neuron per image")
+                        && l.contains("DevImageServer") && l.contains("not a model"))
+                .anyMatch(l -> l.contains(" image-editing ") && l.contains("neuron per image"))
+                .anyMatch(l -> l.contains(" embedding ") && l.contains("neuron per input token")
+                        && l.contains("all-MiniLM-L6-v2, a real model"));
+        assertThat(providerLines).hasSizeGreaterThanOrEqualTo(5);
         assertThat(dir.resolve("net/devnet.json")).exists();
     }
 
@@ -223,8 +233,8 @@ class DevnetUpTest {
             r = cli.run("devnet", "up", "--port", String.valueOf(port), "--exit");
         }
         assertThat(r.exit()).as(r.toString()).isEqualTo(1);
-        assertThat(r.err()).startsWith("✗ Operation failed: step [1/6] start anvil and deploy the contracts failed: "
-                + "port " + port + " on 127.0.0.1 is already in use");
+        assertThat(r.err()).matches("(?s)✗ Operation failed: step \\[1/\\d+] start anvil and deploy the contracts "
+                + "failed: port " + port + " on 127.0.0.1 is already in use.*");
     }
 
     @Test

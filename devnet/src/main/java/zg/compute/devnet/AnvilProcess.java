@@ -22,6 +22,13 @@ public final class AnvilProcess implements AutoCloseable {
     /** The well-known public development mnemonic; anvil's default, passed explicitly so keys derive. */
     public static final String MNEMONIC = "test test test test test test test test test test test junk";
 
+    /**
+     * Funded accounts anvil derives from {@link #MNEMONIC} (indices 0..ACCOUNTS-1). Raising it only adds accounts
+     * after the first ten: account 0 (the deployer) and its nonces stay as they were, so the contracts land at the
+     * same addresses.
+     */
+    public static final int ACCOUNTS = 20;
+
     // Runs anvil as a child and exits (killing it) when the watched JVM pid is gone or on TERM.
     private static final String WATCHDOG = """
             "$@" &
@@ -48,7 +55,7 @@ public final class AnvilProcess implements AutoCloseable {
     }
 
     /**
-     * Starts anvil with chain id {@code chainId} and the default 10 funded accounts (10,000 0G each).
+     * Starts anvil with chain id {@code chainId} and {@link #ACCOUNTS} funded accounts (10,000 0G each).
      *
      * @param port 0 picks a free port
      * @param log  where anvil's output goes (a file; never a pipe that could fill up); null = a
@@ -68,7 +75,7 @@ public final class AnvilProcess implements AutoCloseable {
         Path temporary = null;
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", WATCHDOG, "anvil-watchdog",
                 anvil.toString(), "--host", "127.0.0.1", "--port", Integer.toString(chosen),
-                "--chain-id", Long.toString(chainId), "--mnemonic", MNEMONIC, "--accounts", "10",
+                "--chain-id", Long.toString(chainId), "--mnemonic", MNEMONIC, "--accounts", Integer.toString(ACCOUNTS),
                 "--balance", "10000"));
         if (stateFile != null) {
             cmd.addAll(List.of("--state", stateFile.toAbsolutePath().toString()));

@@ -23,7 +23,7 @@ import zg.compute.protocol.contracts.bindings.LedgerManager;
  */
 public final class Devnet implements AutoCloseable {
 
-    public static final int ACCOUNTS = 10;
+    public static final int ACCOUNTS = AnvilProcess.ACCOUNTS;
 
     private final AnvilProcess anvil;
     private final DevChain chain;

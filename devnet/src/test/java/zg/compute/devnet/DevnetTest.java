@@ -56,7 +56,8 @@ class DevnetTest {
             assertThat(written.contracts().ledger()).isEqualTo(DevnetContracts.OFFICIAL_LEDGER);
             assertThat(written.contracts().inference()).isEqualTo(DevnetContracts.OFFICIAL_INFERENCE);
             assertThat(written.contracts().fineTuning()).isEqualTo(DevnetContracts.OFFICIAL_FINE_TUNING);
-            assertThat(written.accounts()).hasSize(10);
+            assertThat(written.accounts()).hasSize(20);
+            assertThat(devnet.chain().balanceOf(written.accounts().get(19).address())).isPositive();
             assertThat(written.accounts().get(0).address()).isEqualToIgnoringCase("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
             assertThat(devnet.chain().balanceOf(written.accounts().get(9).address())).isPositive();
         }

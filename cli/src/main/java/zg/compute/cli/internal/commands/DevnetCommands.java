@@ -35,8 +35,10 @@ public final class DevnetCommands implements Runnable {
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true,
-            description = "Start anvil with the contracts, two provider brokers (development backend) with staked, "
-                    + "acknowledged services and a funded user; write devnet.json; run until Ctrl-C.")
+            description = "Start anvil with the contracts, provider brokers with staked, acknowledged services "
+                    + "(two chat providers on the development backend; text-to-image and image-editing on the "
+                    + "development image renderer; embedding on the real all-MiniLM-L6-v2; speech-to-text on real "
+                    + "pocketsphinx when installed) and a funded user; write devnet.json; run until Ctrl-C.")
     static final class Up extends CliCommand {
 
         @Option(names = "--port", defaultValue = "8545", description = "Chain RPC port on 127.0.0.1 (0 = any free port; default ${DEFAULT-VALUE})")
@@ -69,6 +71,10 @@ public final class DevnetCommands implements Runnable {
         @Option(names = "--exit", description = "Stop everything right after it is ready (for scripts)")
         boolean exit;
 
+        @Option(names = "--chat-only", description = "Only the two chat providers (no image, embedding or "
+                + "speech-to-text provider and no model servers)")
+        boolean chatOnly;
+
         Up(Invocation inv) {
             super(inv);
         }
@@ -78,7 +84,7 @@ public final class DevnetCommands implements Runnable {
             StackConfig config;
             try {
                 config = new StackConfig(port, lockTime, Duration.ofSeconds(settleInterval), upstream, upstreamModel,
-                        ctx().resolve(out), state == null ? null : ctx().resolve(state));
+                        ctx().resolve(out), state == null ? null : ctx().resolve(state), !chatOnly);
                 DevnetConfig.defaults().withLockTime(lockTime);
             } catch (IllegalArgumentException e) {
                 throw new CliException(e.getMessage());
@@ -131,11 +137,11 @@ public final class DevnetCommands implements Runnable {
             p.println("  contract owner     " + info.deployer() + "  (account " + DevnetStack.OWNER + ")");
             int n = 1;
             for (DevnetStack.ProviderEntry e : stack.providers()) {
-                p.println("  provider " + n++ + "         " + e.address() + "  " + e.url());
-                p.println("                     model " + e.model() + ", " + e.inputPrice() + " / " + e.outputPrice()
-                        + " neuron per input / output token, " + e.backend());
-                p.println("                     TEE signer " + e.teeSigner() + " (local key, UNATTESTED), acknowledged");
+                p.println(String.format("  provider %-2d %-14s %s  %s  %s, %s, %s", n++, e.type(), e.address(),
+                        e.url(), e.model(), prices(e), e.backend()));
             }
+            p.println("  TEE signers        one local key per provider (UNATTESTED), acknowledged by the owner; see "
+                    + "providers[].teeSigner in devnet.json");
             p.println("  user               " + stack.user().address() + "  (account " + DevnetStack.USER + ", "
                     + stack.user().deposited() + " deposited, " + stack.user().transferredPerProvider()
                     + " per provider)");
@@ -143,7 +149,8 @@ public final class DevnetCommands implements Runnable {
             p.println("  devnet.json        " + file);
             var first = stack.providers().get(0);
             p.println();
-            p.println("Try next (in another terminal, from the repository root)");
+            p.println("Try next (in another terminal, from the repository root; each provider needs its own key from "
+                    + "get-secret)");
             p.println("  export ZG_PRIVATE_KEY=$(jq -r .user.privateKey " + file + ")   # public devnet key of the user");
             p.println("  ./0g-compute-cli setup-network --network local --devnet-json " + file);
             p.println("  ./0g-compute-cli get-account");
@@ -152,9 +159,42 @@ public final class DevnetCommands implements Runnable {
             p.println("  curl -s " + first.url() + "/v1/proxy/chat/completions -H \"Authorization: Bearer <app-sk-… from get-secret>\" \\");
             p.println("       -H 'Content-Type: application/json' -d '{\"model\":\"" + first.model()
                     + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
+            for (DevnetStack.ProviderEntry e : stack.providers()) {
+                String auth = " -H \"Authorization: Bearer <app-sk-… from get-secret --provider " + e.address() + ">\"";
+                switch (e.type()) {
+                    case "text-to-image" -> {
+                        p.println("  curl -s " + e.url() + "/v1/proxy/images/generations" + auth + " \\");
+                        p.println("       -H 'Content-Type: application/json' -d '{\"model\":\"" + e.model()
+                                + "\",\"prompt\":\"a lighthouse at dusk\",\"size\":\"256x256\"}' \\");
+                        p.println("       | jq -r '.data[0].b64_json' | base64 -d > image.png");
+                    }
+                    case "embedding" -> {
+                        p.println("  curl -s " + e.url() + "/v1/proxy/embeddings" + auth + " \\");
+                        p.println("       -H 'Content-Type: application/json' -d '{\"model\":\"" + e.model()
+                                + "\",\"input\":\"Hello devnet\"}'");
+                    }
+                    case "speech-to-text" -> {
+                        p.println("  curl -s " + e.url() + "/v1/proxy/audio/transcriptions" + auth + " \\");
+                        p.println("       -F file=@speech.wav -F model=" + e.model());
+                    }
+                    default -> {
+                        // chat: above; image-editing: like text-to-image at /v1/proxy/images/edits
+                    }
+                }
+            }
             p.println("  ./0g-compute-cli inference serve --provider " + first.address()
                     + "   # OpenAI-compatible, no key: http://127.0.0.1:3000/v1");
             p.println();
+        }
+
+        /** The prices with their unit, as the broker bills them for the provider's type. */
+        private static String prices(DevnetStack.ProviderEntry e) {
+            return switch (e.type()) {
+                case "chatbot" -> e.inputPrice() + " / " + e.outputPrice() + " neuron per input / output token";
+                case "text-to-image", "image-editing" -> e.outputPrice() + " neuron per image";
+                case "embedding" -> e.inputPrice() + " neuron per input token";
+                default -> e.inputPrice() + " / " + e.outputPrice() + " (" + e.priceUnit() + ")";
+            };
         }
     }
 

@@ -18,6 +18,8 @@ import java.util.stream.Stream;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Keys;
 import org.web3j.utils.Numeric;
+import zg.compute.backends.DevImageServer;
+import zg.compute.backends.EmbeddingServer;
 import zg.compute.devnet.Devnet;
 import zg.compute.devnet.DevnetConfig;
 import zg.compute.provider.LocalTeeKeySource;
@@ -30,47 +32,67 @@ import zg.compute.sdk.ServiceKind;
 import zg.compute.sdk.ZGComputeNetworkBroker;
 
 /**
- * A whole local network in one process: the devnet (anvil + contracts), two provider brokers with
- * registered, staked and owner-acknowledged services, and a funded user account. {@link #close()}
+ * A whole local network in one process: the devnet (anvil + contracts), two chat provider brokers — and with
+ * {@link StackConfig#allServiceTypes()} one broker per other service type in front of the model servers of the
+ * backends module — with registered, staked and owner-acknowledged services, and a funded user account. {@link #close()}
  * stops every broker and anvil and removes the brokers' temporary databases. With a state directory the chain
  * and the databases are kept there instead, and the next start resumes them (no redeploy, no second funding).
  */
 public final class DevnetStack implements AutoCloseable {
 
-    /** Devnet accounts: 0 owns the contracts, 1 and 2 are provider wallets, 3 and 4 their TEE signers, 9 the user. */
+    /**
+     * Devnet accounts: 0 owns the contracts, 1 and 2 are the chat providers' wallets, 3 and 4 their TEE signers,
+     * 9 the user; with every service type, 10–13 are the wallets of the text-to-image, image-editing, embedding and
+     * speech-to-text providers and 14–17 their TEE signers.
+     */
     public static final int OWNER = 0;
     public static final int USER = 9;
-    private static final int[] PROVIDER_ACCOUNTS = {1, 2};
-    private static final int[] TEE_ACCOUNTS = {3, 4};
+    private static final int[] PROVIDER_ACCOUNTS = {1, 2, 10, 11, 12, 13};
+    private static final int[] TEE_ACCOUNTS = {3, 4, 14, 15, 16, 17};
 
-    public static final Amount USER_DEPOSIT = Amount.og("10");
+    /** What the user gets at each provider; the deposit is 3 0G per provider + 4 0G (10 0G with chat only). */
     public static final Amount USER_TRANSFER = Amount.og("3");
+    /** What stays in the user's main account after the transfers. */
+    private static final int USER_UNALLOCATED_OG = 4;
 
-    /** One provider as devnet.json lists it; prices in neuron per token. */
-    public record ProviderEntry(String address, String url, String model, BigInteger inputPrice,
-            BigInteger outputPrice, String teeSigner, String backend) {
+    /**
+     * One provider as devnet.json lists it. {@code priceUnit} says what {@code inputPrice}/{@code outputPrice}
+     * are charged per (neuron per token for chat, per image for images, per input token for embeddings, per
+     * second of audio for speech-to-text); {@code backend} what answers behind the broker.
+     */
+    public record ProviderEntry(String type, String address, String url, String model, BigInteger inputPrice,
+            BigInteger outputPrice, String priceUnit, String teeSigner, String backend, String backendDetail) {
     }
 
     /** The funded user; the key is a public development key of the devnet mnemonic. */
     public record UserEntry(String address, String privateKey, String deposited, String transferredPerProvider) {
     }
 
-    private record Plan(String model, BigInteger inputPrice, BigInteger outputPrice, String targetUrl) {
+    /** Provider {@code slot + 1}: its type, model, prices and model server. */
+    private record Plan(int slot, String type, String model, BigInteger inputPrice, BigInteger outputPrice,
+            String priceUnit, String targetUrl, String backend, String backendDetail) {
     }
+
+    private static final String CHAT_UNIT = "neuron per token (input / output)";
+    private static final String IMAGE_UNIT = "neuron per image (outputPrice)";
+    private static final String EMBEDDING_UNIT = "neuron per input token (inputPrice)";
+    static final String SPEECH_UNIT = "neuron per second of audio (inputPrice)";
 
     private final Devnet devnet;
     private final List<ProviderBroker> brokers;
     private final List<ProviderEntry> providers;
     private final UserEntry user;
     private final Path dataDir;
+    private final ModelServers servers;
 
     private DevnetStack(Devnet devnet, List<ProviderBroker> brokers, List<ProviderEntry> providers, UserEntry user,
-            Path dataDir) {
+            Path dataDir, ModelServers servers) {
         this.devnet = devnet;
         this.brokers = brokers;
         this.providers = providers;
         this.user = user;
         this.dataDir = dataDir;
+        this.servers = servers;
     }
 
     /**
@@ -78,7 +100,14 @@ public final class DevnetStack implements AutoCloseable {
      * throws {@link StepFailedException} naming the step.
      */
     public static DevnetStack start(StackConfig config, Consumer<String> progress) {
-        Steps steps = new Steps(progress, config.infoFile() == null ? 5 : 6);
+        long t0 = System.nanoTime();
+        boolean all = config.allServiceTypes();
+        ModelServers servers = new ModelServers(t0);
+        if (all) {
+            servers.loadEmbeddingsInBackground(); // the model loads while anvil starts and the providers register
+        }
+        int total = 5 + (config.infoFile() == null ? 0 : 1) + (all ? 1 + 2 + 2 : 0);
+        Steps steps = new Steps(progress, total);
         Devnet devnet = null;
         List<ProviderBroker> brokers = new ArrayList<>();
         Path dataDir = null;
@@ -98,22 +127,30 @@ public final class DevnetStack implements AutoCloseable {
                             ? "resumed the saved chain and contracts" : "contracts deployed") + " in "
                             + String.format("%.2f s", x.startupTime().toMillis() / 1000.0));
             Path dir = dataDir = kept ? config.stateDir() : Files.createTempDirectory("zg-devnet-");
-            List<Plan> plans = plans(config);
             List<ProviderEntry> entries = new ArrayList<>();
-            for (int i = 0; i < plans.size(); i++) {
-                Plan plan = plans.get(i);
-                int n = i + 1;
-                Credentials wallet = d.account(PROVIDER_ACCOUNTS[i]);
-                ProviderConfig pc = providerConfig(d, config, plan, dir.resolve("provider-" + n + ".db"),
-                        wallet, d.account(TEE_ACCOUNTS[i]), previousPort(d, wallet));
-                ProviderBroker b = steps.run("start provider " + n + " (" + plan.model() + ") and register its service",
-                        () -> ProviderBroker.start(pc),
-                        x -> x.providerAddress() + " at " + x.baseUrl() + ", service "
-                                + x.registration().action().name().toLowerCase() + ", 100 0G staked");
-                brokers.add(b);
-                entries.add(new ProviderEntry(Keys.toChecksumAddress(b.providerAddress()), pc.service().url(),
-                        plan.model(), plan.inputPrice(), plan.outputPrice(), b.teeSignerAddress(),
-                        plan.targetUrl().equals("dev") ? "development backend (not a model)" : plan.targetUrl()));
+            for (Plan plan : chatPlans(config)) {
+                entries.add(startProvider(steps, d, config, dir, plan, brokers));
+            }
+            if (all) {
+                DevImageServer images = steps.run("start the development image server (DevImageServer)",
+                        servers::startImages, x -> x.baseUrl() + ": a DEVELOPMENT renderer that draws the prompt "
+                                + "into a PNG, not a model");
+                String imageBackend = "DevImageServer at " + images.baseUrl() + " (DEVELOPMENT renderer, not a model)";
+                entries.add(startProvider(steps, d, config, dir, new Plan(2, "text-to-image", "zg-dev-image",
+                        BigInteger.ZERO, BigInteger.valueOf(1_000_000_000_000_000L), IMAGE_UNIT, images.baseUrl(),
+                        imageBackend, images.description()), brokers));
+                entries.add(startProvider(steps, d, config, dir, new Plan(3, "image-editing", "zg-dev-image-edit",
+                        BigInteger.ZERO, BigInteger.valueOf(2_000_000_000_000_000L), IMAGE_UNIT, images.baseUrl(),
+                        imageBackend, images.description()), brokers));
+                EmbeddingServer embeddings = steps.run("wait for the embeddings model (all-MiniLM-L6-v2, loading "
+                        + "since the start)", servers::awaitEmbeddings,
+                        x -> x.baseUrl() + ": all-MiniLM-L6-v2 loaded in " + x.startMillis() + " ms, ready "
+                                + String.format("%.1f s", servers.embeddingsReadyMillis() / 1000.0)
+                                + " after the start");
+                entries.add(startProvider(steps, d, config, dir, new Plan(4, "embedding", EmbeddingServer.MODEL,
+                        BigInteger.valueOf(100_000_000L), BigInteger.ZERO, EMBEDDING_UNIT, embeddings.baseUrl(),
+                        "EmbeddingServer at " + embeddings.baseUrl() + " (all-MiniLM-L6-v2, a real model)",
+                        embeddings.description()), brokers));
             }
             steps.run("acknowledge the providers' TEE signers as the contract owner", () -> {
                 int sent = 0;
@@ -128,10 +165,12 @@ public final class DevnetStack implements AutoCloseable {
                     + (x < entries.size() ? " (" + (entries.size() - x) + " already were)" : ""));
             Credentials u = d.account(USER);
             UserEntry user = d.resumed()
-                    ? steps.run("keep the user account", () -> userEntry(u),
-                            x -> x.address() + ": balances as saved (see get-account)")
+                    ? steps.run("keep the user account", () -> keepUser(d, u, entries),
+                            x -> x.address() + ": balances as saved (see get-account)"
+                                    + (x.funded() > 0 ? "; " + USER_TRANSFER + " deposited and transferred to each of "
+                                            + x.funded() + " new provider(s)" : "")).user()
                     : steps.run("fund the user account", () -> fundUser(d, u, entries),
-                            x -> x.address() + ": " + USER_DEPOSIT + " deposited, " + USER_TRANSFER
+                            x -> x.address() + ": " + x.deposited() + " deposited, " + USER_TRANSFER
                                     + " to each provider");
             if (config.infoFile() != null) {
                 steps.run("write " + config.infoFile().getFileName(), () -> {
@@ -139,14 +178,32 @@ public final class DevnetStack implements AutoCloseable {
                     return config.infoFile().toAbsolutePath();
                 }, Path::toString);
             }
-            return new DevnetStack(d, List.copyOf(brokers), List.copyOf(entries), user, kept ? null : dir);
+            return new DevnetStack(d, List.copyOf(brokers), List.copyOf(entries), user, kept ? null : dir, servers);
         } catch (IOException e) {
-            stop(brokers, devnet, kept ? null : dataDir);
+            stop(brokers, servers, devnet, kept ? null : dataDir);
             throw new StepFailedException("cannot create a data directory: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            stop(brokers, devnet, kept ? null : dataDir);
+            stop(brokers, servers, devnet, kept ? null : dataDir);
             throw e;
         }
+    }
+
+    /** Starts provider {@code plan.slot() + 1} with its own wallet, TEE signer and SQLite database. */
+    private static ProviderEntry startProvider(Steps steps, Devnet d, StackConfig config, Path dir, Plan plan,
+            List<ProviderBroker> brokers) {
+        int n = plan.slot() + 1;
+        Credentials wallet = d.account(PROVIDER_ACCOUNTS[plan.slot()]);
+        ProviderConfig pc = providerConfig(d, config, plan, dir.resolve("provider-" + n + ".db"),
+                wallet, d.account(TEE_ACCOUNTS[plan.slot()]), previousPort(d, wallet));
+        ProviderBroker b = steps.run("start provider " + n + " (" + plan.type() + ", " + plan.model()
+                        + ") and register its service",
+                () -> ProviderBroker.start(pc),
+                x -> x.providerAddress() + " at " + x.baseUrl() + ", service "
+                        + x.registration().action().name().toLowerCase() + ", 100 0G staked");
+        brokers.add(b);
+        return new ProviderEntry(plan.type(), Keys.toChecksumAddress(b.providerAddress()), pc.service().url(),
+                plan.model(), plan.inputPrice(), plan.outputPrice(), plan.priceUnit(), b.teeSignerAddress(),
+                plan.backend(), plan.backendDetail());
     }
 
     /** On a resumed chain a provider keeps the port its registered URL names, when that port is free. */
@@ -173,15 +230,20 @@ public final class DevnetStack implements AutoCloseable {
         }
     }
 
-    private static List<Plan> plans(StackConfig config) {
+    private static final String DEV_DETAIL = "the broker's built-in development backend: a stand-in that echoes "
+            + "the prompt, not a model";
+
+    private static List<Plan> chatPlans(StackConfig config) {
         boolean upstream = config.upstreamUrl() != null;
         String model1 = upstream ? (config.upstreamModel() != null ? config.upstreamModel() : "upstream-model")
                 : "zg-dev-chat-small";
+        String dev = "development backend (not a model)";
         return List.of(
-                new Plan(model1, BigInteger.valueOf(1_000_000_000L), BigInteger.valueOf(2_000_000_000L),
-                        upstream ? config.upstreamUrl() : "dev"),
-                new Plan("zg-dev-chat-large", BigInteger.valueOf(3_000_000_000L), BigInteger.valueOf(6_000_000_000L),
-                        "dev"));
+                new Plan(0, "chatbot", model1, BigInteger.valueOf(1_000_000_000L), BigInteger.valueOf(2_000_000_000L),
+                        CHAT_UNIT, upstream ? config.upstreamUrl() : "dev", upstream ? config.upstreamUrl() : dev,
+                        upstream ? "the OpenAI-compatible model server given with --upstream" : DEV_DETAIL),
+                new Plan(1, "chatbot", "zg-dev-chat-large", BigInteger.valueOf(3_000_000_000L),
+                        BigInteger.valueOf(6_000_000_000L), CHAT_UNIT, "dev", dev, DEV_DETAIL));
     }
 
     private static ProviderConfig providerConfig(Devnet d, StackConfig config, Plan plan, Path db, Credentials wallet,
@@ -192,7 +254,7 @@ public final class DevnetStack implements AutoCloseable {
                 new ProviderConfig.Server("127.0.0.1", port, true),
                 new ProviderConfig.Chain(d.rpcUrl(), d.info().chainId(), d.contracts().inference().proxy()),
                 wallet,
-                new ProviderConfig.Service("chatbot", plan.model(), url, "TeeML", plan.inputPrice(),
+                new ProviderConfig.Service(plan.type(), plan.model(), url, "TeeML", plan.inputPrice(),
                         plan.outputPrice(), plan.targetUrl(), Map.of(), Map.of()),
                 new LocalTeeKeySource(tee.getEcKeyPair()),
                 new ProviderConfig.Database("jdbc:sqlite:" + db, null, null),
@@ -202,24 +264,63 @@ public final class DevnetStack implements AutoCloseable {
                 List.of("*"), ProviderConfig.Limits.defaults());
     }
 
+    private static BrokerOptions userOptions(Devnet d) {
+        return BrokerOptions.defaults().withContracts(new ContractAddresses(d.contracts().ledger().proxy(),
+                d.contracts().inference().proxy(), d.contracts().fineTuning().proxy()));
+    }
+
+    /** A fresh chain: 3 0G to each provider's sub-account plus 4 0G left in the main account. */
     private static UserEntry fundUser(Devnet d, Credentials u, List<ProviderEntry> providers) {
-        ContractAddresses c = new ContractAddresses(d.contracts().ledger().proxy(), d.contracts().inference().proxy(),
-                d.contracts().fineTuning().proxy());
-        try (var broker = ZGComputeNetworkBroker.create(u, d.rpcUrl(), BrokerOptions.defaults().withContracts(c))) {
-            broker.ledger().addLedger(USER_DEPOSIT);
+        Amount deposit = Amount.og(Integer.toString(3 * providers.size() + USER_UNALLOCATED_OG));
+        try (var broker = ZGComputeNetworkBroker.create(u, d.rpcUrl(), userOptions(d))) {
+            broker.ledger().addLedger(deposit);
             for (ProviderEntry p : providers) {
                 broker.ledger().transferFund(p.address(), ServiceKind.INFERENCE, USER_TRANSFER);
                 // a creating transfer acknowledges the signer already; this sends nothing then
                 broker.inference().acknowledgeProviderSigner(p.address());
             }
         }
-        return userEntry(u);
+        return userEntry(u, deposit);
     }
 
-    private static UserEntry userEntry(Credentials u) {
+    private record Kept(UserEntry user, int funded) {
+        String address() {
+            return user.address();
+        }
+    }
+
+    /**
+     * A resumed chain keeps the user's balances; a provider that is new since the state was saved (e.g. a chat-only
+     * state started with every service type) gets its 3 0G sub-account, deposited for it.
+     */
+    private static Kept keepUser(Devnet d, Credentials u, List<ProviderEntry> providers) {
+        List<ProviderEntry> missing = providers.stream().filter(p -> !hasSubAccount(d, u, p.address())).toList();
+        if (!missing.isEmpty()) {
+            try (var broker = ZGComputeNetworkBroker.create(u, d.rpcUrl(), userOptions(d))) {
+                broker.ledger().depositFund(Amount.og(Integer.toString(3 * missing.size())));
+                for (ProviderEntry p : missing) {
+                    broker.ledger().transferFund(p.address(), ServiceKind.INFERENCE, USER_TRANSFER);
+                    broker.inference().acknowledgeProviderSigner(p.address());
+                }
+            }
+        }
+        return new Kept(userEntry(u, Amount.og(Integer.toString(3 * providers.size() + USER_UNALLOCATED_OG))),
+                missing.size());
+    }
+
+    private static boolean hasSubAccount(Devnet d, Credentials u, String provider) {
+        try {
+            d.inference(d.account(OWNER)).getAccount(u.getAddress(), provider).send();
+            return true;
+        } catch (Exception none) {
+            return false;
+        }
+    }
+
+    private static UserEntry userEntry(Credentials u, Amount deposited) {
         return new UserEntry(Keys.toChecksumAddress(u.getAddress()),
                 Numeric.toHexStringWithPrefixZeroPadded(u.getEcKeyPair().getPrivateKey(), 64),
-                USER_DEPOSIT.toString(), USER_TRANSFER.toString());
+                deposited.toString(), USER_TRANSFER.toString());
     }
 
     private interface ChainCall {
@@ -273,12 +374,17 @@ public final class DevnetStack implements AutoCloseable {
         return user;
     }
 
-    @Override
-    public void close() {
-        stop(brokers, devnet, dataDir);
+    /** Milliseconds from the start of {@code start} until the embeddings server answered; -1 without it. */
+    public long embeddingsReadyMillis() {
+        return servers.embeddingsReadyMillis();
     }
 
-    private static void stop(List<ProviderBroker> brokers, Devnet devnet, Path dataDir) {
+    @Override
+    public void close() {
+        stop(brokers, servers, devnet, dataDir);
+    }
+
+    private static void stop(List<ProviderBroker> brokers, ModelServers servers, Devnet devnet, Path dataDir) {
         for (ProviderBroker b : brokers) {
             try {
                 b.close();
@@ -286,6 +392,7 @@ public final class DevnetStack implements AutoCloseable {
                 // keep stopping the rest; anvil must not be left behind
             }
         }
+        servers.close();
         if (devnet != null) {
             devnet.close();
         }

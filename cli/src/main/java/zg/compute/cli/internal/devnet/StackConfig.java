@@ -13,14 +13,22 @@ import java.time.Duration;
  * @param upstreamModel  the model name provider 1 publishes when {@code upstreamUrl} is set (null = a default)
  * @param infoFile       where devnet.json goes (null = none)
  * @param stateDir       where the chain and the brokers' databases are kept across restarts (null = fresh each start)
+ * @param allServiceTypes besides the two chat providers, one provider per other service type (text-to-image,
+ *                        image-editing, embedding, speech-to-text) with its model server; false = chat only
  */
 public record StackConfig(int port, long lockTime, Duration settleInterval, String upstreamUrl, String upstreamModel,
-        Path infoFile, Path stateDir) {
+        Path infoFile, Path stateDir, boolean allServiceTypes) {
 
-    /** A fresh devnet every start. */
+    /** The two chat providers only. */
+    public StackConfig(int port, long lockTime, Duration settleInterval, String upstreamUrl, String upstreamModel,
+            Path infoFile, Path stateDir) {
+        this(port, lockTime, settleInterval, upstreamUrl, upstreamModel, infoFile, stateDir, false);
+    }
+
+    /** A fresh devnet every start, the two chat providers only. */
     public StackConfig(int port, long lockTime, Duration settleInterval, String upstreamUrl, String upstreamModel,
             Path infoFile) {
-        this(port, lockTime, settleInterval, upstreamUrl, upstreamModel, infoFile, null);
+        this(port, lockTime, settleInterval, upstreamUrl, upstreamModel, infoFile, null, false);
     }
 
     public StackConfig {
@@ -33,5 +41,10 @@ public record StackConfig(int port, long lockTime, Duration settleInterval, Stri
         if (upstreamUrl != null && !upstreamUrl.matches("https?://[^/\\s]+(/\\S*)?")) {
             throw new IllegalArgumentException("--upstream must be an http(s) URL, got '" + upstreamUrl + "'");
         }
+    }
+
+    /** The same devnet with every service type (or only chat). */
+    public StackConfig withAllServiceTypes(boolean all) {
+        return new StackConfig(port, lockTime, settleInterval, upstreamUrl, upstreamModel, infoFile, stateDir, all);
     }
 }

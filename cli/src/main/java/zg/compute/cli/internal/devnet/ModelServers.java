@@ -1,0 +1,83 @@
+package zg.compute.cli.internal.devnet;
+
+import io.vertx.core.Vertx;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import zg.compute.backends.DevImageServer;
+import zg.compute.backends.EmbeddingServer;
+
+/**
+ * The model servers behind the devnet's non-chat providers: the development image renderer and the real
+ * all-MiniLM-L6-v2 embeddings model, whose load (a few seconds) runs on its own thread while the chain starts.
+ */
+final class ModelServers implements AutoCloseable {
+
+    private final long t0;
+    private Vertx vertx;
+    private DevImageServer images;
+    private CompletableFuture<EmbeddingServer> embeddings;
+    private volatile long embeddingsReadyNanos = -1;
+
+    /** @param t0 {@link System#nanoTime()} at the start of {@code devnet up}, for the ready time */
+    ModelServers(long t0) {
+        this.t0 = t0;
+    }
+
+    synchronized void loadEmbeddingsInBackground() {
+        embeddings = CompletableFuture.supplyAsync(() -> {
+            EmbeddingServer s = EmbeddingServer.start(0);
+            embeddingsReadyNanos = System.nanoTime();
+            return s;
+        }, r -> {
+            Thread t = new Thread(r, "zg-devnet-embeddings");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    synchronized DevImageServer startImages() {
+        if (vertx == null) {
+            vertx = Vertx.vertx();
+        }
+        images = DevImageServer.start(vertx, 0);
+        return images;
+    }
+
+    /** Waits for the embeddings server started by {@link #loadEmbeddingsInBackground()}; its failure is thrown. */
+    EmbeddingServer awaitEmbeddings() {
+        try {
+            return embeddings.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("the embeddings server did not start: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** Milliseconds from the start of {@code devnet up} until the embeddings server listened; -1 when it did not. */
+    long embeddingsReadyMillis() {
+        long ready = embeddingsReadyNanos;
+        return ready < 0 ? -1 : (ready - t0) / 1_000_000;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (embeddings != null) {
+            // still loading (a failed start): close it when it is there
+            embeddings.whenComplete((s, e) -> {
+                if (s != null) {
+                    s.close();
+                }
+            });
+        }
+        if (images != null) {
+            try {
+                images.close();
+            } catch (RuntimeException ignored) {
+                // keep stopping the rest
+            }
+        }
+        if (vertx != null) {
+            vertx.close();
+        }
+    }
+}
