@@ -57,6 +57,11 @@ class DevnetServiceTypesTest {
             Devnet d = stack.devnet();
             assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::type)
                     .startsWith("chatbot", "chatbot", "text-to-image", "image-editing", "embedding");
+            if (zg.compute.backends.SpeechToTextServer.missingTools().isEmpty()) {
+                assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::type).endsWith("speech-to-text");
+            } else {
+                assertThat(progress).anyMatch(l -> l.contains("no speech-to-text provider"));
+            }
             assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::address).doesNotHaveDuplicates();
             assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::teeSigner).doesNotHaveDuplicates();
             assertThat(progress).anyMatch(l -> l.contains("a DEVELOPMENT renderer") && l.contains("not a model"))
@@ -126,6 +131,24 @@ class DevnetServiceTypesTest {
                 assertThat(pngs).hasSize(1);
                 assertSigned(img, r, ResponseSignature.imagesText(req, pngs));
                 assertSettled(d, stack, img, img.outputPrice());
+
+                // speech-to-text: the real recogniser on 2 s of silence, billed round(duration) × inputPrice
+                var stt = stack.providers().stream().filter(e -> e.type().equals("speech-to-text")).findFirst();
+                if (stt.isPresent()) {
+                    String boundary = "zgDevnetBoundary";
+                    byte[] wav = silentWav(2);
+                    byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n"
+                            + stt.get().model() + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\";"
+                            + " filename=\"silence.wav\"\r\nContent-Type: audio/wav\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+                    byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+                    byte[] body = java.nio.ByteBuffer.allocate(head.length + wav.length + tail.length).put(head).put(wav)
+                            .put(tail).array();
+                    r = paid(user, stt.get(), "/v1/proxy/audio/transcriptions", body,
+                            "multipart/form-data; boundary=" + boundary);
+                    assertThat(JSON.readTree(r.body()).at("/usage/seconds").asDouble()).isBetween(1.9, 2.1);
+                    assertSigned(stt.get(), r, ResponseSignature.text(body, r.body()));
+                    assertSettled(d, stack, stt.get(), stt.get().inputPrice().multiply(BigInteger.TWO));
+                }
             }
         }
     }
@@ -142,7 +165,8 @@ class DevnetServiceTypesTest {
         List<String> progress = new ArrayList<>();
         try (DevnetStack second = DevnetStack.start(allTypes(Duration.ofHours(1), null, state), progress::add)) {
             assertThat(second.devnet().resumed()).isTrue();
-            assertThat(progress).anyMatch(l -> l.contains("to each of 3 new provider(s)"));
+            assertThat(progress).anyMatch(l -> l.contains("to each of " + (second.providers().size() - 2)
+                    + " new provider(s)"));
             urls = second.providers().stream().map(DevnetStack.ProviderEntry::url).toList();
             Devnet d = second.devnet();
             for (var e : second.providers()) {
@@ -174,10 +198,25 @@ class DevnetServiceTypesTest {
     /** POSTs JSON with the SDK's app-sk header for {@code p}; 200 with a ZG-Res-Key is required. */
     private static HttpResponse<byte[]> paid(ZGComputeNetworkBroker user, DevnetStack.ProviderEntry p, String path,
             byte[] body) throws Exception {
+        return paid(user, p, path, body, "application/json");
+    }
+
+    /** 16 kHz mono 16-bit PCM silence. */
+    private static byte[] silentWav(int seconds) {
+        int data = seconds * 16_000 * 2;
+        return java.nio.ByteBuffer.allocate(44 + data).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + data)
+                .put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1)
+                .putInt(16_000).putInt(32_000).putShort((short) 2).putShort((short) 16)
+                .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(data).array();
+    }
+
+    private static HttpResponse<byte[]> paid(ZGComputeNetworkBroker user, DevnetStack.ProviderEntry p, String path,
+            byte[] body, String contentType) throws Exception {
         Map<String, String> headers = user.inference().getRequestHeaders(p.address());
         assertThat(headers.get("Authorization")).startsWith("Bearer app-sk-");
         HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(p.url() + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(rb::header);
         HttpResponse<byte[]> r = HTTP.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);

@@ -20,6 +20,7 @@ import org.web3j.crypto.Keys;
 import org.web3j.utils.Numeric;
 import zg.compute.backends.DevImageServer;
 import zg.compute.backends.EmbeddingServer;
+import zg.compute.backends.SpeechToTextServer;
 import zg.compute.devnet.Devnet;
 import zg.compute.devnet.DevnetConfig;
 import zg.compute.provider.LocalTeeKeySource;
@@ -106,7 +107,10 @@ public final class DevnetStack implements AutoCloseable {
         if (all) {
             servers.loadEmbeddingsInBackground(); // the model loads while anvil starts and the providers register
         }
-        int total = 5 + (config.infoFile() == null ? 0 : 1) + (all ? 1 + 2 + 2 : 0);
+        // pocketsphinx comes from Debian packages: without them the devnet starts without a speech provider
+        String speechMissing = all ? SpeechToTextServer.missingTools() : "";
+        boolean speech = all && speechMissing.isEmpty();
+        int total = 5 + (config.infoFile() == null ? 0 : 1) + (all ? 1 + 2 + 2 : 0) + (speech ? 2 : 0);
         Steps steps = new Steps(progress, total);
         Devnet devnet = null;
         List<ProviderBroker> brokers = new ArrayList<>();
@@ -151,6 +155,16 @@ public final class DevnetStack implements AutoCloseable {
                         BigInteger.valueOf(100_000_000L), BigInteger.ZERO, EMBEDDING_UNIT, embeddings.baseUrl(),
                         "EmbeddingServer at " + embeddings.baseUrl() + " (all-MiniLM-L6-v2, a real model)",
                         embeddings.description()), brokers));
+                if (speech) {
+                    SpeechToTextServer stt = steps.run("start the speech-to-text server (pocketsphinx)",
+                            servers::startSpeech, x -> x.baseUrl() + ": " + x.description());
+                    entries.add(startProvider(steps, d, config, dir, new Plan(5, "speech-to-text", "pocketsphinx-en-us",
+                            BigInteger.valueOf(10_000_000_000_000L), BigInteger.ZERO, SPEECH_UNIT, stt.baseUrl(),
+                            "SpeechToTextServer at " + stt.baseUrl() + " (pocketsphinx, a real recogniser)",
+                            stt.description()), brokers));
+                } else {
+                    progress.accept("      ! no speech-to-text provider: " + speechMissing);
+                }
             }
             steps.run("acknowledge the providers' TEE signers as the contract owner", () -> {
                 int sent = 0;

@@ -5,16 +5,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import zg.compute.backends.DevImageServer;
 import zg.compute.backends.EmbeddingServer;
+import zg.compute.backends.SpeechToTextServer;
 
 /**
- * The model servers behind the devnet's non-chat providers: the development image renderer and the real
- * all-MiniLM-L6-v2 embeddings model, whose load (a few seconds) runs on its own thread while the chain starts.
+ * The model servers behind the devnet's non-chat providers: the development image renderer, the real
+ * all-MiniLM-L6-v2 embeddings model, whose load (a few seconds) runs on its own thread while the chain starts,
+ * and the real pocketsphinx speech recogniser (where the Debian packages are installed).
  */
 final class ModelServers implements AutoCloseable {
 
     private final long t0;
     private Vertx vertx;
     private DevImageServer images;
+    private SpeechToTextServer speech;
     private CompletableFuture<EmbeddingServer> embeddings;
     private volatile long embeddingsReadyNanos = -1;
 
@@ -43,6 +46,14 @@ final class ModelServers implements AutoCloseable {
         return images;
     }
 
+    synchronized SpeechToTextServer startSpeech() {
+        if (vertx == null) {
+            vertx = Vertx.vertx();
+        }
+        speech = SpeechToTextServer.start(vertx, 0);
+        return speech;
+    }
+
     /** Waits for the embeddings server started by {@link #loadEmbeddingsInBackground()}; its failure is thrown. */
     EmbeddingServer awaitEmbeddings() {
         try {
@@ -69,11 +80,13 @@ final class ModelServers implements AutoCloseable {
                 }
             });
         }
-        if (images != null) {
-            try {
-                images.close();
-            } catch (RuntimeException ignored) {
-                // keep stopping the rest
+        for (AutoCloseable server : new AutoCloseable[] {images, speech}) {
+            if (server != null) {
+                try {
+                    server.close();
+                } catch (Exception ignored) {
+                    // keep stopping the rest
+                }
             }
         }
         if (vertx != null) {
