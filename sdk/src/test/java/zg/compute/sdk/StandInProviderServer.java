@@ -88,12 +88,11 @@ final class StandInProviderServer implements AutoCloseable {
         this.chatTeeKey = teeKey;
     }
 
-    private void chat(HttpExchange ex) throws IOException {
-        record(ex);
-        byte[] request = ex.getRequestBody().readAllBytes();
+    /** A POST with a valid app-sk token for the enabled provider; otherwise answered 404/401 here. */
+    private boolean admitted(HttpExchange ex) throws IOException {
         if (chatProvider == null || !"POST".equals(ex.getRequestMethod())) {
             reply(ex, 404, "{\"error\":\"not found\"}");
-            return;
+            return false;
         }
         try {
             zg.compute.protocol.auth.ReceivedToken t = zg.compute.protocol.auth.ReceivedToken.parse(
@@ -102,6 +101,15 @@ final class StandInProviderServer implements AutoCloseable {
             t.checkSignature();
         } catch (zg.compute.protocol.auth.TokenException e) {
             reply(ex, 401, JSON.writeValueAsString(Map.of("error", e.getMessage())));
+            return false;
+        }
+        return true;
+    }
+
+    private void chat(HttpExchange ex) throws IOException {
+        record(ex);
+        byte[] request = ex.getRequestBody().readAllBytes();
+        if (!admitted(ex)) {
             return;
         }
         String chatID = "zg-chat-" + chats.incrementAndGet();
@@ -151,17 +159,7 @@ final class StandInProviderServer implements AutoCloseable {
     private void paid(HttpExchange ex, Route route) throws IOException {
         record(ex);
         byte[] request = ex.getRequestBody().readAllBytes();
-        if (chatProvider == null || !"POST".equals(ex.getRequestMethod())) {
-            reply(ex, 404, "{\"error\":\"not found\"}");
-            return;
-        }
-        try {
-            zg.compute.protocol.auth.ReceivedToken t = zg.compute.protocol.auth.ReceivedToken.parse(
-                    ex.getRequestHeaders().getFirst("Authorization"));
-            t.checkStatic(chatProvider, System.currentTimeMillis());
-            t.checkSignature();
-        } catch (zg.compute.protocol.auth.TokenException e) {
-            reply(ex, 401, JSON.writeValueAsString(Map.of("error", e.getMessage())));
+        if (!admitted(ex)) {
             return;
         }
         if (failStatus != 0) {
