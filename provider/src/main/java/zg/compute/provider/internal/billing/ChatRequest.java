@@ -10,10 +10,11 @@ import zg.compute.provider.internal.auth.RequestRejected;
  * no duplicate keys — what the upstream reads must be what the broker read), {@code stream} a real
  * boolean, {@code max_tokens} a positive integer, and the broker's estimate of the prompt's tokens.
  *
+ * @param raw          the client's bytes, forwarded unchanged when nothing needs rewriting
  * @param promptTokens the broker's estimate ({@link TokenEstimate}) of the messages, 4 tokens of overhead each
  * @param maxTokens    the smaller of {@code max_tokens} and {@code max_completion_tokens}, if either is set
  */
-public record ChatRequest(ObjectNode json, boolean stream, long promptTokens, OptionalLong maxTokens) {
+public record ChatRequest(byte[] raw, ObjectNode json, boolean stream, long promptTokens, OptionalLong maxTokens) {
 
     private static final long PER_MESSAGE_OVERHEAD = 4;
 
@@ -39,7 +40,7 @@ public record ChatRequest(ObjectNode json, boolean stream, long promptTokens, Op
             }
             max = OptionalLong.of(max.isPresent() ? Math.min(max.getAsLong(), m.asLong()) : m.asLong());
         }
-        return new ChatRequest(json, stream, promptTokens(json.get("messages")), max);
+        return new ChatRequest(body, json, stream, promptTokens(json.get("messages")), max);
     }
 
     private static long promptTokens(JsonNode messages) {
@@ -65,6 +66,11 @@ public record ChatRequest(ObjectNode json, boolean stream, long promptTokens, Op
      * a {@code max_tokens} over the model's context would be refused by the engine).
      */
     public byte[] forwardBody(OptionalLong outputCap) {
+        boolean cap = outputCap.isPresent() && (maxTokens.isEmpty() || maxTokens.getAsLong() > outputCap.getAsLong());
+        JsonNode usage = json.path("stream_options").path("include_usage");
+        if (!cap && (!stream || usage.isBoolean() && usage.booleanValue())) {
+            return raw; // nothing to change: the client's bytes as they are (no re-serialisation on the hot path)
+        }
         ObjectNode out = json.deepCopy();
         if (stream) {
             ObjectNode so = out.path("stream_options").isObject() ? (ObjectNode) out.get("stream_options")

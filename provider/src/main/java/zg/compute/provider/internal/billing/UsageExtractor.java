@@ -19,6 +19,12 @@ import zg.compute.protocol.http.ContentEncoding;
 public final class UsageExtractor {
 
     private static final ObjectMapper JSON = StrictJson.MAPPER;
+    /**
+     * SSE events: one value per {@code data:} line, trailing data refused, but no duplicate-key tracking —
+     * the events come from the provider's own engine, one parse per token, and this is the hot path.
+     */
+    private static final ObjectMapper EVENTS = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final int MAX_DECODED = 64 * 1024 * 1024;
 
     private UsageExtractor() {
@@ -94,7 +100,7 @@ public final class UsageExtractor {
             }
             JsonNode n;
             try {
-                n = JSON.readTree(data);
+                n = EVENTS.readTree(data);
             } catch (IOException notJson) {
                 content.append(data).append(' '); // delivered all the same
                 continue;
