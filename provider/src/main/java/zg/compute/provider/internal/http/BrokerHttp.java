@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -113,7 +112,7 @@ public final class BrokerHttp {
     public int start(String host, int port) {
         Router router = Router.router(vertx);
         router.route().handler(cors());
-        router.route().handler(new RawBody(MAX_BODY, ctx -> error(ctx.response(), 413, TOO_LARGE)));
+        router.route().handler(new RawBody(MAX_BODY));
         router.errorHandler(413, ctx -> error(ctx.response(), 413, TOO_LARGE));
         router.errorHandler(500, ctx -> {
             log.error("request failed", ctx.failure());
@@ -293,7 +292,8 @@ public final class BrokerHttp {
         String chatKey = UUID.randomUUID().toString();
         resp.putHeader("ZG-Res-Key", chatKey).putHeader("Provider", provider);
         String contentType = up.getHeader("Content-Type");
-        if (contentType != null && contentType.toLowerCase(Locale.ROOT).contains("event-stream")) {
+        boolean sse = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("event-stream");
+        if (sse) {
             resp.putHeader("X-Accel-Buffering", "no");
         }
         Buffer received = Buffer.buffer();
@@ -301,9 +301,7 @@ public final class BrokerHttp {
         // An upstream that ignores max_tokens must not stream past what the reservation covers: count the
         // SSE events (about one token each) of a plain stream and end it cleanly at the limit.
         long eventLimit = ad.request().streamEventLimit(ad.reserved());
-        OutputLimit limit = eventLimit >= 0 && contentType != null
-                && contentType.toLowerCase(Locale.ROOT).contains("event-stream")
-                && (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity"))
+        OutputLimit limit = eventLimit >= 0 && sse && (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity"))
                 ? new OutputLimit(eventLimit) : null;
         AtomicBoolean finished = new AtomicBoolean();
         AtomicReference<Consumer<Throwable>> finishRef = new AtomicReference<>();

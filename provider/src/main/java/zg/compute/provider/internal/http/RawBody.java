@@ -6,7 +6,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Reads a request body as the exact bytes sent, up to a limit (413 above it, before buffering more).
+ * Reads a request body as the exact bytes sent, up to a limit (above it the route fails with 413, answered by
+ * the router's error handler, before more is buffered).
  * Unlike Vert.x's {@code BodyHandler} it never decodes {@code multipart/form-data} into form attributes:
  * billing and signing need the raw bytes of every content type.
  */
@@ -15,11 +16,9 @@ final class RawBody implements Handler<RoutingContext> {
     static final String KEY = "zg.rawBody";
 
     private final long limit;
-    private final Handler<RoutingContext> tooLarge;
 
-    RawBody(long limit, Handler<RoutingContext> tooLarge) {
+    RawBody(long limit) {
         this.limit = limit;
-        this.tooLarge = tooLarge;
     }
 
     static byte[] of(RoutingContext ctx) {
@@ -33,7 +32,7 @@ final class RawBody implements Handler<RoutingContext> {
         String declared = req.getHeader("Content-Length");
         if (declared != null && declared.chars().allMatch(Character::isDigit) && declared.length() < 19
                 && Long.parseLong(declared) > limit) {
-            tooLarge.handle(ctx);
+            ctx.fail(413);
             return;
         }
         Buffer body = Buffer.buffer();
@@ -44,7 +43,7 @@ final class RawBody implements Handler<RoutingContext> {
             }
             if (body.length() + (long) chunk.length() > limit) {
                 refused[0] = true;
-                tooLarge.handle(ctx);
+                ctx.fail(413);
                 return;
             }
             body.appendBuffer(chunk);

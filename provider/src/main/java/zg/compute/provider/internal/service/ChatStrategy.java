@@ -4,7 +4,6 @@ import java.math.BigInteger;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import zg.compute.protocol.signing.ResponseSignature;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.ChatRequest;
 import zg.compute.provider.internal.billing.Usage;
@@ -101,11 +100,6 @@ public final class ChatStrategy implements ServiceStrategy {
                 u = new Usage(request.promptTokens(), 0, false);
             }
             return new Bill(u.inputTokens(), u.outputTokens(), u.inputFee(inputPrice), u.outputFee(outputPrice));
-        }
-
-        @Override
-        public String signedText(byte[] requestBody, Response r) {
-            return ResponseSignature.text(requestBody, r.bytes());
         }
     }
 }

@@ -3,7 +3,6 @@ package zg.compute.provider.internal.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
-import zg.compute.protocol.signing.ResponseSignature;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.StrictJson;
 import zg.compute.provider.internal.billing.TokenEstimate;
@@ -81,11 +80,6 @@ public final class EmbeddingStrategy implements ServiceStrategy {
         }
 
         @Override
-        public Forward forward(BigInteger reserved) {
-            return null; // the client's body as it is
-        }
-
-        @Override
         public Bill bill(Response r) {
             long tokens = estimate; // the broker's own count unless the answer reports one
             JsonNode n = r.text().map(StrictJson::readOrNull).orElse(null);
@@ -94,11 +88,6 @@ public final class EmbeddingStrategy implements ServiceStrategy {
                 tokens = n.path("usage").path("prompt_tokens").asLong();
             }
             return new Bill(tokens, 0, inputPrice.multiply(BigInteger.valueOf(tokens)), BigInteger.ZERO);
-        }
-
-        @Override
-        public String signedText(byte[] requestBody, Response r) {
-            return ResponseSignature.text(requestBody, r.bytes());
         }
     }
 }

@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import zg.compute.protocol.http.ContentEncoding;
+import zg.compute.protocol.signing.ResponseSignature;
 
 /** A client request as its service type bills it. */
 public interface PaidRequest {
@@ -19,7 +20,9 @@ public interface PaidRequest {
      * What goes upstream once {@code reserved} (between the minimum and the desired fee) is held; null for
      * the client's body and {@code Content-Type} unchanged.
      */
-    Forward forward(BigInteger reserved);
+    default Forward forward(BigInteger reserved) {
+        return null;
+    }
 
     /** Output events a plain SSE answer may carry for {@code reserved} before it is cut, or -1 for no limit. */
     default long streamEventLimit(BigInteger reserved) {
@@ -29,8 +32,10 @@ public interface PaidRequest {
     /** Usage and fee of the response exactly as the client received it (the caller caps it at the reservation). */
     Bill bill(Response response);
 
-    /** The text the TEE key signs for this response. */
-    String signedText(byte[] requestBody, Response response);
+    /** The text the TEE key signs for this response: by default {@code sha256(request):sha256(response bytes)}. */
+    default String signedText(byte[] requestBody, Response response) {
+        return ResponseSignature.text(requestBody, response.bytes());
+    }
 
     /** The upstream body and its {@code Content-Type}. */
     record Forward(byte[] body, String contentType) {

@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import zg.compute.protocol.signing.ResponseSignature;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.StrictJson;
 import zg.compute.provider.internal.billing.TokenEstimate;
@@ -113,11 +112,6 @@ public final class TranscriptionStrategy implements ServiceStrategy {
         }
 
         @Override
-        public Forward forward(BigInteger reserved) {
-            return null;
-        }
-
-        @Override
         public Bill bill(Response r) {
             String text = r.text().orElse("");
             Bill b = fromUsage(text);
@@ -189,11 +183,6 @@ public final class TranscriptionStrategy implements ServiceStrategy {
             long words = TokenEstimate.of(text);
             long out = Math.max(1, words) * 2;
             return new Bill(0, out, BigInteger.ZERO, outputPrice.multiply(BigInteger.valueOf(out)));
-        }
-
-        @Override
-        public String signedText(byte[] requestBody, Response r) {
-            return ResponseSignature.text(requestBody, r.bytes());
         }
     }
 }
