@@ -55,9 +55,7 @@ public final class JdbcStore implements Store {
     private final boolean postgres;
     private final String instanceId = UUID.randomUUID().toString();
     // SQLite
-    private final Connection conn;
-    private final Connection fastConn;
-    private final Object sqliteLock = new Object();
+    private final SqliteWriter sqlite;
     // PostgreSQL
     private final HikariDataSource pool;
     private final SettlementLock lock;
@@ -87,8 +85,7 @@ public final class JdbcStore implements Store {
             hc.addDataSourceProperty("connectTimeout", "10");
             hc.addDataSourceProperty("socketTimeout", "60");
             this.pool = new HikariDataSource(hc);
-            this.conn = null;
-            this.fastConn = null;
+            this.sqlite = null;
             String schema;
             try (Connection c = pool.getConnection(); Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("SELECT current_schema()")) {
@@ -103,8 +100,8 @@ public final class JdbcStore implements Store {
         } else {
             this.pool = null;
             this.lock = null;
-            this.conn = sqlite(jdbcUrl, user, password, "FULL");
-            this.fastConn = sqlite(jdbcUrl, user, password, "NORMAL");
+            Connection durable = sqlite(jdbcUrl, user, password, "FULL");
+            this.sqlite = new SqliteWriter(durable, sqlite(jdbcUrl, user, password, "NORMAL"));
         }
     }
 
@@ -162,9 +159,7 @@ public final class JdbcStore implements Store {
 
     // ---- transactions ----
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
+    private interface Work<T> extends SqliteWriter.Work<T> {
     }
 
     /** Settlement journal and anything else whose loss could cost money: fsync on commit (SQLite). */
@@ -183,19 +178,7 @@ public final class JdbcStore implements Store {
 
     private <T> T tx(boolean durable, Work<T> work) {
         if (!postgres) {
-            // SQLite: two connections (synchronous FULL / NORMAL; the level cannot change inside a
-            // transaction); this monitor keeps their transactions from overlapping.
-            synchronized (sqliteLock) {
-                Connection c = durable ? conn : fastConn;
-                try {
-                    T result = work.run(c);
-                    c.commit();
-                    return result;
-                } catch (SQLException | RuntimeException e) {
-                    rollback(c, e);
-                    throw e instanceof RuntimeException r ? r : new IllegalStateException("database: " + e.getMessage(), e);
-                }
-            }
+            return sqlite.run(durable, work);
         }
         for (int attempt = 1; ; attempt++) {
             Connection c;
@@ -353,6 +336,12 @@ public final class JdbcStore implements Store {
      */
     private void adjustUser(Connection c, String user, BigInteger unsettledDelta, BigInteger reservedDelta)
             throws SQLException {
+        adjustUser(c, user, null, unsettledDelta, reservedDelta);
+    }
+
+    /** As above, with the totals this transaction already read under its lock (null: read them). */
+    private void adjustUser(Connection c, String user, BigInteger[] known, BigInteger unsettledDelta,
+            BigInteger reservedDelta) throws SQLException {
         if (unsettledDelta.signum() == 0 && reservedDelta.signum() == 0) {
             return;
         }
@@ -363,7 +352,7 @@ public final class JdbcStore implements Store {
                     + " reserved = user_unsettled.reserved + excluded.reserved", user, unsettledDelta, reservedDelta);
             return;
         }
-        BigInteger[] now = lockUser(c, user);
+        BigInteger[] now = known != null ? known : lockUser(c, user);
         update(c, "INSERT INTO user_unsettled (user_address, amount, reserved) VALUES (?, ?, ?)"
                 + " ON CONFLICT (user_address) DO UPDATE SET amount = excluded.amount, reserved = excluded.reserved",
                 user, now[0].add(unsettledDelta), now[1].add(reservedDelta));
@@ -395,7 +384,7 @@ public final class JdbcStore implements Store {
                 return new Admission(false, BigInteger.ZERO, totals[0], totals[1]);
             }
             BigInteger r = desired.min(headroom);
-            adjustUser(c, u, BigInteger.ZERO, r);
+            adjustUser(c, u, totals, BigInteger.ZERO, r);
             update(c, "INSERT INTO request (id, user_address, created_at, state, reserved, instance_id)"
                     + " VALUES (?, ?, ?, 'pending', " + num() + ", ?)", requestId, u, createdAtMillis, r, instanceId);
             return new Admission(true, r, totals[0], totals[1]);
@@ -898,13 +887,6 @@ public final class JdbcStore implements Store {
             pool.close();
             return;
         }
-        synchronized (sqliteLock) {
-            try {
-                fastConn.close();
-                conn.close();
-            } catch (SQLException ignored) {
-                // closing: nothing left to protect
-            }
-        }
+        sqlite.close();
     }
 }
