@@ -45,7 +45,7 @@ class DevnetServiceTypesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static StackConfig allTypes(Duration settle, Path info, Path state) {
+    static StackConfig allTypes(Duration settle, Path info, Path state) {
         return new StackConfig(0, 3600, settle, null, null, info, state, true);
     }
 
@@ -190,7 +190,7 @@ class DevnetServiceTypesTest {
         }
     }
 
-    private static ContractAddresses contracts(Devnet d) {
+    static ContractAddresses contracts(Devnet d) {
         return new ContractAddresses(d.contracts().ledger().proxy(), d.contracts().inference().proxy(),
                 d.contracts().fineTuning().proxy());
     }
@@ -202,7 +202,7 @@ class DevnetServiceTypesTest {
     }
 
     /** 16 kHz mono 16-bit PCM silence. */
-    private static byte[] silentWav(int seconds) {
+    static byte[] silentWav(int seconds) {
         int data = seconds * 16_000 * 2;
         return java.nio.ByteBuffer.allocate(44 + data).order(java.nio.ByteOrder.LITTLE_ENDIAN)
                 .put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + data)
@@ -238,7 +238,7 @@ class DevnetServiceTypesTest {
     }
 
     /** The fee leaves the user's 3 0G sub-account on chain within the short settlement interval. */
-    private static void assertSettled(Devnet d, DevnetStack stack, DevnetStack.ProviderEntry p, BigInteger fee)
+    static void assertSettled(Devnet d, DevnetStack stack, DevnetStack.ProviderEntry p, BigInteger fee)
             throws Exception {
         assertThat(fee.signum()).isPositive();
         BigInteger expected = Units.og(3).subtract(fee);

@@ -41,33 +41,11 @@ class OfficialSdkInteropTest {
             var p1 = stack.providers().get(0);
             String user = stack.user().address();
 
-            Path log = dir.resolve("node-output.txt");
-            ProcessBuilder pb = new ProcessBuilder("node", "seed-inference.mjs", d.rpcUrl(),
-                    d.contracts().ledger().proxy(), d.contracts().inference().proxy(),
-                    d.contracts().fineTuning().proxy(), p1.address())
-                    .directory(interop.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().put("PRIVATE_KEY", stack.user().privateKey());
-            Process node;
-            try {
-                node = pb.start();
-            } catch (IOException e) {
-                throw new AssertionError("cannot run `node` (Node.js >= 20 is required for the interop test): "
-                        + e.getMessage(), e);
-            }
-            boolean finished;
-            try {
-                finished = node.waitFor(SCRIPT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            } finally {
-                node.destroyForcibly();
-            }
-            String output = Files.readString(log, StandardCharsets.UTF_8);
-            assertThat(finished).as("seed-inference.mjs finished within %s; output:%n%s", SCRIPT_TIMEOUT, output)
-                    .isTrue();
-            assertThat(node.exitValue()).as("seed-inference.mjs exit code; output:%n%s", output).isZero();
-
-            List<String> summaries = output.lines().filter(l -> l.startsWith("SUMMARY ")).toList();
-            assertThat(summaries).as(output).hasSize(1);
-            JsonNode s = JSON.readTree(summaries.get(0).substring("SUMMARY ".length()));
+            NodeRun run = runNode(interop, dir, stack.user().privateKey(), SCRIPT_TIMEOUT, "seed-inference.mjs",
+                    d.rpcUrl(), d.contracts().ledger().proxy(), d.contracts().inference().proxy(),
+                    d.contracts().fineTuning().proxy(), p1.address());
+            JsonNode s = run.summary();
+            String output = run.output();
 
             assertThat(s.path("ok").asBoolean()).as(output).isTrue();
             assertThat(s.path("user").asText()).isEqualToIgnoringCase(user);
@@ -115,6 +93,43 @@ class OfficialSdkInteropTest {
         JsonNode n = s.at(pointer);
         assertThat(n.isMissingNode()).as("summary has %s: %s", pointer, s).isFalse();
         return new BigInteger(n.asText());
+    }
+
+    /** What a script of {@code interop/} printed, and its one {@code SUMMARY} line. */
+    record NodeRun(String output, JsonNode summary) {
+    }
+
+    /**
+     * Runs {@code node <script> <args>} in {@code interop/} with the user's key in env {@code PRIVATE_KEY} (never
+     * in argv); requires exit 0 within {@code timeout} and exactly one {@code SUMMARY} line.
+     */
+    static NodeRun runNode(Path interop, Path dir, String privateKey, Duration timeout, String... command)
+            throws Exception {
+        Path log = Files.createTempFile(dir, "node-output", ".txt");
+        List<String> cmd = new java.util.ArrayList<>(List.of("node"));
+        cmd.addAll(List.of(command));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(interop.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put("PRIVATE_KEY", privateKey);
+        Process node;
+        try {
+            node = pb.start();
+        } catch (IOException e) {
+            throw new AssertionError("cannot run `node` (Node.js >= 20 is required for the interop tests): "
+                    + e.getMessage(), e);
+        }
+        boolean finished;
+        try {
+            finished = node.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            node.destroyForcibly();
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(finished).as("%s finished within %s; output:%n%s", command[0], timeout, output).isTrue();
+        assertThat(node.exitValue()).as("%s exit code; output:%n%s", command[0], output).isZero();
+        List<String> summaries = output.lines().filter(l -> l.startsWith("SUMMARY ")).toList();
+        assertThat(summaries).as(output).hasSize(1);
+        return new NodeRun(output, JSON.readTree(summaries.get(0).substring("SUMMARY ".length())));
     }
 
     /** {@code interop/} with the pinned official SDK installed; a missing install fails, never skips. */

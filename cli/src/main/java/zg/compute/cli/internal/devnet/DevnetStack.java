@@ -76,6 +76,13 @@ public final class DevnetStack implements AutoCloseable {
 
     private static final String CHAT_UNIT = "neuron per token (input / output)";
     private static final String IMAGE_UNIT = "neuron per image (outputPrice)";
+    /*
+     * Images are billed per image × outputPrice; inputPrice is unused by the broker. It is published equal to the
+     * output price because the official SDK 0.9.0 estimates an image request as n × inputPrice (a known SDK bug,
+     * services spec A.2): with equal prices its cached fee, and so its auto-funding, match what is billed.
+     */
+    private static final BigInteger IMAGE_PRICE = BigInteger.valueOf(1_000_000_000_000_000L);
+    private static final BigInteger IMAGE_EDIT_PRICE = BigInteger.valueOf(2_000_000_000_000_000L);
     private static final String EMBEDDING_UNIT = "neuron per input token (inputPrice)";
     static final String SPEECH_UNIT = "neuron per second of audio (inputPrice)";
 
@@ -141,10 +148,10 @@ public final class DevnetStack implements AutoCloseable {
                                 + "into a PNG, not a model");
                 String imageBackend = "DevImageServer at " + images.baseUrl() + " (DEVELOPMENT renderer, not a model)";
                 entries.add(startProvider(steps, d, config, dir, new Plan(2, "text-to-image", "zg-dev-image",
-                        BigInteger.ZERO, BigInteger.valueOf(1_000_000_000_000_000L), IMAGE_UNIT, images.baseUrl(),
+                        IMAGE_PRICE, IMAGE_PRICE, IMAGE_UNIT, images.baseUrl(),
                         imageBackend, images.description()), brokers));
                 entries.add(startProvider(steps, d, config, dir, new Plan(3, "image-editing", "zg-dev-image-edit",
-                        BigInteger.ZERO, BigInteger.valueOf(2_000_000_000_000_000L), IMAGE_UNIT, images.baseUrl(),
+                        IMAGE_EDIT_PRICE, IMAGE_EDIT_PRICE, IMAGE_UNIT, images.baseUrl(),
                         imageBackend, images.description()), brokers));
                 EmbeddingServer embeddings = steps.run("wait for the embeddings model (all-MiniLM-L6-v2, loading "
                         + "since the start)", servers::awaitEmbeddings,
