@@ -92,7 +92,7 @@ final class SpeechFixtures {
 
     /** {@code text} spoken, as a 16 kHz mono 16-bit WAV. */
     static Path speak(Path dir, String text) throws IOException, InterruptedException {
-        return convert(speakRaw(dir, text), 16000, 1, "wav");
+        return Files.write(dir.resolve("speech-" + UUID.randomUUID() + ".wav"), SpeechSynthesizer.speak(text));
     }
 
     /** Joins WAVs with {@code pauseSeconds} of silence between them (sox pad). */

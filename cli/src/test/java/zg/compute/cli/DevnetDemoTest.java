@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import zg.compute.backends.SpeechSynthesizer;
+import zg.compute.backends.SpeechToTextServer;
 
 /** README command 1's demo: the seed flow through the Java SDK against a fresh devnet, exit 0. */
 class DevnetDemoTest {
 
     @Test
-    void demoRunsTheSeedFlowVerifiesBothResponsesAndSettles(@TempDir Path home) {
+    void demoRunsTheSeedFlowAnImageAndATranscriptionVerifiesEachAndSettles(@TempDir Path home) {
         CliRunner cli = new CliRunner(home);
         CliRunner.Result r = cli.run("devnet", "demo", "--port", "0");
         assertThat(r.exit()).as(r.toString()).isZero();
@@ -19,7 +21,20 @@ class DevnetDemoTest {
                 .contains("[demo 5] getRequestHeaders + streamed chat completion")
                 .containsPattern("processResponse → VERIFIED(?s).*processResponse → VERIFIED")
                 .contains("sub-account 3 0G →")
-                .contains("✓ demo complete: both responses verified")
+                .contains("images().generate on the text-to-image provider")
+                .containsPattern("1 PNG\\(s\\), \\d+ bytes")
+                .contains("TEE signature over sha256(request):sha256(each decoded image)")
                 .contains("everything stopped");
+        boolean speech = SpeechToTextServer.missingTools().isEmpty() && SpeechSynthesizer.missingTools().isEmpty();
+        if (speech) {
+            // the real recogniser hears most of the synthesised sentence
+            assertThat(r.out()).contains("audio().transcribe on the speech-to-text provider")
+                    .containsPattern("heard by pocketsphinx: \"[^\"]*(quick|brown|fox|lazy|dog)")
+                    .contains("✓ demo complete: 4 responses verified");
+        } else {
+            assertThat(r.out()).contains("✓ demo complete: 3 responses verified");
+        }
+        assertThat(r.out().lines().filter(l -> l.contains("processResponse → VERIFIED")).count())
+                .isEqualTo(speech ? 4 : 3);
     }
 }

@@ -182,11 +182,11 @@ public final class Pocketsphinx {
     }
 
     /** Finding tools on PATH and asking dpkg for versions. */
-    static final class Tools {
+    public static final class Tools {
         private Tools() {
         }
 
-        static Path find(String name) {
+        public static Path find(String name) {
             if (name.contains("/")) {
                 Path p = Path.of(name);
                 return Files.isExecutable(p) ? p : null;

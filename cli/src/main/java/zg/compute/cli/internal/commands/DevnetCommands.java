@@ -200,7 +200,8 @@ public final class DevnetCommands implements Runnable {
 
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Bring the devnet up, run the seed's inference flow through the Java SDK (list, acknowledge, "
-                    + "metadata, headers, chat, verified signature, streamed chat, settlement on chain), then stop.")
+                    + "metadata, headers, chat, verified signature, streamed chat, one image, one transcription, settlement on chain), "
+                    + "then stop.")
     static final class Demo extends CliCommand {
 
         @Option(names = "--port", defaultValue = "0", description = "Chain RPC port (default: any free port)")
@@ -219,7 +220,7 @@ public final class DevnetCommands implements Runnable {
             long t0 = System.nanoTime();
             out().println("Starting the 0G Compute devnet for the demo");
             StackConfig config = new StackConfig(port, DevnetConfig.DEFAULT_LOCK_TIME, Duration.ofSeconds(1), null, null,
-                    ctx().resolve(out));
+                    ctx().resolve(out), null, true);
             try (DevnetStack stack = startStack(config)) {
                 out().println("✓ devnet ready; running the seed's inference flow with the Java SDK");
                 new zg.compute.cli.internal.devnet.SeedDemo(stack, out()).run(Duration.ofSeconds(60));

@@ -14,19 +14,25 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import zg.compute.backends.SpeechSynthesizer;
 import zg.compute.cli.CliException;
 import zg.compute.protocol.units.Units;
 import zg.compute.sdk.BrokerOptions;
 import zg.compute.sdk.ContractAddresses;
+import zg.compute.sdk.ImageRequest;
+import zg.compute.sdk.ImageResult;
 import zg.compute.sdk.ResponseVerification;
 import zg.compute.sdk.ServiceInfo;
 import zg.compute.sdk.ServiceMetadata;
+import zg.compute.sdk.TranscriptionOptions;
+import zg.compute.sdk.TranscriptionResult;
 import zg.compute.sdk.ZGComputeNetworkBroker;
 
 /**
  * The seed's inference flow, through the Java SDK, against a running {@link DevnetStack}: list services,
  * acknowledge, metadata, request headers, a chat completion verified by its {@code ZG-Res-Key} signature,
- * a streamed completion verified the same way, and the fees landing on chain.
+ * a streamed completion verified the same way, one image and one transcription of synthesised speech (when the
+ * stack runs those providers), each verified against the bytes received, and the fees landing on chain.
  */
 public final class SeedDemo {
 
@@ -81,21 +87,76 @@ public final class SeedDemo {
 
             BigInteger fee = fee(provider, chat.usage()).add(fee(provider, stream.usage()));
             step("settlement on chain (fees " + fee + " neuron)");
-            BigInteger expected = subBefore.subtract(fee);
-            long deadline = System.nanoTime() + settlementWait.toNanos();
-            BigInteger now = subBefore;
-            while (System.nanoTime() < deadline && !(now = broker.inference().getAccount(provider).balance()).equals(expected)) {
-                Thread.sleep(250);
-            }
-            out.println("      sub-account " + Units.neuronToOg(subBefore).toPlainString() + " 0G → "
-                    + Units.neuronToOg(now).toPlainString() + " 0G");
-            if (!now.equals(expected)) {
-                throw new CliException("the fees did not land on chain within " + settlementWait.toSeconds()
-                        + " s: sub-account is " + now + " neuron, expected " + expected);
-            }
+            awaitSettled(broker, provider, subBefore, fee, settlementWait);
             out.println("      provider wallet changed by " + d.chain().balanceOf(provider).subtract(walletBefore)
                     + " neuron (fees received minus the gas of its settlement transaction)");
-            out.println("✓ demo complete: both responses verified, " + fee + " neuron settled on chain");
+            int verified = 2;
+            BigInteger total = fee;
+
+            DevnetStack.ProviderEntry image = provider("text-to-image");
+            if (image != null) {
+                step("images().generate on the text-to-image provider (" + image.model() + ")");
+                BigInteger before = broker.inference().getAccount(image.address()).balance();
+                ImageResult r = broker.inference().images().generate(image.address(),
+                        ImageRequest.of("a lighthouse at dusk").withSize("256x256"));
+                out.println("      " + r.images().size() + " PNG(s), " + r.images().get(0).length
+                        + " bytes   (ZG-Res-Key " + r.chatId() + ")");
+                requireVerified(r.verification(), "sha256(request):sha256(each decoded image)");
+                awaitSettled(broker, image.address(), before, r.fee(), settlementWait);
+                verified++;
+                total = total.add(r.fee());
+            }
+            DevnetStack.ProviderEntry speech = provider("speech-to-text");
+            if (speech != null && SpeechSynthesizer.missingTools().isEmpty()) {
+                step("audio().transcribe on the speech-to-text provider (" + speech.model() + ")");
+                String sentence = "The quick brown fox jumps over the lazy dog.";
+                byte[] wav = SpeechSynthesizer.speak(sentence);
+                out.println("      spoken by espeak-ng: \"" + sentence + "\" (" + wav.length + " bytes of 16 kHz WAV)");
+                BigInteger before = broker.inference().getAccount(speech.address()).balance();
+                TranscriptionResult t = broker.inference().audio().transcribe(speech.address(), wav, "speech.wav",
+                        TranscriptionOptions.defaults());
+                out.println("      heard by pocketsphinx: \"" + t.text() + "\"   (ZG-Res-Key " + t.chatId() + ")");
+                requireVerified(t.verification(), "sha256(request):sha256(response)");
+                awaitSettled(broker, speech.address(), before, t.fee(), settlementWait);
+                verified++;
+                total = total.add(t.fee());
+            } else if (speech != null) {
+                out.println("      (no transcription: " + SpeechSynthesizer.missingTools() + ")");
+            }
+            out.println("✓ demo complete: " + verified + " responses verified, " + total + " neuron settled on chain");
+        }
+    }
+
+    /** The devnet's provider of {@code type}, or null when the stack runs without it. */
+    private DevnetStack.ProviderEntry provider(String type) {
+        return stack.providers().stream().filter(e -> e.type().equals(type)).findFirst().orElse(null);
+    }
+
+    private void requireVerified(ResponseVerification v, String what) {
+        out.println("      processResponse → " + v + " (TEE signature over " + what + " of these bytes)");
+        if (v != ResponseVerification.VERIFIED) {
+            throw new CliException("processResponse did not verify the response: " + v);
+        }
+    }
+
+    /** Waits until the provider's settlement has taken {@code fee} from the user's sub-account. */
+    private void awaitSettled(ZGComputeNetworkBroker broker, String provider, BigInteger before, BigInteger fee,
+            Duration wait) throws InterruptedException {
+        if (fee.signum() <= 0) {
+            throw new CliException("the response carried no fee to settle");
+        }
+        BigInteger expected = before.subtract(fee);
+        long deadline = System.nanoTime() + wait.toNanos();
+        BigInteger now = before;
+        while (System.nanoTime() < deadline
+                && !(now = broker.inference().getAccount(provider).balance()).equals(expected)) {
+            Thread.sleep(250);
+        }
+        out.println("      fee " + fee + " neuron; sub-account " + Units.neuronToOg(before).toPlainString() + " 0G → "
+                + Units.neuronToOg(now).toPlainString() + " 0G");
+        if (!now.equals(expected)) {
+            throw new CliException("the fees did not land on chain within " + wait.toSeconds()
+                    + " s: sub-account is " + now + " neuron, expected " + expected);
         }
     }
 
@@ -142,12 +203,8 @@ public final class SeedDemo {
     }
 
     private void verify(ZGComputeNetworkBroker broker, String provider, Exchange e) throws IOException {
-        ResponseVerification v = broker.inference().processResponse(provider, e.chatId(), JSON.writeValueAsString(e.usage()),
-                e.request(), e.response());
-        out.println("      processResponse → " + v + " (TEE signature over sha256(request):sha256(response) of these bytes)");
-        if (v != ResponseVerification.VERIFIED) {
-            throw new CliException("processResponse did not verify the response: " + v);
-        }
+        requireVerified(broker.inference().processResponse(provider, e.chatId(), JSON.writeValueAsString(e.usage()),
+                e.request(), e.response()), "sha256(request):sha256(response)");
     }
 
     private BigInteger fee(String provider, JsonNode usage) {
