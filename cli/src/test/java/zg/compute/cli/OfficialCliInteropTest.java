@@ -50,7 +50,12 @@ class OfficialCliInteropTest {
             assertThat(account).contains(p1.address()).contains(p2.address()).contains("3.000000000000000000");
 
             String providers = official(interop, home, "inference", "list-providers");
-            assertThat(providers).contains(p1.address()).contains(p1.model()).contains(p2.model()).contains("TeeML");
+            assertThat(providers).contains(p1.address()).contains(p1.model()).contains("TeeML")
+                    // provider 2 serves two models: the official CLI reads our MultiModel flag and points to get-models
+                    .contains("multi-model (NATIVE)").contains("inference get-models --provider").contains(p2.address());
+            String models = official(interop, home, "inference", "get-models", "--provider", p2.address());
+            assertThat(models).contains("Multi-model:   yes (NATIVE)").contains("Default model: " + p2.model())
+                    .contains(DevnetStack.MULTI_MODEL_SECOND);
 
             String secret = official(interop, home, "inference", "get-secret", "--provider", p1.address(),
                     "--duration", "0");

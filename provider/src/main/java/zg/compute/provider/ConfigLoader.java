@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,8 @@ import zg.compute.provider.finetuning.FineTuningConfig;
  * providerKey: { env: ZG_PROVIDER_KEY }  or  { keystore: wallet.json, passwordEnv: ZG_KEYSTORE_PASSWORD }
  * service:     { type: chatbot, model: …, url: https://public/, verifiability: TeeML,
  *                inputPrice: 1000, outputPrice: 2000 (neuron per token), targetUrl: http://vllm:8000/v1 | dev,
- *                additionalSecret: { Authorization: Bearer … }, additionalInfo: { … } }
+ *                additionalSecret: { Authorization: Bearer … }, additionalInfo: { … },
+ *                models: [ { model: other, inputPrice: 3000, outputPrice: 6000 } ] (served besides service.model) }
  * tee:         { mode: local, keyEnv: ZG_TEE_KEY }  or  { mode: local, keyFile: tee.key }
  *              or  { mode: dstack, dstackSocket: /var/run/dstack.sock, dstackKeyDerivation: getKey,
  *                    dstackKeyPath: zg-compute/tee-signer }
@@ -60,7 +62,7 @@ public final class ConfigLoader {
             "chain", Set.of("rpcUrl", "chainId", "inferenceContract"),
             "providerKey", Set.of("env", "keystore", "passwordEnv"),
             "service", Set.of("type", "model", "url", "verifiability", "inputPrice", "outputPrice", "targetUrl",
-                    "additionalSecret", "additionalInfo"),
+                    "additionalSecret", "additionalInfo", "models"),
             "tee", Set.of("mode", "keyEnv", "keyFile", "dstackSocket", "dstackKeyDerivation", "dstackKeyPath",
                     "tappdSocket"),
             "database", Set.of("url", "user", "passwordEnv", "retentionDays"),
@@ -133,10 +135,11 @@ public final class ConfigLoader {
         }
         String url = requireStr(root, "service.url");
         requireUrl("service.url", url);
-        var service = new ProviderConfig.Service(type, requireStr(root, "service.model"), url,
+        String model = requireStr(root, "service.model");
+        var service = new ProviderConfig.Service(type, model, url,
                 str(root, "service.verifiability", "TeeML"), neuron(root, "service.inputPrice", null),
                 neuron(root, "service.outputPrice", null), target, stringMap(root, "service.additionalSecret"),
-                objectMap(root, "service.additionalInfo"));
+                objectMap(root, "service.additionalInfo"), serviceModels(root, model));
 
         TeeKeySource tee = teeKey(root, baseDir);
         var db = database(root);
@@ -235,6 +238,45 @@ public final class ConfigLoader {
                 (int) integer(root, "fineTuning.maxRetries", 3, 1, 100),
                 Duration.ofSeconds(integer(root, "fineTuning.signatureWindowSeconds", 300, 1, 86_400)));
         return new FineTuningConfig(server, chain, provider, tee, db, service);
+    }
+
+    /** {@code service.models}: the models served besides {@code service.model}, each with its own prices. */
+    private static List<ProviderConfig.Model> serviceModels(JsonNode root, String defaultModel) {
+        JsonNode n = at(root, "service.models");
+        if (n.isMissingNode()) {
+            return List.of();
+        }
+        if (!n.isArray()) {
+            throw new ConfigException("service.models: must be a list of { model, inputPrice, outputPrice }");
+        }
+        List<ProviderConfig.Model> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>(Set.of(defaultModel));
+        for (int i = 0; i < n.size(); i++) {
+            String path = "service.models[" + i + "]";
+            JsonNode m = n.get(i);
+            if (!m.isObject()) {
+                throw new ConfigException(path + ": must be { model, inputPrice, outputPrice }");
+            }
+            m.fieldNames().forEachRemaining(k -> {
+                if (!Set.of("model", "inputPrice", "outputPrice").contains(k)) {
+                    throw new ConfigException(path + "." + k + ": unknown key (allowed here: inputPrice, model,"
+                            + " outputPrice)");
+                }
+            });
+            ProviderConfig.Model model;
+            try {
+                model = new ProviderConfig.Model(requireStr(m, "model"), neuron(m, "inputPrice", null),
+                        neuron(m, "outputPrice", null));
+            } catch (ConfigException e) {
+                throw new ConfigException(path + "." + e.getMessage());
+            }
+            if (!seen.add(model.name())) {
+                throw new ConfigException(path + ".model: '" + model.name() + "' is listed twice (service.model is"
+                        + " served already, at service.inputPrice/outputPrice)");
+            }
+            out.add(model);
+        }
+        return out;
     }
 
     private static List<FineTuningConfig.Model> models(JsonNode root) {

@@ -20,6 +20,7 @@ import zg.compute.provider.internal.http.BrokerHttp;
 import zg.compute.provider.internal.metrics.BrokerMetrics;
 import zg.compute.provider.internal.registration.ServiceRegistrar;
 import zg.compute.provider.internal.settlement.SettlementFault;
+import zg.compute.provider.internal.service.ModelCatalog;
 import zg.compute.provider.internal.service.ServiceStrategies;
 import zg.compute.provider.internal.service.ServiceStrategy;
 import zg.compute.provider.internal.settlement.SettlementWorker;
@@ -126,9 +127,10 @@ public final class ProviderBroker implements AutoCloseable {
             String provider = chain.providerAddress();
             Authenticator auth = new Authenticator(provider, accounts, config.caches().token(), clock);
             BrokerMetrics metrics = new BrokerMetrics(store::oldestUnsettledMillis, clock);
-            ServiceStrategy strategy = ServiceStrategies.forType(config.service().type(), config.service().inputPrice(),
-                    config.service().outputPrice(), config.limits().maxOutputTokens());
-            BrokerHttp http = new BrokerHttp(vertx, config, strategy, backend.baseUrl(), auth,
+            ModelCatalog catalog = new ModelCatalog(config.service().models());
+            ServiceStrategy strategy = ServiceStrategies.forType(config.service().type(), catalog,
+                    config.limits().maxOutputTokens());
+            BrokerHttp http = new BrokerHttp(vertx, config, strategy, catalog, backend.baseUrl(), auth,
                     new BalanceGate(store, accounts, provider), service,
                     store, tee, provider, clock, metrics);
             int port = http.start(config.server().host(), config.server().port());

@@ -2,6 +2,7 @@ package zg.compute.provider;
 
 import java.math.BigInteger;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.web3j.crypto.Credentials;
@@ -68,11 +69,47 @@ public record ProviderConfig(Server server, Chain chain, Credentials provider, S
      */
     public record Service(String type, String model, String url, String verifiability, BigInteger inputPrice,
             BigInteger outputPrice, String targetUrl, Map<String, String> additionalSecret,
-            Map<String, Object> additionalInfo) {
+            Map<String, Object> additionalInfo, List<Model> models) {
+
+        /**
+         * @param models every model served behind this address, the on-chain default ({@code model} at
+         *               {@code inputPrice}/{@code outputPrice}) first; empty = just that one
+         */
+        public Service {
+            List<Model> all = new ArrayList<>();
+            all.add(new Model(model, inputPrice, outputPrice));
+            for (Model m : models == null ? List.<Model>of() : models) {
+                if (!m.name().equals(model)) {
+                    all.add(m);
+                }
+            }
+            models = List.copyOf(all);
+        }
+
+        /** A single-model service. */
+        public Service(String type, String model, String url, String verifiability, BigInteger inputPrice,
+                BigInteger outputPrice, String targetUrl, Map<String, String> additionalSecret,
+                Map<String, Object> additionalInfo) {
+            this(type, model, url, verifiability, inputPrice, outputPrice, targetUrl, additionalSecret, additionalInfo,
+                    List.of());
+        }
 
         public boolean devBackend() {
             return "dev".equals(targetUrl);
         }
+
+        /** Whether several models are served behind this address (published as {@code MultiModel} on chain). */
+        public boolean multiModel() {
+            return models.size() > 1;
+        }
+    }
+
+    /**
+     * One model a service sells, with its own prices (neuron per the service type's unit).
+     *
+     * @param name the id clients put in a request's {@code model}
+     */
+    public record Model(String name, BigInteger inputPrice, BigInteger outputPrice) {
     }
 
     /**

@@ -57,6 +57,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void serviceModelsAddModelsWithTheirOwnPricesAfterTheDefault() {
+        ProviderConfig c = parse(MINIMAL + """
+                  models:
+                    - { model: llama-3-70b, inputPrice: 3000, outputPrice: "6000" }
+                """);
+        assertThat(c.service().multiModel()).isTrue();
+        assertThat(c.service().models()).containsExactly(
+                new ProviderConfig.Model("llama-3", BigInteger.valueOf(1000), BigInteger.valueOf(2000)),
+                new ProviderConfig.Model("llama-3-70b", BigInteger.valueOf(3000), BigInteger.valueOf(6000)));
+        assertThat(parse(MINIMAL).service().multiModel()).as("a single-model config is unchanged").isFalse();
+
+        assertThatThrownBy(() -> parse(MINIMAL + "  models:\n    - { model: llama-3, inputPrice: 1, outputPrice: 1 }\n"))
+                .hasMessageStartingWith("service.models[0].model: 'llama-3' is listed twice");
+        assertThatThrownBy(() -> parse(MINIMAL + "  models:\n    - { model: b, inputPrice: 1, outputPrise: 1 }\n"))
+                .hasMessageStartingWith("service.models[0].outputPrise: unknown key");
+        assertThatThrownBy(() -> parse(MINIMAL + "  models:\n    - { model: b, inputPrice: 1 }\n"))
+                .hasMessageStartingWith("service.models[0].outputPrice: is required");
+        assertThatThrownBy(() -> parse(MINIMAL + "  models: { model: b }\n"))
+                .hasMessageStartingWith("service.models: must be a list");
+    }
+
+    @Test
     void errorsNameTheKeyAtFault() {
         assertThatThrownBy(() -> parse(MINIMAL + "  outputPrise: 3\n"))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("service.outputPrise: unknown key");

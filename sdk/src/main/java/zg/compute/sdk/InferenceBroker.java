@@ -33,6 +33,7 @@ import zg.compute.protocol.signing.ResponseSignature;
 import zg.compute.protocol.units.Units;
 import zg.compute.sdk.internal.auth.SessionIssuer;
 import zg.compute.sdk.internal.billing.FeeEstimator;
+import zg.compute.sdk.internal.billing.ModelPrices;
 import zg.compute.sdk.internal.chain.ChainClient;
 import zg.compute.sdk.internal.http.ProviderHttp;
 import zg.compute.sdk.internal.verify.AttestationReports;
@@ -78,6 +79,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     private final Map<String, BigInteger> seenFees = new ConcurrentHashMap<>();
     private final Map<String, Object> fundingLocks = new ConcurrentHashMap<>();
     private final Map<String, ScheduledFuture<?>> autoFunding = new ConcurrentHashMap<>();
+    private final ModelPrices modelPrices;
     private ScheduledExecutorService scheduler;
 
     InferenceBroker(ChainClient chain, InferenceServing contract, LedgerBroker ledger, BrokerOptions options) {
@@ -88,6 +90,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         this.fundOnRequestHeaders = options.fundOnRequestHeaders();
         this.maxAutoFund = options.maxAutoFund();
         this.user = sessions.userAddress();
+        this.modelPrices = new ModelPrices(this::getProviderModels, clock);
     }
 
     // ---------------------------------------------------------------- sub-accounts
@@ -154,8 +157,17 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
 
     /** {@code <url>/v1/proxy} and the model, for an OpenAI-compatible client. */
     public ServiceMetadata getServiceMetadata(String provider) {
+        return getServiceMetadata(provider, null);
+    }
+
+    /**
+     * As {@link #getServiceMetadata(String)} with {@code model} chosen from {@link #getProviderModels} (null: the
+     * on-chain default). As in the official SDK the id is not checked here: the provider refuses one it does not
+     * serve and bills the one it does at that model's prices.
+     */
+    public ServiceMetadata getServiceMetadata(String provider, String model) {
         ServiceInfo s = cachedService(provider);
-        return new ServiceMetadata(base(s) + "/v1/proxy", s.model());
+        return new ServiceMetadata(base(s) + "/v1/proxy", model != null ? model : s.model());
     }
 
     /** Where the TEE signature of a response can be fetched. */
@@ -446,7 +458,18 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
      *                request JSON; null skips fee accounting
      */
     public ResponseVerification processResponse(String provider, String chatID, String content) {
-        return process(provider, chatID, content, null, null).verification();
+        return process(provider, chatID, content, null, null, null).verification();
+    }
+
+    /**
+     * As {@link #processResponse(String, String, String)} for a request to {@code model} of a multi-model
+     * provider: the fee is counted at that model's prices (from {@link #getProviderModels}); null or the
+     * on-chain default model count at the on-chain prices, as does every model of a single-model provider.
+     *
+     * @throws InvalidRequestException when a multi-model provider does not list {@code model}
+     */
+    public ResponseVerification processResponse(String provider, String chatID, String content, String model) {
+        return process(provider, chatID, content, null, null, model).verification();
     }
 
     /**
@@ -463,7 +486,8 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         if (requestBody == null || responseBody == null) {
             throw new InvalidRequestException("requestBody and responseBody are required for the content check");
         }
-        return process(provider, chatID, content, requestBody, responseBody).verification();
+        return process(provider, chatID, content, requestBody, responseBody, ModelPrices.requestedModel(requestBody))
+                .verification();
     }
 
     /**
@@ -471,16 +495,16 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
      * never be confused with {@link #processResponse(String, String, String)}.
      */
     public ResponseVerification processResponseContentFirst(String provider, String content, String chatID) {
-        return process(provider, chatID, content, null, null).verification();
+        return process(provider, chatID, content, null, null, null).verification();
     }
 
     /** What {@link #process} found: the verification and the fee it added to the local estimate. */
     record Outcome(ResponseVerification verification, BigInteger fee) {
     }
 
-    Outcome process(String provider, String chatID, String content, byte[] req, byte[] resp) {
+    Outcome process(String provider, String chatID, String content, byte[] req, byte[] resp, String model) {
         ServiceInfo s = cachedService(provider);
-        Accounted a = account(s, provider, content, resp);
+        Accounted a = account(s, modelPrices.of(s, model), provider, content, resp);
         return new Outcome(verify(s, chatID, req, resp, a.images()), a.fee());
     }
 
@@ -488,7 +512,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     private record Accounted(BigInteger fee, List<byte[]> images) {
     }
 
-    private Accounted account(ServiceInfo s, String provider, String content, byte[] resp) {
+    private Accounted account(ServiceInfo s, ModelPrices.Prices prices, String provider, String content, byte[] resp) {
         boolean images = FeeEstimator.isImageType(s.serviceType());
         int requested = images ? ImageAnswer.requestedCount(content) : -1;
         List<byte[]> delivered = images && resp != null
@@ -497,13 +521,13 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         if (images && resp != null) {
             // the broker bills the images delivered; an unreadable answer is billed at the requested n (A.2)
             long count = delivered != null ? delivered.size() : Math.max(requested, 1);
-            fee = FeeEstimator.imageFee(s.outputPrice(), count);
+            fee = FeeEstimator.imageFee(prices.output(), count);
         } else if (content != null && !content.isEmpty() && !FeeEstimator.supports(s.serviceType())) {
             // services-and-ui.md A.1: the official SDK throws here; we skip the fee but still verify.
             LOG.warn("no fee rule for service type {} of {}; the local fee estimate skips this response",
                     s.serviceType(), provider);
         } else if (content != null && !content.isEmpty()) {
-            fee = FeeEstimator.fee(s.serviceType(), s.inputPrice(), s.outputPrice(), content);
+            fee = FeeEstimator.fee(s.serviceType(), prices.input(), prices.output(), content);
         }
         if (fee != null) {
             cachedFees.merge(key(provider), fee, BigInteger::add);
@@ -598,7 +622,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
                     r.status(), null);
         }
         String feeContent = content != null ? content : new String(r.body(), StandardCharsets.UTF_8);
-        Accounted a = account(s, provider, feeContent, r.body());
+        Accounted a = account(s, modelPrices.of(s, ModelPrices.requestedModel(body)), provider, feeContent, r.body());
         ResponseVerification v;
         try {
             v = verify(s, r.resKey(), body, r.body(), a.images());

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import org.slf4j.LoggerFactory;
 import org.web3j.tuples.generated.Tuple2;
 import zg.compute.protocol.contracts.bindings.InferenceServing;
+import zg.compute.sdk.internal.billing.ModelPrices;
 import zg.compute.sdk.internal.chain.ChainClient;
 import zg.compute.sdk.internal.http.ProviderHttp;
 
@@ -146,6 +147,55 @@ public class ReadOnlyInferenceBroker {
 
     private static Double number(JsonNode n) {
         return n != null && n.isNumber() ? n.asDouble() : null;
+    }
+
+    /** The most of a {@code /v1/models} answer that is read (the official SDK's bound). */
+    static final int MAX_CATALOG_BYTES = 5_000_000;
+
+    /**
+     * The models {@code provider} serves, live from its public {@code <url>/v1/models} (no key needed), with
+     * the on-chain multi-model flag and default model. Unlike {@link #listServiceWithDetail}, an unreachable
+     * provider or an answer without a {@code data} array throws ({@link ProviderHttpException}): an empty
+     * list always means "serves no models".
+     */
+    public ProviderModels getProviderModels(String provider) {
+        ServiceInfo s = getService(provider);
+        String url = s.url().replaceAll("/+$", "") + "/v1/models";
+        ProviderHttp.Reply r = http.get(url, Map.of("Accept", "application/json"), MAX_CATALOG_BYTES);
+        if (!r.ok()) {
+            throw new ProviderHttpException("GET /v1/models failed: HTTP " + r.status() + " from " + url, r.status(),
+                    null);
+        }
+        JsonNode data;
+        try {
+            data = JSON.readTree(r.body()).path("data");
+        } catch (Exception e) {
+            data = null;
+        }
+        if (data == null || !data.isArray()) {
+            throw new ProviderHttpException("provider /v1/models returned an unexpected response shape (missing"
+                    + " \"data\" array)", r.status(), null);
+        }
+        List<ProviderModel> models = new ArrayList<>();
+        for (JsonNode m : data) {
+            if (m.path("id").isTextual()) {
+                JsonNode pricing = m.path("pricing");
+                BigInteger out = neuron(pricing.get("completion"));
+                models.add(new ProviderModel(m.get("id").asText(), m.path("type").isTextual() ? m.get("type").asText()
+                        : null, neuron(pricing.get("prompt")), out != null ? out : neuron(pricing.get("image"))));
+            }
+        }
+        return new ProviderModels(s.provider(), s.url(), ModelPrices.multiModel(s.additionalInfo()),
+                ModelPrices.priceDenomination(s.additionalInfo()), s.model(), models);
+    }
+
+    /** A whole number of neuron given as a string or an integer; null otherwise. */
+    private static BigInteger neuron(JsonNode n) {
+        if (n == null || !(n.isTextual() || n.isIntegralNumber())) {
+            return null;
+        }
+        String t = n.asText().trim();
+        return t.matches("\\d{1,78}") ? new BigInteger(t) : null;
     }
 
     /** Every service whose TEE signer the contract owner acknowledged, paging past 50. */

@@ -35,6 +35,7 @@ final class StandInProviderServer implements AutoCloseable {
     private volatile String quote;
     private volatile String health;
     private volatile String models;
+    private volatile String providerModels;
     private volatile String llmReport;
     private volatile String chatProvider;
     private volatile ECKeyPair chatTeeKey;
@@ -50,6 +51,7 @@ final class StandInProviderServer implements AutoCloseable {
         server.createContext("/v1/proxy/audio/transcriptions", ex -> paid(ex, this::transcription));
         server.createContext("/v1/proxy/embeddings", ex -> paid(ex, this::embeddings));
         server.createContext("/v1/quote", ex -> fixed(ex, quote));
+        server.createContext("/v1/models", ex -> fixed(ex, providerModels));
         // The status service (compute-status.0g.ai) routes, so one server can play it too.
         server.createContext("/health", ex -> fixed(ex, health));
         server.createContext("/models", ex -> fixed(ex, models));
@@ -237,6 +239,11 @@ final class StandInProviderServer implements AutoCloseable {
     void setStatus(String healthBody, String modelsBody) {
         this.health = healthBody;
         this.models = modelsBody;
+    }
+
+    /** What the provider's own {@code GET /v1/models} catalog answers (404 while null). */
+    void setProviderModels(String body) {
+        this.providerModels = body;
     }
 
     /** What {@code GET /v1/quote} answers (404 while null). */

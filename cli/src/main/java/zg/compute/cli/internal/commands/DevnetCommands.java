@@ -139,6 +139,10 @@ public final class DevnetCommands implements Runnable {
             for (DevnetStack.ProviderEntry e : stack.providers()) {
                 p.println(String.format("  provider %-2d %-14s %s  %s  %s, %s, %s", n++, e.type(), e.address(),
                         e.url(), e.model(), prices(e), e.backend()));
+                for (var m : e.models().subList(1, e.models().size())) {
+                    p.println("              also " + m.name() + ", " + m.inputPrice() + " / " + m.outputPrice()
+                            + " neuron per input / output token (inference get-models --provider " + e.address() + ")");
+                }
             }
             p.println("  TEE signers        one local key per provider (UNATTESTED), acknowledged by the owner; see "
                     + "providers[].teeSigner in devnet.json");

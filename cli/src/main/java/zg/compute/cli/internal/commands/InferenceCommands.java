@@ -18,6 +18,8 @@ import zg.compute.cli.Invocation;
 import zg.compute.cli.internal.output.Fmt;
 import zg.compute.cli.internal.output.Table;
 import zg.compute.sdk.ApiKey;
+import zg.compute.sdk.ProviderModel;
+import zg.compute.sdk.ProviderModels;
 import zg.compute.sdk.ServiceInfo;
 import zg.compute.sdk.ServiceWithDetail;
 import zg.compute.sdk.SubAccount;
@@ -29,6 +31,7 @@ import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
 @Command(name = "inference", aliases = "inf", mixinStandardHelpOptions = true,
         description = "Inference providers, verification and API keys.",
         subcommands = {InferenceCommands.ListProviders.class, InferenceCommands.ListProvidersDetail.class,
+                InferenceCommands.GetModels.class,
                 InferenceCommands.AcknowledgeProvider.class, InferenceCommands.Verify.class,
                 InferenceCommands.DownloadReport.class, InferenceCommands.GetSecret.class,
                 InferenceCommands.RevokeToken.class, InferenceCommands.RevokeAllTokens.class,
@@ -187,6 +190,73 @@ public final class InferenceCommands implements Runnable {
             if (v != null && !v.isBlank()) {
                 t.row(k, v);
             }
+        }
+    }
+
+    @Command(name = "get-models", mixinStandardHelpOptions = true,
+            description = "Get the models a provider serves (live from its /v1/models endpoint).")
+    public static final class GetModels extends ReadOnlyCommand {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>")
+        String provider;
+
+        @Mixin
+        JsonOption json;
+
+        GetModels(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            ProviderModels pm = withReadOnly(b -> b.inference().getProviderModels(provider));
+            if (json.json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("provider", pm.provider());
+                m.put("url", pm.url());
+                m.put("multiModel", pm.multiModel());
+                m.put("priceDenomination", pm.priceDenomination());
+                m.put("defaultModel", pm.defaultModel());
+                m.put("models", pm.models().stream().map(GetModels::modelJson).toList());
+                out().println(Fmt.json(m));
+                return 0;
+            }
+            out().println("Provider:      " + pm.provider());
+            out().println("Multi-model:   " + (pm.multiModel() ? "yes" : "no")
+                    + (pm.priceDenomination() == null ? "" : " (" + pm.priceDenomination() + ")"));
+            out().println("Default model: " + pm.defaultModel());
+            if (pm.models().isEmpty()) {
+                out().println("No models returned by the provider /v1/models endpoint.");
+                return 0;
+            }
+            Table t = new Table("Model", "Type", "Pricing (0G)");
+            for (ProviderModel m : pm.models()) {
+                t.row(m.id(), m.type() == null ? "-" : m.type(), pricing(m));
+            }
+            t.print(out());
+            return 0;
+        }
+
+        private static Map<String, Object> modelJson(ProviderModel m) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("id", m.id());
+            j.put("type", m.type());
+            j.put("inputPrice", m.inputPrice() == null ? null : Fmt.og(m.inputPrice()));
+            j.put("outputPrice", m.outputPrice() == null ? null : Fmt.og(m.outputPrice()));
+            return j;
+        }
+
+        /** Per image for image services, else per token (per second of audio for speech-to-text's input). */
+        private static String pricing(ProviderModel m) {
+            if (m.inputPrice() == null && m.outputPrice() == null) {
+                return "N/A";
+            }
+            String in = m.inputPrice() == null ? "N/A" : Fmt.og(m.inputPrice());
+            String out = m.outputPrice() == null ? "N/A" : Fmt.og(m.outputPrice());
+            if (m.type() != null && m.type().contains("image")) {
+                return out + " / image";
+            }
+            return "in " + in + " / out " + out + ("speech-to-text".equals(m.type()) ? " (in: per second)" : " per token");
         }
     }
 

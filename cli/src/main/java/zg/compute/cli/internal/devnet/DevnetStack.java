@@ -62,7 +62,8 @@ public final class DevnetStack implements AutoCloseable {
      * second of audio for speech-to-text); {@code backend} what answers behind the broker.
      */
     public record ProviderEntry(String type, String address, String url, String model, BigInteger inputPrice,
-            BigInteger outputPrice, String priceUnit, String teeSigner, String backend, String backendDetail) {
+            BigInteger outputPrice, String priceUnit, String teeSigner, String backend, String backendDetail,
+            List<ProviderConfig.Model> models) {
     }
 
     /** The funded user; the key is a public development key of the devnet mnemonic. */
@@ -71,9 +72,17 @@ public final class DevnetStack implements AutoCloseable {
 
     /** Provider {@code slot + 1}: its type, model, prices and model server. */
     private record Plan(int slot, String type, String model, BigInteger inputPrice, BigInteger outputPrice,
-            String priceUnit, String targetUrl, String backend, String backendDetail) {
+            String priceUnit, String targetUrl, String backend, String backendDetail,
+            List<ProviderConfig.Model> moreModels) {
+
+        Plan(int slot, String type, String model, BigInteger inputPrice, BigInteger outputPrice, String priceUnit,
+                String targetUrl, String backend, String backendDetail) {
+            this(slot, type, model, inputPrice, outputPrice, priceUnit, targetUrl, backend, backendDetail, List.of());
+        }
     }
 
+    /** The second model of provider 2 (a multi-model provider). */
+    public static final String MULTI_MODEL_SECOND = "zg-dev-chat-xl";
     private static final String CHAT_UNIT = "neuron per token (input / output)";
     private static final String IMAGE_UNIT = "neuron per image (outputPrice)";
     /*
@@ -224,7 +233,7 @@ public final class DevnetStack implements AutoCloseable {
         brokers.add(b);
         return new ProviderEntry(plan.type(), Keys.toChecksumAddress(b.providerAddress()), pc.service().url(),
                 plan.model(), plan.inputPrice(), plan.outputPrice(), plan.priceUnit(), b.teeSignerAddress(),
-                plan.backend(), plan.backendDetail());
+                plan.backend(), plan.backendDetail(), pc.service().models());
     }
 
     /** On a resumed chain a provider keeps the port its registered URL names, when that port is free. */
@@ -263,8 +272,11 @@ public final class DevnetStack implements AutoCloseable {
                 new Plan(0, "chatbot", model1, BigInteger.valueOf(1_000_000_000L), BigInteger.valueOf(2_000_000_000L),
                         CHAT_UNIT, upstream ? config.upstreamUrl() : "dev", upstream ? config.upstreamUrl() : dev,
                         upstream ? "the OpenAI-compatible model server given with --upstream" : DEV_DETAIL),
+                // provider 2 serves a second model behind the same address, at its own prices
                 new Plan(1, "chatbot", "zg-dev-chat-large", BigInteger.valueOf(3_000_000_000L),
-                        BigInteger.valueOf(6_000_000_000L), CHAT_UNIT, "dev", dev, DEV_DETAIL));
+                        BigInteger.valueOf(6_000_000_000L), CHAT_UNIT, "dev", dev, DEV_DETAIL,
+                        List.of(new ProviderConfig.Model(MULTI_MODEL_SECOND, BigInteger.valueOf(5_000_000_000L),
+                                BigInteger.valueOf(10_000_000_000L)))));
     }
 
     private static ProviderConfig providerConfig(Devnet d, StackConfig config, Plan plan, Path db, Credentials wallet,
@@ -276,7 +288,7 @@ public final class DevnetStack implements AutoCloseable {
                 new ProviderConfig.Chain(d.rpcUrl(), d.info().chainId(), d.contracts().inference().proxy()),
                 wallet,
                 new ProviderConfig.Service(plan.type(), plan.model(), url, "TeeML", plan.inputPrice(),
-                        plan.outputPrice(), plan.targetUrl(), Map.of(), Map.of()),
+                        plan.outputPrice(), plan.targetUrl(), Map.of(), Map.of(), plan.moreModels()),
                 new LocalTeeKeySource(tee.getEcKeyPair()),
                 new ProviderConfig.Database("jdbc:sqlite:" + db, null, null),
                 ProviderConfig.Settlement.every(config.settleInterval()),

@@ -45,6 +45,21 @@ final class ChatBody {
         return Boolean.TRUE.equals(json.getValue("stream"));
     }
 
+    /** The client's {@code model}, or null. */
+    String model() {
+        return json.getValue("model") instanceof String m ? m : null;
+    }
+
+    /** The {@code model} of request bytes as sent, or null. */
+    static String modelOf(byte[] request) {
+        try {
+            return Json.decodeValue(Buffer.buffer(request)) instanceof JsonObject o && o.getValue("model") instanceof String m
+                    ? m : null;
+        } catch (RuntimeException notJson) {
+            return null;
+        }
+    }
+
     /** The bytes to send: the client's body with {@code model} replaced by the target's. */
     byte[] forModel(String model) {
         return json.copy().put("model", model).toBuffer().getBytes();

@@ -72,7 +72,7 @@ final class ChatHandler implements Handler<RoutingContext> {
             return;
         }
         ChatTarget t = targets.get(i);
-        byte[] bytes = body.forModel(t.model());
+        byte[] bytes = body.forModel(t.modelFor(body.model()));
         vertx.executeBlocking(t::requestHeaders, false)
                 .recover(e -> Future.failedFuture(new HeadersFailed(e)))
                 .compose(headers -> upstream.send(t.chatUrl(), headers, bytes))

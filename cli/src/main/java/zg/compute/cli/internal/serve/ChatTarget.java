@@ -18,6 +18,11 @@ public interface ChatTarget {
     /** The model the target serves; it replaces the client's {@code model}. */
     String model();
 
+    /** The model to send for a client that asked for {@code requested} (null: none): by default {@link #model()}. */
+    default String modelFor(String requested) {
+        return model();
+    }
+
     /** Absolute URL of the target's {@code /chat/completions}. */
     String chatUrl();
 

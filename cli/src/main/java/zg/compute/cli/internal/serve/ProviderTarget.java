@@ -1,7 +1,10 @@
 package zg.compute.cli.internal.serve;
 
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import zg.compute.sdk.InferenceBroker;
+import zg.compute.sdk.ProviderModel;
 import zg.compute.sdk.ResponseVerification;
 import zg.compute.sdk.ServiceMetadata;
 import zg.compute.sdk.ZGComputeException;
@@ -12,11 +15,14 @@ public final class ProviderTarget implements ChatTarget {
     private final InferenceBroker inference;
     private final String provider;
     private final ServiceMetadata meta;
+    /** What the provider serves: a client's model among these is kept, any other becomes the default. */
+    private final Set<String> served;
 
-    private ProviderTarget(InferenceBroker inference, String provider, ServiceMetadata meta) {
+    private ProviderTarget(InferenceBroker inference, String provider, ServiceMetadata meta, Set<String> served) {
         this.inference = inference;
         this.provider = provider;
         this.meta = meta;
+        this.served = served;
     }
 
     /**
@@ -25,7 +31,15 @@ public final class ProviderTarget implements ChatTarget {
      */
     public static ProviderTarget connect(InferenceBroker inference, String provider) {
         inference.acknowledgeProviderSigner(provider);
-        return new ProviderTarget(inference, provider, inference.getServiceMetadata(provider));
+        ServiceMetadata meta = inference.getServiceMetadata(provider);
+        Set<String> served;
+        try {
+            served = inference.getProviderModels(provider).models().stream().map(ProviderModel::id)
+                    .collect(Collectors.toUnmodifiableSet());
+        } catch (ZGComputeException noCatalog) {
+            served = Set.of(meta.model()); // the catalog is optional: the on-chain model is always served
+        }
+        return new ProviderTarget(inference, provider, meta, served);
     }
 
     @Override
@@ -44,6 +58,11 @@ public final class ProviderTarget implements ChatTarget {
     }
 
     @Override
+    public String modelFor(String requested) {
+        return requested != null && served.contains(requested) ? requested : meta.model();
+    }
+
+    @Override
     public String chatUrl() {
         return meta.endpoint() + "/chat/completions";
     }
@@ -58,7 +77,7 @@ public final class ProviderTarget implements ChatTarget {
         String what = "chat " + (e.chatKey() != null ? e.chatKey() : e.completionId()) + " from " + provider;
         try {
             ResponseVerification v = e.chatKey() == null
-                    ? inference.processResponse(provider, null, e.usageJson())
+                    ? inference.processResponse(provider, null, e.usageJson(), ChatBody.modelOf(e.request()))
                     : inference.processResponse(provider, e.chatKey(), e.usageJson(), e.request(), e.response());
             String usage = e.usageJson() == null ? "no usage reported" : "usage " + e.usageJson();
             return what + ": " + usage + ", signature " + switch (v) {

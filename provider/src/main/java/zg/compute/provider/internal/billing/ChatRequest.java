@@ -64,14 +64,19 @@ public record ChatRequest(byte[] raw, ObjectNode json, boolean stream, long prom
      * count even if the client said {@code include_usage: false}), and the output is capped at what the
      * user's reservation covers when that is less than what the request allows (left alone otherwise:
      * a {@code max_tokens} over the model's context would be refused by the engine).
+     *
+     * @param model the model to name, when the request named none and the broker bills it as one; else null
      */
-    public byte[] forwardBody(OptionalLong outputCap) {
+    public byte[] forwardBody(OptionalLong outputCap, String model) {
         boolean cap = outputCap.isPresent() && (maxTokens.isEmpty() || maxTokens.getAsLong() > outputCap.getAsLong());
         JsonNode usage = json.path("stream_options").path("include_usage");
-        if (!cap && (!stream || usage.isBoolean() && usage.booleanValue())) {
+        if (!cap && model == null && (!stream || usage.isBoolean() && usage.booleanValue())) {
             return raw; // nothing to change: the client's bytes as they are (no re-serialisation on the hot path)
         }
         ObjectNode out = json.deepCopy();
+        if (model != null) {
+            out.put("model", model);
+        }
         if (stream) {
             ObjectNode so = out.path("stream_options").isObject() ? (ObjectNode) out.get("stream_options")
                     : out.putObject("stream_options");

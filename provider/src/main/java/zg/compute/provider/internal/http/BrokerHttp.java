@@ -41,6 +41,7 @@ import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.BalanceGate;
 import zg.compute.provider.internal.billing.OutputLimit;
 import zg.compute.provider.internal.billing.UserConcurrency;
+import zg.compute.provider.internal.service.ModelCatalog;
 import zg.compute.provider.internal.service.PaidRequest;
 import zg.compute.provider.internal.service.ServiceStrategy;
 import zg.compute.provider.internal.chain.AccountCache.AccountView;
@@ -75,6 +76,7 @@ public final class BrokerHttp {
     private final BalanceGate gate;
     private final UserConcurrency concurrency;
     private final ServiceStrategy strategy;
+    private final ModelCatalog catalog;
     /** The metrics label of the billed route. */
     private final String route;
     private final ServiceStatus service;
@@ -86,7 +88,8 @@ public final class BrokerHttp {
     private final BrokerMetrics metrics;
     private HttpServer server;
 
-    public BrokerHttp(Vertx vertx, ProviderConfig config, ServiceStrategy strategy, String upstream, Authenticator auth,
+    public BrokerHttp(Vertx vertx, ProviderConfig config, ServiceStrategy strategy, ModelCatalog catalog,
+            String upstream, Authenticator auth,
             BalanceGate gate,
             ServiceStatus service, Store store, TeeKeySource tee, String provider, Clock clock, BrokerMetrics metrics) {
         this.metrics = metrics;
@@ -97,6 +100,7 @@ public final class BrokerHttp {
         this.gate = gate;
         this.concurrency = new UserConcurrency(config.limits().maxConcurrentPerUser());
         this.strategy = strategy;
+        this.catalog = catalog;
         this.route = strategy.type().equals("chatbot") ? "chat" : strategy.type();
         this.service = service;
         this.store = store;
@@ -409,9 +413,8 @@ public final class BrokerHttp {
      */
     private void attestationReport(RoutingContext ctx) {
         String model = ctx.request().getParam("model");
-        if (model != null && !model.equals(config.service().model())) {
-            error(ctx.response(), 400, "model " + model + " is not served here; this broker serves "
-                    + config.service().model());
+        if (model != null && !catalog.serves(model)) {
+            error(ctx.response(), 400, catalog.notServed(model));
             return;
         }
         json(ctx.response(), 200, new JsonObject().put("signing_address", tee.address())
@@ -439,13 +442,25 @@ public final class BrokerHttp {
         });
     }
 
+    /**
+     * The catalog the official SDK's {@code getProviderModels} reads ({@code {object: list, data: [...]}}): per
+     * model {@code pricing.prompt}/{@code completion} in neuron ({@code image} for image services, as the official
+     * CLI shows it), plus {@code inputPrice}/{@code outputPrice}/{@code unit} as before.
+     */
     private void models(RoutingContext ctx) {
-        var s = config.service();
-        JsonObject model = new JsonObject().put("id", s.model()).put("object", "model").put("owned_by", provider)
-                .put("pricing", new JsonObject().put("inputPrice", s.inputPrice().toString())
-                        .put("outputPrice", s.outputPrice().toString()).put("unit", strategy.priceUnit()))
-                .put("type", strategy.type());
-        json(ctx.response(), 200, new JsonObject().put("object", "list").put("data", new JsonArray().add(model)));
+        JsonArray data = new JsonArray();
+        for (ProviderConfig.Model m : catalog.models()) {
+            JsonObject pricing = new JsonObject().put("prompt", m.inputPrice().toString())
+                    .put("completion", m.outputPrice().toString());
+            if (strategy.type().contains("image")) {
+                pricing.put("image", m.outputPrice().toString());
+            }
+            pricing.put("inputPrice", m.inputPrice().toString()).put("outputPrice", m.outputPrice().toString())
+                    .put("unit", strategy.priceUnit());
+            data.add(new JsonObject().put("id", m.name()).put("object", "model").put("owned_by", provider)
+                    .put("provider", provider).put("type", strategy.type()).put("pricing", pricing));
+        }
+        json(ctx.response(), 200, new JsonObject().put("object", "list").put("data", data));
     }
 
     // ---- plumbing ----

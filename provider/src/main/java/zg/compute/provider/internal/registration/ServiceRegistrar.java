@@ -33,7 +33,10 @@ public final class ServiceRegistrar {
     public record Result(Action action, boolean teeSignerAcknowledged) {
     }
 
-    /** Keys the SDK reads, with the defaults of a decentralized provider whose broker signs itself. */
+    /**
+     * Keys the SDK reads, with the defaults of a decentralized provider whose broker signs itself; a
+     * provider serving several models adds {@code "MultiModel": true, "priceDenomination": "NATIVE"}.
+     */
     public static String additionalInfo(ProviderConfig.Service service) {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("VerifierURL", "");
@@ -43,6 +46,11 @@ public final class ServiceRegistrar {
         info.put("ImageName", "");
         info.put("ImageDigest", "");
         info.put("ProviderType", "decentralized");
+        if (service.multiModel()) {
+            // what the official SDK's parseMultiModelInfo reads; the catalog itself is served at /v1/models
+            info.put("MultiModel", true);
+            info.put("priceDenomination", "NATIVE");
+        }
         info.putAll(service.additionalInfo());
         try {
             return JSON.writeValueAsString(info);

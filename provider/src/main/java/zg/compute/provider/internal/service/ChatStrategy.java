@@ -10,7 +10,8 @@ import zg.compute.provider.internal.billing.Usage;
 import zg.compute.provider.internal.billing.UsageExtractor;
 
 /**
- * {@code chatbot}: input tokens × inputPrice + output tokens × outputPrice (provider.md §11). The reservation
+ * {@code chatbot}: input tokens × inputPrice + output tokens × outputPrice of the requested model (provider.md
+ * §11; {@link ModelCatalog}). The reservation
  * covers the prompt (the broker's count) and {@code max_tokens} (else {@code limits.maxOutputTokens}); if
  * less is affordable the output is capped at what is, at least one token.
  */
@@ -18,13 +19,11 @@ public final class ChatStrategy implements ServiceStrategy {
 
     private static final Logger log = LoggerFactory.getLogger(ChatStrategy.class);
 
-    private final BigInteger inputPrice;
-    private final BigInteger outputPrice;
+    private final ModelCatalog catalog;
     private final long defaultMaxOutput;
 
-    public ChatStrategy(BigInteger inputPrice, BigInteger outputPrice, long defaultMaxOutput) {
-        this.inputPrice = inputPrice;
-        this.outputPrice = outputPrice;
+    public ChatStrategy(ModelCatalog catalog, long defaultMaxOutput) {
+        this.catalog = catalog;
         this.defaultMaxOutput = defaultMaxOutput;
     }
 
@@ -45,16 +44,23 @@ public final class ChatStrategy implements ServiceStrategy {
 
     @Override
     public PaidRequest read(byte[] body, String contentType) throws RequestRejected {
-        return new Chat(ChatRequest.parse(body));
+        ChatRequest request = ChatRequest.parse(body);
+        return new Chat(request, catalog.resolve(request.json().get("model")));
     }
 
     private final class Chat implements PaidRequest {
         private final ChatRequest request;
+        private final ModelCatalog.Resolved model;
+        private final BigInteger inputPrice;
+        private final BigInteger outputPrice;
         private final BigInteger promptFee;
         private final long wanted;
 
-        Chat(ChatRequest request) {
+        Chat(ChatRequest request, ModelCatalog.Resolved model) {
             this.request = request;
+            this.model = model;
+            this.inputPrice = model.inputPrice();
+            this.outputPrice = model.outputPrice();
             this.promptFee = inputPrice.multiply(BigInteger.valueOf(request.promptTokens()));
             this.wanted = request.maxTokens().orElse(defaultMaxOutput);
         }
@@ -80,8 +86,8 @@ public final class ChatStrategy implements ServiceStrategy {
         @Override
         public Forward forward(BigInteger reserved) {
             long covered = covered(reserved);
-            return new Forward(request.forwardBody(covered < wanted ? OptionalLong.of(covered) : OptionalLong.empty()),
-                    "application/json");
+            return new Forward(request.forwardBody(covered < wanted ? OptionalLong.of(covered) : OptionalLong.empty(),
+                    model.setUpstream()), "application/json");
         }
 
         @Override

@@ -6,18 +6,19 @@ import java.math.BigInteger;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.StrictJson;
 import zg.compute.provider.internal.billing.TokenEstimate;
+import zg.compute.provider.internal.service.PaidRequest.Forward;
 
 /**
- * {@code embedding} (services-and-ui.md A.6): input tokens × inputPrice, no output fee. The reservation
+ * {@code embedding} (services-and-ui.md A.6): input tokens × inputPrice of the requested model, no output fee. The reservation
  * covers twice the broker's count of the inputs (tokenizers split more finely than words) plus a margin;
  * the bill is the upstream's {@code usage.prompt_tokens}, else the broker's own count.
  */
 public final class EmbeddingStrategy implements ServiceStrategy {
 
-    private final BigInteger inputPrice;
+    private final ModelCatalog catalog;
 
-    public EmbeddingStrategy(BigInteger inputPrice) {
-        this.inputPrice = inputPrice;
+    public EmbeddingStrategy(ModelCatalog catalog) {
+        this.catalog = catalog;
     }
 
     @Override
@@ -38,6 +39,7 @@ public final class EmbeddingStrategy implements ServiceStrategy {
     @Override
     public PaidRequest read(byte[] body, String contentType) throws RequestRejected {
         ObjectNode json = StrictJson.object(body);
+        ModelCatalog.Resolved model = catalog.resolve(json.get("model"));
         JsonNode input = json.get("input");
         long tokens;
         if (input != null && input.isTextual()) {
@@ -59,14 +61,29 @@ public final class EmbeddingStrategy implements ServiceStrategy {
         } else {
             throw new RequestRejected(400, "invalid request body: input field not found");
         }
-        return new Embedding(tokens);
+        Forward forward = null;
+        if (model.setUpstream() != null) {
+            json.put("model", model.setUpstream());
+            forward = new Forward(StrictJson.write(json), "application/json");
+        }
+        return new Embedding(tokens, model.inputPrice(), forward);
     }
 
-    private final class Embedding implements PaidRequest {
+    private static final class Embedding implements PaidRequest {
         private final long estimate;
+        private final BigInteger inputPrice;
+        /** Null: the client's body as it is. */
+        private final Forward forward;
 
-        Embedding(long estimate) {
+        Embedding(long estimate, BigInteger inputPrice, Forward forward) {
             this.estimate = estimate;
+            this.inputPrice = inputPrice;
+            this.forward = forward;
+        }
+
+        @Override
+        public Forward forward(BigInteger reserved) {
+            return forward;
         }
 
         @Override

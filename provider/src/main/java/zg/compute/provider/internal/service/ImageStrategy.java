@@ -12,7 +12,7 @@ import zg.compute.provider.internal.billing.StrictJson;
 
 /**
  * {@code text-to-image} and {@code image-editing} (services-and-ui.md A.2, A.3): fee = images delivered
- * (at most the requested {@code n}) × outputPrice, reserved for the requested {@code n}. The upstream is
+ * (at most the requested {@code n}) × outputPrice of the requested model, reserved for the requested {@code n}. The upstream is
  * always asked for {@code b64_json}; the signed text covers the decoded images. Edits come as multipart
  * (read with a real parser: a duplicated {@code n} is refused) or as JSON.
  */
@@ -23,19 +23,19 @@ public final class ImageStrategy implements ServiceStrategy {
     static final String AMBIGUOUS_N = "`n` could not be read unambiguously";
 
     private final boolean edits;
-    private final BigInteger outputPrice;
+    private final ModelCatalog catalog;
 
-    private ImageStrategy(boolean edits, BigInteger outputPrice) {
+    private ImageStrategy(boolean edits, ModelCatalog catalog) {
         this.edits = edits;
-        this.outputPrice = outputPrice;
+        this.catalog = catalog;
     }
 
-    public static ImageStrategy generations(BigInteger outputPrice) {
-        return new ImageStrategy(false, outputPrice);
+    public static ImageStrategy generations(ModelCatalog catalog) {
+        return new ImageStrategy(false, catalog);
     }
 
-    public static ImageStrategy edits(BigInteger outputPrice) {
-        return new ImageStrategy(true, outputPrice);
+    public static ImageStrategy edits(ModelCatalog catalog) {
+        return new ImageStrategy(true, catalog);
     }
 
     @Override
@@ -71,8 +71,12 @@ public final class ImageStrategy implements ServiceStrategy {
             int n = count(m.single("n", AMBIGUOUS_N).map(p -> p.text().strip()).orElse(null));
             checkFormat(m.single("response_format", "`response_format` could not be read unambiguously")
                     .map(p -> p.text().strip()).orElse(null));
-            return new Images(n, new PaidRequest.Forward(m.withField("response_format", "b64_json"),
-                    "multipart/form-data; boundary=" + m.boundary()));
+            ModelCatalog.Resolved model = catalog.resolve(m.single("model", "`model` could not be read unambiguously")
+                    .map(p -> p.text().strip()).orElse(null));
+            Multipart forward = model.setUpstream() == null ? m : Multipart.parse(m.withField("model",
+                    model.setUpstream()), "multipart/form-data; boundary=" + m.boundary());
+            return new Images(n, model.outputPrice(), new PaidRequest.Forward(
+                    forward.withField("response_format", "b64_json"), "multipart/form-data; boundary=" + m.boundary()));
         }
         ObjectNode json = StrictJson.object(body);
         requirePrompt(json.path("prompt").isTextual() ? json.get("prompt").asText() : null);
@@ -89,9 +93,13 @@ public final class ImageStrategy implements ServiceStrategy {
             throw new RequestRejected(400, AMBIGUOUS_N);
         }
         checkFormat(json.path("response_format").isTextual() ? json.get("response_format").asText() : null);
+        ModelCatalog.Resolved model = catalog.resolve(json.get("model"));
         ObjectNode forward = json.deepCopy();
         forward.put("response_format", "b64_json");
-        return new Images(n, new PaidRequest.Forward(StrictJson.write(forward), "application/json"));
+        if (model.setUpstream() != null) {
+            forward.put("model", model.setUpstream());
+        }
+        return new Images(n, model.outputPrice(), new PaidRequest.Forward(StrictJson.write(forward), "application/json"));
     }
 
     private static void requirePrompt(String prompt) throws RequestRejected {
@@ -123,12 +131,14 @@ public final class ImageStrategy implements ServiceStrategy {
         }
     }
 
-    private final class Images implements PaidRequest {
+    private static final class Images implements PaidRequest {
         private final int n;
+        private final BigInteger outputPrice;
         private final Forward forward;
 
-        Images(int n, Forward forward) {
+        Images(int n, BigInteger outputPrice, Forward forward) {
             this.n = n;
+            this.outputPrice = outputPrice;
             this.forward = forward;
         }
 

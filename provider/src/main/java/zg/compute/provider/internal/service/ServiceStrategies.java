@@ -1,6 +1,5 @@
 package zg.compute.provider.internal.service;
 
-import java.math.BigInteger;
 import java.util.List;
 
 /** The table of billed service types: the on-chain {@code serviceType} → its strategy. */
@@ -13,14 +12,14 @@ public final class ServiceStrategies {
     private ServiceStrategies() {
     }
 
-    public static ServiceStrategy forType(String type, BigInteger inputPrice, BigInteger outputPrice,
-            long maxOutputTokens) {
+    /** The strategy of {@code type}, billing each request at the prices of the model it names. */
+    public static ServiceStrategy forType(String type, ModelCatalog catalog, long maxOutputTokens) {
         return switch (type) {
-            case "chatbot" -> new ChatStrategy(inputPrice, outputPrice, maxOutputTokens);
-            case "text-to-image" -> ImageStrategy.generations(outputPrice);
-            case "image-editing" -> ImageStrategy.edits(outputPrice);
-            case "speech-to-text" -> new TranscriptionStrategy(inputPrice, outputPrice);
-            case "embedding" -> new EmbeddingStrategy(inputPrice);
+            case "chatbot" -> new ChatStrategy(catalog, maxOutputTokens);
+            case "text-to-image" -> ImageStrategy.generations(catalog);
+            case "image-editing" -> ImageStrategy.edits(catalog);
+            case "speech-to-text" -> new TranscriptionStrategy(catalog);
+            case "embedding" -> new EmbeddingStrategy(catalog);
             default -> throw new IllegalArgumentException("service type " + type + " is not one of " + TYPES);
         };
     }

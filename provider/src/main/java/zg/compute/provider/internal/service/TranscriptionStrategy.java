@@ -10,9 +10,10 @@ import java.util.regex.Pattern;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.StrictJson;
 import zg.compute.provider.internal.billing.TokenEstimate;
+import zg.compute.provider.internal.service.PaidRequest.Forward;
 
 /**
- * {@code speech-to-text} (services-and-ui.md A.5). Duration billing (whisper family): round(seconds), at least
+ * {@code speech-to-text} (services-and-ui.md A.5), at the prices of the requested model. Duration billing (whisper family): round(seconds), at least
  * 1, × inputPrice; token billing ({@code usage.type == "tokens"}): input × inputPrice + output × outputPrice.
  * Usage from JSON {@code usage}, else {@code duration} (verbose_json), else the last srt/vtt cue end, else —
  * never free — the audio's own length (WAV header) × inputPrice, or words × 2 × outputPrice. Streams are
@@ -25,12 +26,10 @@ public final class TranscriptionStrategy implements ServiceStrategy {
     private static final int MIN_BYTES_PER_SECOND = 500;
     private static final Pattern CUE_END = Pattern.compile("-->\\s*(\\d+):(\\d{2}):(\\d{2})[.,](\\d{1,3})");
 
-    private final BigInteger inputPrice;
-    private final BigInteger outputPrice;
+    private final ModelCatalog catalog;
 
-    public TranscriptionStrategy(BigInteger inputPrice, BigInteger outputPrice) {
-        this.inputPrice = inputPrice;
-        this.outputPrice = outputPrice;
+    public TranscriptionStrategy(ModelCatalog catalog) {
+        this.catalog = catalog;
     }
 
     @Override
@@ -61,9 +60,14 @@ public final class TranscriptionStrategy implements ServiceStrategy {
         if (!stream.equals("true") && !stream.equals("false")) {
             throw new RequestRejected(400, "invalid request body: stream must be true or false");
         }
+        ModelCatalog.Resolved model = catalog.resolve(m.single("model", "`model` could not be read unambiguously")
+                .map(p -> p.text().strip()).orElse(null));
+        Forward forward = model.setUpstream() == null ? null
+                : new Forward(m.withField("model", model.setUpstream()), "multipart/form-data; boundary=" + m.boundary());
         double wav = wavSeconds(file.data());
         double bound = wav >= 0 ? wav : (double) file.data().length / MIN_BYTES_PER_SECOND;
-        return new Transcription(wav, (long) Math.ceil(Math.max(1, bound)));
+        return new Transcription(wav, (long) Math.ceil(Math.max(1, bound)), model.inputPrice(), model.outputPrice(),
+                forward);
     }
 
     /** Length of a RIFF/WAVE file from its header, or -1 if it is not one. */
@@ -89,14 +93,27 @@ public final class TranscriptionStrategy implements ServiceStrategy {
         return -1;
     }
 
-    private final class Transcription implements PaidRequest {
+    private static final class Transcription implements PaidRequest {
         /** The audio's length from its WAV header, -1 if unknown. */
         private final double wavSeconds;
         private final long boundSeconds;
+        private final BigInteger inputPrice;
+        private final BigInteger outputPrice;
+        /** Null: the client's body as it is. */
+        private final Forward forward;
 
-        Transcription(double wavSeconds, long boundSeconds) {
+        Transcription(double wavSeconds, long boundSeconds, BigInteger inputPrice, BigInteger outputPrice,
+                Forward forward) {
             this.wavSeconds = wavSeconds;
             this.boundSeconds = boundSeconds;
+            this.inputPrice = inputPrice;
+            this.outputPrice = outputPrice;
+            this.forward = forward;
+        }
+
+        @Override
+        public Forward forward(BigInteger reserved) {
+            return forward;
         }
 
         @Override

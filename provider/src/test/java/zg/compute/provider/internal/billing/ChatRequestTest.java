@@ -45,7 +45,7 @@ class ChatRequestTest {
     void aStreamAlwaysAsksTheUpstreamForUsageEvenWhenTheClientSaidNo() throws Exception {
         ChatRequest r = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true,"
                 + "\"stream_options\":{\"include_usage\":false}}");
-        JsonNode fwd = JSON.readTree(r.forwardBody(OptionalLong.empty()));
+        JsonNode fwd = JSON.readTree(r.forwardBody(OptionalLong.empty(), null));
         assertThat(fwd.path("stream_options").path("include_usage").asBoolean()).isTrue();
         assertThat(fwd.has("max_tokens")).isFalse();
     }
@@ -54,8 +54,8 @@ class ChatRequestTest {
     void theOutputIsCappedOnlyWhenTheReservationCoversLessThanTheRequestAllows() throws Exception {
         ChatRequest r = parse("{\"messages\":[],\"max_tokens\":100,\"max_completion_tokens\":80}");
         assertThat(r.maxTokens()).hasValue(80);
-        assertThat(JSON.readTree(r.forwardBody(OptionalLong.of(500))).path("max_tokens").asLong()).isEqualTo(100);
-        JsonNode capped = JSON.readTree(r.forwardBody(OptionalLong.of(30)));
+        assertThat(JSON.readTree(r.forwardBody(OptionalLong.of(500), null)).path("max_tokens").asLong()).isEqualTo(100);
+        JsonNode capped = JSON.readTree(r.forwardBody(OptionalLong.of(30), null));
         assertThat(capped.path("max_tokens").asLong()).isEqualTo(30);
         assertThat(capped.path("max_completion_tokens").asLong()).isEqualTo(30);
     }

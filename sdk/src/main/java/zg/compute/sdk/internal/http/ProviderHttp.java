@@ -1,10 +1,12 @@
 package zg.compute.sdk.internal.http;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import zg.compute.sdk.ProviderHttpException;
@@ -39,6 +41,28 @@ public final class ProviderHttp {
         HttpRequest.Builder b = request(url, timeout).GET();
         headers.forEach(b::header);
         return send(url, b);
+    }
+
+    /** GETs at most {@code maxBytes} of an answer: a longer one is an error, never held in memory. */
+    public Reply get(String url, Map<String, String> headers, int maxBytes) {
+        HttpRequest.Builder b = request(url, timeout).GET();
+        headers.forEach(b::header);
+        try {
+            HttpResponse<InputStream> r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = r.body()) {
+                byte[] body = in.readNBytes(maxBytes + 1);
+                if (body.length > maxBytes) {
+                    throw new ProviderHttpException("answer of " + url + " is larger than " + maxBytes + " bytes",
+                            r.statusCode(), null);
+                }
+                return new Reply(r.statusCode(), new String(body, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new ProviderHttpException("Cannot reach provider at " + url + ": " + e, -1, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProviderHttpException("Interrupted while calling " + url, -1, e);
+        }
     }
 
     /** POSTs a JSON text. */
