@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import zg.compute.protocol.audio.Wav;
 
 /**
  * Turns an upload into what pocketsphinx reads: a canonical 16 kHz mono 16-bit PCM WAV. The format is taken
@@ -13,6 +14,18 @@ import java.util.List;
  * Ogg Vorbis are converted with sox; a canonical WAV is used as is; anything else is refused.
  */
 public final class AudioInput {
+
+    /** pocketsphinx's input: 16 kHz, mono, 16-bit signed PCM. */
+    static final int TARGET_RATE = 16_000;
+
+    /**
+     * True when pocketsphinx_continuous can read the file as is: it skips exactly 44 header bytes and checks
+     * PCM, mono, 16 bit, 16 kHz, so the samples must start at byte 44 and run to the end of the file.
+     */
+    static boolean isCanonicalTarget(Wav w) {
+        return w.formatTag() == 1 && w.channels() == 1 && w.sampleRate() == TARGET_RATE && w.bitsPerSample() == 16
+                && w.dataOffset() == 44 && w.dataOffset() + w.dataBytes() == w.fileBytes();
+    }
 
     /** The accepted formats, for error messages. */
     public static final String ACCEPTED = "WAV (any rate, channels and sample size), FLAC or Ogg Vorbis";
@@ -84,7 +97,7 @@ public final class AudioInput {
             } catch (IllegalArgumentException e) {
                 throw new BadAudio("invalid WAV file '" + filename + "': " + e.getMessage());
             }
-            if (wav.isCanonicalTarget()) {
+            if (isCanonicalTarget(wav)) {
                 // pocketsphinx_continuous skips the 44-byte header only for names ending in .wav (otherwise it
                 // reads the header as samples): give the upload such a name, without copying it
                 Path named = workDir.resolve("input-" + java.util.UUID.randomUUID() + ".wav");
@@ -101,7 +114,7 @@ public final class AudioInput {
         boolean ok = false;
         try {
             List<String> cmd = List.of(Pocketsphinx.Tools.find("sox").toString(), "-V1", "-D", "-G", "-t", kind.name().toLowerCase(),
-                    upload.toString(), "-t", "wav", "-r", String.valueOf(Wav.TARGET_RATE), "-c", "1", "-b", "16",
+                    upload.toString(), "-t", "wav", "-r", String.valueOf(TARGET_RATE), "-c", "1", "-b", "16",
                     "-e", "signed-integer", out.toString());
             Subprocess.Result r = Subprocess.run(cmd, timeout, log, cancel, line -> { });
             if (r.exitCode() != 0) {
@@ -115,7 +128,7 @@ public final class AudioInput {
             } catch (IllegalArgumentException e) {
                 throw new IOException("sox wrote an unreadable WAV: " + e.getMessage());
             }
-            if (!wav.isCanonicalTarget()) {
+            if (!isCanonicalTarget(wav)) {
                 throw new IOException("sox did not write a canonical 16 kHz mono 16-bit WAV: " + wav);
             }
             ok = true;

@@ -1,4 +1,4 @@
-package zg.compute.backends.internal.speech;
+package zg.compute.protocol.audio;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,13 +10,11 @@ import java.nio.file.StandardOpenOption;
 /**
  * A RIFF/WAVE header: format, rate, channels, sample size and where the samples are. Chunks are walked in
  * order (fmt, LIST, fact … data), so files with extra chunks parse too. The duration is the data chunk's
- * length (clamped to the bytes really present) over the byte rate.
+ * length (clamped to the bytes really present) over the byte rate. One parser for the speech-to-text server
+ * (files), and the broker and SDK billing generated speech by its length (bytes).
  */
 public record Wav(int formatTag, int channels, int sampleRate, int bitsPerSample, int blockAlign, long dataOffset,
         long dataBytes, long fileBytes) {
-
-    /** pocketsphinx's input: 16 kHz, mono, 16-bit signed PCM. */
-    static final int TARGET_RATE = 16_000;
 
     /** Audio length in seconds. */
     public double seconds() {
@@ -26,21 +24,36 @@ public record Wav(int formatTag, int channels, int sampleRate, int bitsPerSample
         return (double) (dataBytes / blockAlign) / sampleRate;
     }
 
-    /**
-     * True when pocketsphinx_continuous can read the file as is: it skips exactly 44 header bytes and checks
-     * PCM, mono, 16 bit, 16 kHz, so the samples must start at byte 44 and run to the end of the file.
-     */
-    boolean isCanonicalTarget() {
-        return formatTag == 1 && channels == 1 && sampleRate == TARGET_RATE && bitsPerSample == 16
-                && dataOffset == 44 && dataOffset + dataBytes == fileBytes;
+    /** Reads {@code buf.remaining()} bytes at {@code at}, or fewer at the end; returns how many. */
+    @FunctionalInterface
+    private interface Source {
+        int read(ByteBuffer buf, long at) throws IOException;
+    }
+
+    /** Parses the header of a WAV file held in memory; a one-line {@link IllegalArgumentException} if it is not one. */
+    public static Wav read(byte[] bytes) {
+        try {
+            return read(bytes.length, (buf, at) -> {
+                int n = (int) Math.max(0, Math.min(buf.remaining(), bytes.length - at));
+                buf.put(bytes, (int) Math.min(at, bytes.length), n);
+                return n;
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // not thrown by an array
+        }
     }
 
     /** Parses the header of {@code file}; a one-line {@link IllegalArgumentException} if it is not a WAV file. */
     public static Wav read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
+            return read(ch.size(), (buf, at) -> readFully(ch, buf, at));
+        }
+    }
+
+    private static Wav read(long size, Source ch) throws IOException {
+        {
             ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-            if (readFully(ch, head, 0) < 12 || head.getInt(0) != 0x46464952 /* RIFF */
+            if (ch.read(head, 0) < 12 || head.getInt(0) != 0x46464952 /* RIFF */
                     || head.getInt(8) != 0x45564157 /* WAVE */) {
                 throw new IllegalArgumentException("not a RIFF/WAVE file");
             }
@@ -53,7 +66,7 @@ public record Wav(int formatTag, int channels, int sampleRate, int bitsPerSample
             ByteBuffer chunk = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             while (pos + 8 <= size) {
                 chunk.clear();
-                readFully(ch, chunk, pos);
+                ch.read(chunk, pos);
                 int id = chunk.getInt(0);
                 long len = Integer.toUnsignedLong(chunk.getInt(4));
                 long body = pos + 8;
@@ -62,7 +75,7 @@ public record Wav(int formatTag, int channels, int sampleRate, int bitsPerSample
                         throw new IllegalArgumentException("WAV fmt chunk too short");
                     }
                     ByteBuffer fmt = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-                    if (readFully(ch, fmt, body) < 16) {
+                    if (ch.read(fmt, body) < 16) {
                         throw new IllegalArgumentException("WAV fmt chunk truncated");
                     }
                     formatTag = Short.toUnsignedInt(fmt.getShort(0));
