@@ -76,7 +76,7 @@ class RouterServeTest {
     }
 
     private static PriorityRouter.Prioritised endpoint(String id, String url, int priority) {
-        return new PriorityRouter.Prioritised(new EndpointTarget(id, url, "sk-test-123", "gpt-3.5-turbo"), priority);
+        return new PriorityRouter.Prioritised(new EndpointTarget(id, url, "sk-test-123", "gpt-3.5-turbo", "chatbot"), priority);
     }
 
     private static ProxyServer router(PriorityRouter.Prioritised... targets) {
