@@ -79,14 +79,15 @@ public final class ProxyServer implements AutoCloseable {
             ExchangeCache cache = new ExchangeCache(settings.cacheTtl(), 1_000, 256L * 1024 * 1024,
                     Clock.systemUTC());
             Router router = Router.router(vertx);
-            router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
             router.errorHandler(413, ctx -> JsonReplies.error(ctx.response(), 413, TOO_LARGE));
             router.errorHandler(500, ctx -> JsonReplies.error(ctx.response(), 500, "internal error: "
                     + (ctx.failure() == null ? "unknown" : RelayHandler.reason(ctx.failure()))));
             for (Route r : Route.values()) {
-                router.post(r.localPath()).handler(new RelayHandler(vertx, r, routing, upstream, cache, log));
+                router.post(r.localPath()).handler(new RawBody(MAX_BODY))
+                        .handler(new RelayHandler(vertx, r, routing, upstream, cache, log));
             }
-            router.post("/v1/verify").handler(ctx -> verify(vertx, cache, ctx));
+            router.post("/v1/verify").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
+                    .handler(ctx -> verify(vertx, cache, ctx));
             router.get("/v1/models").handler(ctx -> JsonReplies.json(ctx.response(), 200, models(routing)));
             router.get("/v1/providers/status").handler(ctx -> JsonReplies.json(ctx.response(), 200, status(routing)));
             router.route().last().handler(ctx -> JsonReplies.error(ctx.response(), 404,

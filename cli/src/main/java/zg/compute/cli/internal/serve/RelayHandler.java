@@ -55,20 +55,20 @@ final class RelayHandler implements Handler<RoutingContext> {
     public void handle(RoutingContext ctx) {
         // Browsers cannot send application/json cross-site without a preflight this server never approves, and
         // forms with an Origin are refused, so a web page cannot spend the wallet's funds through this port.
-        ClientRequest body;
-        try {
-            body = ClientRequest.read(route, ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
-                    ctx.request().getHeader(HttpHeaders.ORIGIN), ctx.body().buffer());
-        } catch (ClientRequest.Invalid e) {
-            JsonReplies.error(ctx.response(), e.status(), e.getMessage());
-            return;
-        }
         List<Target> targets = routing.order(route.serviceType());
         if (targets.isEmpty()) {
             JsonReplies.error(ctx.response(), 404, "no " + route.serviceType() + " provider behind this proxy for POST "
                     + route.localPath() + "; it serves " + routing.status().stream()
                             .map(s -> s.target().serviceType() + " (" + s.target().id() + ")").distinct()
                             .collect(Collectors.joining(", ")));
+            return;
+        }
+        ClientRequest body;
+        try {
+            body = ClientRequest.read(route, ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
+                    ctx.request().getHeader(HttpHeaders.ORIGIN), RawBody.of(ctx));
+        } catch (ClientRequest.Invalid e) {
+            JsonReplies.error(ctx.response(), e.status(), e.getMessage());
             return;
         }
         attempt(ctx, body, targets, 0, new ArrayList<>());
