@@ -315,6 +315,28 @@ class ServeServiceTypesTest {
     }
 
     @Test
+    void aDirectEndpointDeclaredAsEmbeddingAnswersTheEmbeddingsRoute(@TempDir Path home) throws Exception {
+        Matcher url = Pattern.compile("EmbeddingServer at (http://\\S+)").matcher(provider("embedding").backend());
+        assertThat(url.find()).as(provider("embedding").backend()).isTrue();
+        CliRunner cli = new CliRunner(home); // endpoints only: no key, no chain
+        try (BackgroundCli router = BackgroundCli.start(cli, "inference", "router-serve", "--port", "0",
+                "--add-endpoint", "minilm," + url.group(1) + ",unused-key," + EmbeddingServer.MODEL + ",1,embedding")) {
+            String out = router.awaitOutput("ready", Duration.ofSeconds(60));
+            Matcher m = Pattern.compile("\\(embedding: POST (http://\\S+)/v1/embeddings\\)").matcher(out);
+            assertThat(m.find()).as(out).isTrue();
+            ProxyClient c = new ProxyClient(m.group(1));
+            HttpResponse<String> r = c.post("/v1/embeddings", "{\"input\":\"direct\"}".getBytes());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.headers().firstValue("X-Provider-Address")).contains("minilm");
+            assertThat(ProxyClient.json(r).at("/data/0/embedding").size()).isEqualTo(EmbeddingServer.DIMENSIONS);
+            assertThat(router.awaitOutput("from endpoint minilm", Duration.ofSeconds(30)))
+                    .contains("embeddings (no id) from endpoint minilm (direct endpoint: not billed on chain)");
+            assertThat(c.chat("no chat target").statusCode()).isEqualTo(404);
+            assertThat(router.stop()).isZero();
+        }
+    }
+
+    @Test
     void getSecretPrintsACurlForTheProvidersTypeThatWorksAsPrinted(@TempDir Path home) throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed");
         CliRunner cli = CliFixtures.runnerFor(stack.devnet(), home, stack.devnet().account(DevnetStack.USER));

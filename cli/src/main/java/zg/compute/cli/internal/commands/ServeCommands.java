@@ -228,8 +228,8 @@ public final class ServeCommands {
                         listen.port, Duration.ofSeconds(requestTimeout), Duration.ofSeconds(cacheDuration)), log()));
                 out().println("✓ inference router-serve listening on " + server.baseUrl());
                 router.status().forEach(s -> out().println("  priority " + s.priority() + "  " + s.target().kind()
-                        + " " + s.target().id() + "  " + s.target().serviceType() + "  model " + s.target().model()
-                        + "  POST " + server.baseUrl() + Route.of(s.target().serviceType()).localPath()));
+                        + " " + s.target().id() + "  model " + s.target().model() + "  (" + s.target().serviceType()
+                        + ": POST " + server.baseUrl() + Route.of(s.target().serviceType()).localPath() + ")"));
                 return runUntilStopped(server);
             }
         }
