@@ -76,7 +76,7 @@ class RouterServeTest {
     }
 
     private static PriorityRouter.Prioritised endpoint(String id, String url, int priority) {
-        return new PriorityRouter.Prioritised(new EndpointTarget(id, url, "sk-test-123", "gpt-3.5-turbo"), priority);
+        return new PriorityRouter.Prioritised(new EndpointTarget(id, url, "sk-test-123", "gpt-3.5-turbo", "chatbot"), priority);
     }
 
     private static ProxyServer router(PriorityRouter.Prioritised... targets) {
@@ -245,7 +245,13 @@ class RouterServeTest {
 
         CliRunner.Result endpoint = cli.run("inference", "router-serve", "--add-endpoint", "only-id,http://x");
         assertThat(endpoint.exit()).isEqualTo(1);
-        assertThat(endpoint.err()).contains("--add-endpoint expects <id>,<url>,<apikey>[,<model>[,<priority>]]");
+        assertThat(endpoint.err())
+                .contains("--add-endpoint expects <id>,<url>,<apikey>[,<model>[,<priority>[,<serviceType>]]]");
+        CliRunner.Result type = cli.run("inference", "router-serve", "--add-endpoint",
+                "oai,https://api.example/v1,sk-secret-1,dall-e-3,5,text-to-video");
+        assertThat(type.exit()).isEqualTo(1);
+        assertThat(type.err()).contains("--add-endpoint oai: the service type must be one of chatbot, text-to-image, "
+                + "image-editing, speech-to-text, embedding, got \"text-to-video\"").doesNotContain("sk-secret-1");
 
         CliRunner.Result priority = cli.run("inference", "router-serve", "--add-provider", p(0).address() + ",high");
         assertThat(priority.exit()).isEqualTo(1);

@@ -498,6 +498,22 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         return process(provider, chatID, content, null, null, null).verification();
     }
 
+    /**
+     * Only the signature check of {@link #processResponse(String, String, String, byte[], byte[])}: whether the
+     * TEE signer signed exactly these bytes (the decoded pictures for image services). Nothing is added to the
+     * local fee estimate, so a response already accounted for can be checked again.
+     */
+    public ResponseVerification verifyResponse(String provider, String chatID, byte[] requestBody,
+            byte[] responseBody) {
+        if (requestBody == null || responseBody == null) {
+            throw new InvalidRequestException("requestBody and responseBody are required for the content check");
+        }
+        ServiceInfo s = cachedService(provider);
+        List<byte[]> images = FeeEstimator.isImageType(s.serviceType())
+                ? ImageAnswer.decode(responseBody, Integer.MAX_VALUE) : null;
+        return verify(s, chatID, requestBody, responseBody, images);
+    }
+
     /** What {@link #process} found: the verification and the fee it added to the local estimate. */
     record Outcome(ResponseVerification verification, BigInteger fee) {
     }

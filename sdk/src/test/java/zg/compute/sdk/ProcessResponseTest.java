@@ -161,6 +161,27 @@ class ProcessResponseTest {
         }
     }
 
+    @Test
+    void verifyResponseChecksTheBytesAgainWithoutCountingAnotherFee(Devnet d) throws Exception {
+        reRegister(d, "text-to-image");
+        byte[] request = "{\"model\":\"org/model-a\",\"prompt\":\"a cat\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] picture = {9, 8, 7};
+        byte[] answer = ("{\"created\":1,\"data\":[{\"b64_json\":\""
+                + java.util.Base64.getEncoder().encodeToString(picture) + "\"}]}").getBytes(StandardCharsets.UTF_8);
+        server.signText("img-1", ResponseSignature.imagesText(request, java.util.List.of(picture)), tee.getEcKeyPair());
+        try (var b = SdkFixtures.broker(d, d.account(1))) {
+            assertThat(b.inference().processResponse(provider, "img-1", null, request, answer))
+                    .isEqualTo(ResponseVerification.VERIFIED);
+            assertThat(b.inference().cachedFee(provider)).isEqualTo(BigInteger.valueOf(2_000));
+            assertThat(b.inference().verifyResponse(provider, "img-1", request, answer))
+                    .isEqualTo(ResponseVerification.VERIFIED);
+            assertThat(b.inference().verifyResponse(provider, "img-1", request, "{\"data\":[]}".getBytes()))
+                    .isEqualTo(ResponseVerification.REJECTED);
+            assertThat(b.inference().cachedFee(provider)).as("checking again costs nothing")
+                    .isEqualTo(BigInteger.valueOf(2_000));
+        }
+    }
+
     private void reRegister(Devnet d, String serviceType) throws Exception {
         d.inference(d.account(5)).addOrUpdateService(new zg.compute.protocol.contracts.bindings.InferenceServing
                 .ServiceParams(serviceType, server.url(), "org/model-a", "TeeML", BigInteger.valueOf(1_000),

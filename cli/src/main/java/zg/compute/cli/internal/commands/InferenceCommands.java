@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,10 +52,6 @@ public final class InferenceCommands implements Runnable {
         spec.commandLine().usage(inv.ctx().out());
     }
 
-    static boolean isImage(ServiceInfo s) {
-        return s.serviceType() != null && s.serviceType().toLowerCase(Locale.ROOT).contains("image");
-    }
-
     static Map<String, Object> serviceJson(ServiceInfo s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("provider", s.provider());
@@ -65,6 +60,7 @@ public final class InferenceCommands implements Runnable {
         m.put("model", s.model());
         m.put("inputPrice", Fmt.og(s.inputPrice()));
         m.put("outputPrice", Fmt.og(s.outputPrice()));
+        m.put("priceUnit", PriceRows.unit(s));
         m.put("verifiability", s.verifiability());
         m.put("teeSignerAddress", s.teeSignerAddress());
         m.put("teeSignerAcknowledged", s.teeSignerAcknowledged());
@@ -77,12 +73,7 @@ public final class InferenceCommands implements Runnable {
                 .row("Service Type", s.serviceType())
                 .row("Model", s.model())
                 .row("URL", s.url());
-        if (isImage(s)) {
-            t.row("Price Per Image (0G)", Fmt.og(s.outputPrice()));
-        } else {
-            t.row("Input Price Per Token (0G)", Fmt.og(s.inputPrice()));
-            t.row("Output Price Per Token (0G)", Fmt.og(s.outputPrice()));
-        }
+        PriceRows.of(s).forEach(p -> t.row(p.label(), p.value()));
         return t.row("Verifiability", s.verifiability())
                 .row("TEE Signer", s.teeSignerAddress())
                 .row("TEE Signer Acknowledged by Owner", Fmt.yesNo(s.teeSignerAcknowledged()));
@@ -414,6 +405,8 @@ public final class InferenceCommands implements Runnable {
                         + "\" -F model=" + s.model() + " -F image=@input.png -F prompt=\"make it blue\"");
                 case "speech-to-text" -> out().println("curl " + base + "/audio/transcriptions -H \"" + auth
                         + "\" -F model=" + s.model() + " -F file=@audio.wav");
+                case "embedding" -> out().println("curl " + base + "/embeddings -H \"Content-Type: application/json\" "
+                        + "-H \"" + auth + "\" -d '{\"model\":\"" + s.model() + "\",\"input\":[\"Hello world\"]}'");
                 default -> out().println("curl " + base + "/chat/completions -H \"Content-Type: application/json\" "
                         + "-H \"" + auth + "\" -d '{\"model\":\"" + s.model()
                         + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");

@@ -17,6 +17,8 @@ import zg.compute.cli.internal.serve.EndpointTarget;
 import zg.compute.cli.internal.serve.PriorityRouter;
 import zg.compute.cli.internal.serve.ProviderTarget;
 import zg.compute.cli.internal.serve.ProxyServer;
+import zg.compute.cli.internal.serve.Route;
+import zg.compute.cli.internal.serve.Target;
 import zg.compute.cli.internal.serve.SingleTarget;
 import zg.compute.cli.internal.serve.TargetSpec;
 import zg.compute.sdk.Amount;
@@ -115,7 +117,9 @@ public final class ServeCommands {
 
     @Command(name = "serve", mixinStandardHelpOptions = true, description = {
             "Local OpenAI-compatible proxy to one provider: signs each request, streams, bills and verifies.",
-            "Routes: POST /v1/chat/completions, POST /v1/verify {\"id\"}, GET /v1/models. Runs until Ctrl-C."})
+            "Routes (the one of the provider's service type answers): POST /v1/chat/completions, "
+                    + "/v1/images/generations, /v1/images/edits, /v1/audio/transcriptions, /v1/embeddings;",
+            "POST /v1/verify {\"id\"}, GET /v1/models. Runs until Ctrl-C."})
     public static final class Serve extends ProxyCommand {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>",
@@ -134,12 +138,13 @@ public final class ServeCommands {
                 out().println("Acknowledging provider " + provider + " and reading its service …");
                 out().flush();
                 ProviderTarget target = ProviderTarget.connect(broker.inference(), provider);
+                route(target);
                 keepFunded(broker, provider, cap);
                 ProxyServer server = start(() -> ProxyServer.start(new SingleTarget(target),
                         ProxyServer.Settings.serve(listen.host, listen.port), log()));
                 out().println("✓ inference serve listening on " + server.baseUrl() + " — provider " + target.id()
-                        + ", model " + target.model());
-                out().println("  POST " + server.baseUrl() + "/v1/chat/completions   (OpenAI base URL: "
+                        + ", " + target.serviceType() + ", model " + target.model());
+                out().println("  POST " + server.baseUrl() + route(target).localPath() + "   (OpenAI base URL: "
                         + server.baseUrl() + "/v1)");
                 return runUntilStopped(server);
             }
@@ -149,15 +154,18 @@ public final class ServeCommands {
     @Command(name = "router-serve", mixinStandardHelpOptions = true, description = {
             "Local OpenAI-compatible router over several providers and endpoints with priorities and failover.",
             "Lowest priority number first; a failed target is skipped for 60 s; when all failed, all are reset.",
-            "Routes: POST /v1/chat/completions, POST /v1/verify {\"id\"}, GET /v1/providers/status, GET /v1/models."})
+            "Each route (POST /v1/chat/completions, /v1/images/generations, /v1/images/edits, /v1/audio/transcriptions,",
+            "/v1/embeddings) goes to the targets of its service type; POST /v1/verify {\"id\"}, GET /v1/providers/status,",
+            "GET /v1/models."})
     public static final class RouterServe extends ProxyCommand {
 
         @Option(names = "--add-provider", paramLabel = "<address[,priority]>",
                 description = "An on-chain provider (repeatable)")
         List<String> providers = new ArrayList<>();
 
-        @Option(names = "--add-endpoint", paramLabel = "<id,url,apikey[,model[,priority]]>", description = "A direct "
-                + "OpenAI-compatible endpoint (repeatable); model default " + TargetSpec.DEFAULT_ENDPOINT_MODEL)
+        @Option(names = "--add-endpoint", paramLabel = "<id,url,apikey[,model[,priority[,serviceType]]]>",
+                description = "A direct OpenAI-compatible endpoint (repeatable); model default "
+                        + TargetSpec.DEFAULT_ENDPOINT_MODEL + ", service type default " + TargetSpec.DEFAULT_ENDPOINT_TYPE)
         List<String> endpoints = new ArrayList<>();
 
         @Option(names = "--default-provider-priority", defaultValue = "100", paramLabel = "<n>",
@@ -206,19 +214,22 @@ public final class ServeCommands {
                 for (TargetSpec.Provider p : ps) {
                     out().println("Acknowledging provider " + p.address() + " and reading its service …");
                     out().flush();
-                    targets.add(new PriorityRouter.Prioritised(connect(broker, p.address()), p.priority()));
+                    ProviderTarget t = connect(broker, p.address());
+                    route(t);
+                    targets.add(new PriorityRouter.Prioritised(t, p.priority()));
                     keepFunded(broker, p.address(), cap);
                 }
                 for (TargetSpec.Endpoint e : es) {
                     targets.add(new PriorityRouter.Prioritised(new EndpointTarget(e.id(), e.url(), e.apiKey(),
-                            e.model()), e.priority()));
+                            e.model(), e.serviceType()), e.priority()));
                 }
                 PriorityRouter router = new PriorityRouter(targets, Duration.ofSeconds(60), Clock.systemUTC());
                 ProxyServer server = start(() -> ProxyServer.start(router, new ProxyServer.Settings(listen.host,
                         listen.port, Duration.ofSeconds(requestTimeout), Duration.ofSeconds(cacheDuration)), log()));
                 out().println("✓ inference router-serve listening on " + server.baseUrl());
-                router.status().forEach(s -> out().println("  priority " + s.priority() + "  " + s.target().type()
-                        + " " + s.target().id() + "  model " + s.target().model()));
+                router.status().forEach(s -> out().println("  priority " + s.priority() + "  " + s.target().kind()
+                        + " " + s.target().id() + "  model " + s.target().model() + "  (" + s.target().serviceType()
+                        + ": POST " + server.baseUrl() + Route.of(s.target().serviceType()).localPath() + ")"));
                 return runUntilStopped(server);
             }
         }
@@ -230,6 +241,16 @@ public final class ServeCommands {
                 throw new CliException("provider " + address + ": " + e.getMessage());
             }
         }
+    }
+
+    /** The route a target answers; a provider of a type without one cannot be served. */
+    static Route route(Target t) {
+        Route r = Route.of(t.serviceType());
+        if (r == null) {
+            throw new CliException("provider " + t.id() + " serves " + t.serviceType() + ", which this proxy has no "
+                    + "route for (it serves " + String.join(", ", Route.serviceTypes()) + ").");
+        }
+        return r;
     }
 
     /**

@@ -4,18 +4,20 @@ import java.util.Map;
 import zg.compute.sdk.ResponseVerification;
 
 /** A direct OpenAI-compatible endpoint: {@code Authorization: Bearer <apikey>}, nothing to bill or verify. */
-public final class EndpointTarget implements ChatTarget {
+public final class EndpointTarget implements Target {
 
     private final String id;
     private final String baseUrl;
     private final String apiKey;
     private final String model;
+    private final String serviceType;
 
-    public EndpointTarget(String id, String baseUrl, String apiKey, String model) {
+    public EndpointTarget(String id, String baseUrl, String apiKey, String model, String serviceType) {
         this.id = id;
         this.baseUrl = baseUrl.replaceAll("/+$", "");
         this.apiKey = apiKey;
         this.model = model;
+        this.serviceType = serviceType;
     }
 
     @Override
@@ -24,8 +26,13 @@ public final class EndpointTarget implements ChatTarget {
     }
 
     @Override
-    public String type() {
+    public String kind() {
         return "endpoint";
+    }
+
+    @Override
+    public String serviceType() {
+        return serviceType;
     }
 
     @Override
@@ -34,8 +41,8 @@ public final class EndpointTarget implements ChatTarget {
     }
 
     @Override
-    public String chatUrl() {
-        return baseUrl + "/chat/completions";
+    public String baseUrl() {
+        return baseUrl;
     }
 
     @Override
@@ -45,7 +52,8 @@ public final class EndpointTarget implements ChatTarget {
 
     @Override
     public String settle(Exchange e) {
-        return "chat " + e.completionId() + " from endpoint " + id + " (direct endpoint: not billed on chain)";
+        return e.route().label() + " " + (e.completionId() != null ? e.completionId() : "(no id)") + " from endpoint "
+                + id + " (direct endpoint: not billed on chain)";
     }
 
     @Override

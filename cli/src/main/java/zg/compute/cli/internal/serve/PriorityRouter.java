@@ -9,13 +9,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code router-serve} selection (sdk-cli.md §7.3): lowest priority number first; a failed target is skipped
- * for {@code cooldown}; when every target is marked, all are reset and tried again.
+ * {@code router-serve} selection (sdk-cli.md §7.3) among the targets serving a request's service type: lowest
+ * priority number first; a failed target is skipped for {@code cooldown}; when every target of that type is
+ * marked, they are reset and tried again.
  */
 public final class PriorityRouter implements Routing {
 
     /** A target with its priority (lower = preferred). */
-    public record Prioritised(ChatTarget target, int priority) {
+    public record Prioritised(Target target, int priority) {
     }
 
     private record Mark(long until, String reason) {
@@ -39,19 +40,20 @@ public final class PriorityRouter implements Routing {
     }
 
     @Override
-    public synchronized List<ChatTarget> order() {
+    public synchronized List<Target> order(String serviceType) {
         long now = clock.millis();
-        List<ChatTarget> available = targets.stream().filter(p -> !marked(p.target(), now))
-                .map(Prioritised::target).toList();
+        List<Target> serving = targets.stream().map(Prioritised::target)
+                .filter(t -> t.serviceType().equals(serviceType)).toList();
+        List<Target> available = serving.stream().filter(t -> !marked(t, now)).toList();
         if (!available.isEmpty()) {
             return available;
         }
-        marks.clear();
-        return targets.stream().map(Prioritised::target).toList();
+        serving.forEach(t -> marks.remove(t.id()));
+        return serving;
     }
 
     @Override
-    public synchronized void failed(ChatTarget target, String reason) {
+    public synchronized void failed(Target target, String reason) {
         marks.put(target.id(), new Mark(clock.millis() + cooldown.toMillis(), reason));
     }
 
@@ -70,7 +72,7 @@ public final class PriorityRouter implements Routing {
         }).toList();
     }
 
-    private boolean marked(ChatTarget t, long now) {
+    private boolean marked(Target t, long now) {
         Mark m = marks.get(t.id());
         return m != null && m.until() > now;
     }

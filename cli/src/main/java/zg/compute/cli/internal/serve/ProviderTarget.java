@@ -6,31 +6,36 @@ import java.util.stream.Collectors;
 import zg.compute.sdk.InferenceBroker;
 import zg.compute.sdk.ProviderModel;
 import zg.compute.sdk.ResponseVerification;
+import zg.compute.sdk.ServiceInfo;
 import zg.compute.sdk.ServiceMetadata;
 import zg.compute.sdk.ZGComputeException;
 
 /** An on-chain provider: app-sk headers from the SDK, fees and TEE signatures checked through {@code processResponse}. */
-public final class ProviderTarget implements ChatTarget {
+public final class ProviderTarget implements Target {
 
     private final InferenceBroker inference;
     private final String provider;
     private final ServiceMetadata meta;
     /** What the provider serves: a client's model among these is kept, any other becomes the default. */
     private final Set<String> served;
+    private final String serviceType;
 
-    private ProviderTarget(InferenceBroker inference, String provider, ServiceMetadata meta, Set<String> served) {
+    private ProviderTarget(InferenceBroker inference, String provider, ServiceMetadata meta, Set<String> served,
+            String serviceType) {
         this.inference = inference;
         this.provider = provider;
         this.meta = meta;
         this.served = served;
+        this.serviceType = serviceType;
     }
 
     /**
      * Acknowledges the provider's signer (a transfer of the contract minimum when there is no sub-account
-     * yet) and reads its endpoint and model, as the official proxy does at start. No paid health check.
+     * yet) and reads its endpoint, model and service type, as the official proxy does at start. No paid health check.
      */
     public static ProviderTarget connect(InferenceBroker inference, String provider) {
         inference.acknowledgeProviderSigner(provider);
+        ServiceInfo service = inference.getService(provider);
         ServiceMetadata meta = inference.getServiceMetadata(provider);
         Set<String> served;
         try {
@@ -39,7 +44,7 @@ public final class ProviderTarget implements ChatTarget {
         } catch (ZGComputeException noCatalog) {
             served = Set.of(meta.model()); // the catalog is optional: the on-chain model is always served
         }
-        return new ProviderTarget(inference, provider, meta, served);
+        return new ProviderTarget(inference, provider, meta, served, service.serviceType());
     }
 
     @Override
@@ -48,8 +53,13 @@ public final class ProviderTarget implements ChatTarget {
     }
 
     @Override
-    public String type() {
+    public String kind() {
         return "provider";
+    }
+
+    @Override
+    public String serviceType() {
+        return serviceType;
     }
 
     @Override
@@ -63,8 +73,8 @@ public final class ProviderTarget implements ChatTarget {
     }
 
     @Override
-    public String chatUrl() {
-        return meta.endpoint() + "/chat/completions";
+    public String baseUrl() {
+        return meta.endpoint();
     }
 
     @Override
@@ -74,13 +84,15 @@ public final class ProviderTarget implements ChatTarget {
 
     @Override
     public String settle(Exchange e) {
-        String what = "chat " + (e.chatKey() != null ? e.chatKey() : e.completionId()) + " from " + provider;
+        String what = e.route().label() + " " + (e.chatKey() != null ? e.chatKey() : e.completionId()) + " from "
+                + provider;
         try {
-            ResponseVerification v = e.chatKey() == null
-                    ? inference.processResponse(provider, null, e.usageJson(), ChatBody.modelOf(e.request()))
-                    : inference.processResponse(provider, e.chatKey(), e.usageJson(), e.request(), e.response());
-            String usage = e.usageJson() == null ? "no usage reported" : "usage " + e.usageJson();
-            return what + ": " + usage + ", signature " + switch (v) {
+            // with the bodies: the signature must cover exactly them; image fees count the pictures delivered
+            ResponseVerification v = inference.processResponse(provider, e.chatKey(), e.feeContent(), e.request(),
+                    e.response());
+            String billed = e.route().images() ? "billed per image delivered"
+                    : e.usageJson() == null ? "no usage reported" : "usage " + e.usageJson();
+            return what + ": " + billed + ", signature " + switch (v) {
                 case VERIFIED -> "VERIFIED (covers the request and response bytes)";
                 case REJECTED -> "REJECTED";
                 case SKIPPED -> "not checked (no ZG-Res-Key)";
@@ -95,6 +107,6 @@ public final class ProviderTarget implements ChatTarget {
         if (e.chatKey() == null) {
             return ResponseVerification.REJECTED;
         }
-        return inference.processResponse(provider, e.chatKey(), null, e.request(), e.response());
+        return inference.verifyResponse(provider, e.chatKey(), e.request(), e.response());
     }
 }

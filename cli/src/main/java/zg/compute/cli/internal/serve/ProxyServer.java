@@ -13,15 +13,18 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import zg.compute.sdk.ResponseVerification;
 import zg.compute.sdk.ZGComputeException;
 import zg.compute.sdk.ZGComputeNetworkBroker;
 
 /**
- * The local OpenAI-compatible proxy of {@code inference serve} and {@code router-serve} (sdk-cli.md §7):
- * {@code POST /v1/chat/completions}, {@code POST /v1/verify}, {@code GET /v1/models},
- * {@code GET /v1/providers/status}. No CORS: only local programs, not web pages, may spend through it.
+ * The local OpenAI-compatible proxy of {@code inference serve} and {@code router-serve} (sdk-cli.md §7,
+ * services-and-ui.md A.7): one paid route per service type ({@link Route}), {@code POST /v1/verify},
+ * {@code GET /v1/models}, {@code GET /v1/providers/status}. No CORS: only local programs, not web pages, may spend
+ * through it.
  */
 public final class ProxyServer implements AutoCloseable {
 
@@ -40,6 +43,10 @@ public final class ProxyServer implements AutoCloseable {
             return new Settings(host, port, Duration.ofMinutes(10), Duration.ofMinutes(20));
         }
     }
+
+    /** Every route, for the 404 answer. */
+    private static final String ROUTES = Arrays.stream(Route.values()).map(r -> "POST " + r.localPath())
+            .collect(Collectors.joining(", ")) + ", POST /v1/verify, GET /v1/models, GET /v1/providers/status";
 
     private final Vertx vertx;
     private final HttpServer server;
@@ -72,18 +79,20 @@ public final class ProxyServer implements AutoCloseable {
             ExchangeCache cache = new ExchangeCache(settings.cacheTtl(), 1_000, 256L * 1024 * 1024,
                     Clock.systemUTC());
             Router router = Router.router(vertx);
-            router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
             router.errorHandler(413, ctx -> JsonReplies.error(ctx.response(), 413, TOO_LARGE));
             router.errorHandler(500, ctx -> JsonReplies.error(ctx.response(), 500, "internal error: "
-                    + (ctx.failure() == null ? "unknown" : ChatHandler.reason(ctx.failure()))));
-            router.post("/v1/chat/completions").handler(new ChatHandler(vertx, routing, upstream, cache, log));
-            router.post("/v1/verify").handler(ctx -> verify(vertx, cache, ctx));
+                    + (ctx.failure() == null ? "unknown" : RelayHandler.reason(ctx.failure()))));
+            for (Route r : Route.values()) {
+                router.post(r.localPath()).handler(new RawBody(MAX_BODY))
+                        .handler(new RelayHandler(vertx, r, routing, upstream, cache, log));
+            }
+            router.post("/v1/verify").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
+                    .handler(ctx -> verify(vertx, cache, ctx));
             router.get("/v1/models").handler(ctx -> JsonReplies.json(ctx.response(), 200, models(routing)));
             router.get("/v1/providers/status").handler(ctx -> JsonReplies.json(ctx.response(), 200, status(routing)));
             router.route().last().handler(ctx -> JsonReplies.error(ctx.response(), 404,
                     "not found: " + ctx.request().method() + " " + ctx.request().path()
-                            + " (routes: POST /v1/chat/completions, POST /v1/verify, GET /v1/models, "
-                            + "GET /v1/providers/status)"));
+                            + " (routes: " + ROUTES + ")"));
             HttpServer server = vertx.createHttpServer().requestHandler(router);
             try {
                 server.listen(settings.port(), settings.host()).await();
@@ -119,7 +128,7 @@ public final class ProxyServer implements AutoCloseable {
         return new IllegalStateException(inUse
                 ? "port " + port + " on " + host + " is already in use: stop what listens there or pick another "
                         + "with --port"
-                : "cannot listen on " + host + ":" + port + ": " + ChatHandler.reason(e), e);
+                : "cannot listen on " + host + ":" + port + ": " + RelayHandler.reason(e), e);
     }
 
     private static void verify(Vertx vertx, ExchangeCache cache, RoutingContext ctx) {
@@ -146,7 +155,7 @@ public final class ProxyServer implements AutoCloseable {
             JsonObject out = new JsonObject().put("isValid", ar.succeeded() && ar.result() == ResponseVerification.VERIFIED);
             if (ar.failed()) {
                 out.put("error", ar.cause() instanceof ZGComputeException ? ar.cause().getMessage()
-                        : ChatHandler.reason(ar.cause()));
+                        : RelayHandler.reason(ar.cause()));
             }
             JsonReplies.json(ctx.response(), 200, out);
         });
@@ -156,7 +165,7 @@ public final class ProxyServer implements AutoCloseable {
         JsonArray data = new JsonArray();
         for (TargetStatus s : routing.status()) {
             data.add(new JsonObject().put("id", s.target().model()).put("object", "model")
-                    .put("owned_by", s.target().id()));
+                    .put("owned_by", s.target().id()).put("service_type", s.target().serviceType()));
         }
         return new JsonObject().put("object", "list").put("data", data);
     }
@@ -164,7 +173,8 @@ public final class ProxyServer implements AutoCloseable {
     private static JsonArray status(Routing routing) {
         JsonArray out = new JsonArray();
         for (TargetStatus s : routing.status()) {
-            out.add(new JsonObject().put("id", s.target().id()).put("type", s.target().type())
+            out.add(new JsonObject().put("id", s.target().id()).put("type", s.target().kind())
+                    .put("serviceType", s.target().serviceType())
                     .put("model", s.target().model()).put("priority", s.priority()).put("available", s.available())
                     .put("unavailableUntil", s.unavailableUntil() == 0 ? null
                             : java.time.Instant.ofEpochMilli(s.unavailableUntil()).toString())

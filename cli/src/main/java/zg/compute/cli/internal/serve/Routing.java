@@ -2,14 +2,17 @@ package zg.compute.cli.internal.serve;
 
 import java.util.List;
 
-/** Which targets a chat request tries, in order, and what a failure does. */
+/** Which targets a request tries, in order, and what a failure does. */
 public interface Routing {
 
-    /** The targets to try for the next request, best first; never empty. */
-    List<ChatTarget> order();
+    /**
+     * The targets serving {@code serviceType} to try for the next request, best first; empty when no target
+     * serves that type.
+     */
+    List<Target> order(String serviceType);
 
     /** A target failed (connection, timeout or non-2xx status). */
-    void failed(ChatTarget target, String reason);
+    void failed(Target target, String reason);
 
     /**
      * True: a failure moves on to the next target and responses name the target ({@code X-Provider-Address}).

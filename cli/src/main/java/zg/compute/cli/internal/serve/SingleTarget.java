@@ -5,19 +5,19 @@ import java.util.List;
 /** {@code inference serve}: one provider; its answers, errors included, go to the client unchanged. */
 public final class SingleTarget implements Routing {
 
-    private final ChatTarget target;
+    private final Target target;
 
-    public SingleTarget(ChatTarget target) {
+    public SingleTarget(Target target) {
         this.target = target;
     }
 
     @Override
-    public List<ChatTarget> order() {
-        return List.of(target);
+    public List<Target> order(String serviceType) {
+        return target.serviceType().equals(serviceType) ? List.of(target) : List.of();
     }
 
     @Override
-    public void failed(ChatTarget t, String reason) {
+    public void failed(Target t, String reason) {
         // nothing to fall back to
     }
 

@@ -7,11 +7,15 @@ public final class TargetSpec {
     public record Provider(String address, int priority) {
     }
 
-    /** A direct endpoint: {@code id,url,apikey[,model[,priority]]}. */
-    public record Endpoint(String id, String url, String apiKey, String model, int priority) {
+    /**
+     * A direct endpoint: {@code id,url,apikey[,model[,priority[,serviceType]]]}; the service type (default
+     * {@code chatbot}) says which route it answers.
+     */
+    public record Endpoint(String id, String url, String apiKey, String model, int priority, String serviceType) {
     }
 
     public static final String DEFAULT_ENDPOINT_MODEL = "gpt-3.5-turbo";
+    public static final String DEFAULT_ENDPOINT_TYPE = "chatbot";
 
     private TargetSpec() {
     }
@@ -28,16 +32,21 @@ public final class TargetSpec {
     /** @throws IllegalArgumentException naming the flag and the expected form */
     public static Endpoint endpoint(String spec, int defaultPriority) {
         String[] p = spec.split(",", -1);
-        if (p.length < 3 || p.length > 5 || p[0].isBlank() || p[1].isBlank()) {
-            throw new IllegalArgumentException("--add-endpoint expects <id>,<url>,<apikey>[,<model>[,<priority>]], got \""
-                    + redactKey(p) + "\"");
+        if (p.length < 3 || p.length > 6 || p[0].isBlank() || p[1].isBlank()) {
+            throw new IllegalArgumentException("--add-endpoint expects <id>,<url>,<apikey>[,<model>[,<priority>"
+                    + "[,<serviceType>]]], got \"" + redactKey(p) + "\"");
         }
         if (!p[1].trim().matches("https?://\\S+")) {
             throw new IllegalArgumentException("--add-endpoint " + p[0] + ": the URL must start with http:// or https://");
         }
         String model = p.length >= 4 && !p[3].isBlank() ? p[3].trim() : DEFAULT_ENDPOINT_MODEL;
-        int priority = p.length == 5 ? priority(p[4], "--add-endpoint", p[0]) : defaultPriority;
-        return new Endpoint(p[0].trim(), p[1].trim(), p[2].trim(), model, priority);
+        int priority = p.length >= 5 && !p[4].isBlank() ? priority(p[4], "--add-endpoint", p[0]) : defaultPriority;
+        String type = p.length == 6 && !p[5].isBlank() ? p[5].trim() : DEFAULT_ENDPOINT_TYPE;
+        if (Route.of(type) == null) {
+            throw new IllegalArgumentException("--add-endpoint " + p[0] + ": the service type must be one of "
+                    + String.join(", ", Route.serviceTypes()) + ", got \"" + type + "\"");
+        }
+        return new Endpoint(p[0].trim(), p[1].trim(), p[2].trim(), model, priority, type);
     }
 
     private static int priority(String s, String flag, String what) {

@@ -6,6 +6,6 @@ package zg.compute.cli.internal.serve;
  * @param unavailableUntil epoch millis until which it is skipped, 0 when available
  * @param lastError        why it was marked unavailable, null when available
  */
-public record TargetStatus(ChatTarget target, int priority, boolean available, long unavailableUntil,
+public record TargetStatus(Target target, int priority, boolean available, long unavailableUntil,
         String lastError) {
 }

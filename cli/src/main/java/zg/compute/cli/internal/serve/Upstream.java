@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Sends a chat request to a target and relays the answer to the client chunk by chunk (SSE events
+ * Sends a request to a target and relays the answer to the client chunk by chunk (SSE events
  * reach the client as they arrive), keeping every byte received for billing and verification.
  * Responses are not decompressed: the provider's signature covers the bytes as sent.
  */
@@ -38,10 +38,10 @@ final class Upstream {
     }
 
     /**
-     * POSTs {@code body}. The future fails on a connection error or when the target stays silent for the
+     * POSTs {@code body} as {@code contentType}. The future fails on a connection error or when the target stays silent for the
      * timeout (before or during the response).
      */
-    Future<HttpClientResponse> send(String url, Map<String, String> headers, byte[] body) {
+    Future<HttpClientResponse> send(String url, Map<String, String> headers, String contentType, byte[] body) {
         RequestOptions opts;
         try {
             opts = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
@@ -50,7 +50,7 @@ final class Upstream {
             return Future.failedFuture("invalid URL " + url);
         }
         return client.request(opts).compose(req -> {
-            req.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+            req.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
             headers.forEach(req::putHeader);
             return req.send(Buffer.buffer(body));
         });

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import zg.compute.cli.internal.serve.ProviderTarget;
+import zg.compute.cli.internal.serve.Route;
 import zg.compute.sdk.InferenceBroker;
 import zg.compute.sdk.InvalidRequestException;
 import zg.compute.sdk.ResponseVerification;
@@ -50,7 +51,7 @@ final class ChatRelay {
                 p -> ProviderTarget.connect(inference, provider));
         byte[] request = new JsonObject().put("model", target.model()).put("messages", list).put("stream", false)
                 .encode().getBytes(StandardCharsets.UTF_8);
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target.chatUrl())).timeout(Duration.ofSeconds(120))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target.baseUrl() + Route.CHAT.path())).timeout(Duration.ofSeconds(120))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(request));
         target.requestHeaders().forEach(b::header);
         HttpResponse<byte[]> r;

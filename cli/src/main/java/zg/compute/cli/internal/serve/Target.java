@@ -4,16 +4,19 @@ import java.util.Map;
 import zg.compute.sdk.ResponseVerification;
 
 /**
- * One place a chat completion can be sent: an on-chain provider (through the SDK) or a direct
- * OpenAI-compatible endpoint. The blocking methods run on a worker thread, never on the event loop.
+ * One place a paid request can be sent: an on-chain provider (through the SDK) or a direct OpenAI-compatible
+ * endpoint. The blocking methods run on a worker thread, never on the event loop.
  */
-public interface ChatTarget {
+public interface Target {
 
     /** The provider address, or the endpoint's id. */
     String id();
 
     /** {@code provider} or {@code endpoint}, as {@code /v1/providers/status} shows it. */
-    String type();
+    String kind();
+
+    /** The on-chain service type it serves ({@code chatbot}, {@code text-to-image}, …): which route it answers. */
+    String serviceType();
 
     /** The model the target serves; it replaces the client's {@code model}. */
     String model();
@@ -23,8 +26,8 @@ public interface ChatTarget {
         return model();
     }
 
-    /** Absolute URL of the target's {@code /chat/completions}. */
-    String chatUrl();
+    /** The OpenAI base URL a {@link Route#path()} is appended to (a provider's {@code <url>/v1/proxy}). */
+    String baseUrl();
 
     /** Headers that authorise one request (blocking: may sign a session token). */
     Map<String, String> requestHeaders();
@@ -35,6 +38,6 @@ public interface ChatTarget {
      */
     String settle(Exchange exchange);
 
-    /** Whether the target's signer signed exactly these request/response bytes (blocking). */
+    /** Whether the target's signer signed exactly these request/response bytes (blocking; bills nothing). */
     ResponseVerification verify(Exchange exchange);
 }

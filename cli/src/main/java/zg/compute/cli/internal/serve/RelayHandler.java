@@ -15,12 +15,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
- * {@code POST /v1/chat/completions}: checks the body, tries the targets the routing names, relays the
- * answer as it streams in, then bills and verifies it off the event loop.
+ * One paid {@link Route} ({@code POST /v1/chat/completions}, {@code /v1/images/generations}, …): checks the body,
+ * tries the targets of the route's service type the routing names, relays the answer as it streams in (status,
+ * headers and {@code ZG-Res-Key} included), then bills and verifies it off the event loop.
  */
-final class ChatHandler implements Handler<RoutingContext> {
+final class RelayHandler implements Handler<RoutingContext> {
 
     /** The SDK could not sign the request (e.g. not acknowledged, RPC down): nothing was sent. */
     private static final class HeadersFailed extends Exception {
@@ -33,13 +35,16 @@ final class ChatHandler implements Handler<RoutingContext> {
     static final String PROVIDER_FIELD = "x-provider-address";
 
     private final Vertx vertx;
+    private final Route route;
     private final Routing routing;
     private final Upstream upstream;
     private final ExchangeCache cache;
     private final Consumer<String> log;
 
-    ChatHandler(Vertx vertx, Routing routing, Upstream upstream, ExchangeCache cache, Consumer<String> log) {
+    RelayHandler(Vertx vertx, Route route, Routing routing, Upstream upstream, ExchangeCache cache,
+            Consumer<String> log) {
         this.vertx = vertx;
+        this.route = route;
         this.routing = routing;
         this.upstream = upstream;
         this.cache = cache;
@@ -48,39 +53,44 @@ final class ChatHandler implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
-        String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-        // Browsers cannot send application/json cross-site without a preflight this server never approves,
-        // so a web page cannot spend the wallet's funds through this unauthenticated port.
-        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            JsonReplies.error(ctx.response(), 415, "Content-Type must be application/json");
+        // Browsers cannot send application/json cross-site without a preflight this server never approves, and
+        // forms with an Origin are refused, so a web page cannot spend the wallet's funds through this port.
+        List<Target> targets = routing.order(route.serviceType());
+        if (targets.isEmpty()) {
+            JsonReplies.error(ctx.response(), 404, "no " + route.serviceType() + " provider behind this proxy for POST "
+                    + route.localPath() + "; it serves " + routing.status().stream()
+                            .map(s -> s.target().serviceType() + " (" + s.target().id() + ")").distinct()
+                            .collect(Collectors.joining(", ")));
             return;
         }
-        ChatBody body;
+        ClientRequest body;
         try {
-            body = ChatBody.parse(ctx.body().buffer());
-        } catch (ChatBody.Invalid e) {
-            JsonReplies.error(ctx.response(), 400, e.getMessage());
+            body = ClientRequest.read(route, ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
+                    ctx.request().getHeader(HttpHeaders.ORIGIN), RawBody.of(ctx));
+        } catch (ClientRequest.Invalid e) {
+            JsonReplies.error(ctx.response(), e.status(), e.getMessage());
             return;
         }
-        attempt(ctx, body, routing.order(), 0, new ArrayList<>());
+        attempt(ctx, body, targets, 0, new ArrayList<>());
     }
 
-    private void attempt(RoutingContext ctx, ChatBody body, List<ChatTarget> targets, int i, List<String> failures) {
+    private void attempt(RoutingContext ctx, ClientRequest body, List<Target> targets, int i, List<String> failures) {
         if (i == targets.size()) {
             JsonReplies.error(ctx.response(), 503, "every provider failed; all are marked available again for the "
                     + "next request. " + String.join("; ", failures));
             return;
         }
-        ChatTarget t = targets.get(i);
-        byte[] bytes = body.forModel(t.modelFor(body.model()));
+        Target t = targets.get(i);
+        ClientRequest.Outgoing out = body.forModel(t.modelFor(body.model()));
+        String url = t.baseUrl() + route.path();
         vertx.executeBlocking(t::requestHeaders, false)
                 .recover(e -> Future.failedFuture(new HeadersFailed(e)))
-                .compose(headers -> upstream.send(t.chatUrl(), headers, bytes))
+                .compose(headers -> upstream.send(url, headers, out.contentType(), out.body()))
                 .onComplete(ar -> {
                     if (ar.failed()) {
                         failed(ctx, body, targets, i, failures, ar.cause() instanceof HeadersFailed h
                                 ? "cannot prepare the request headers: " + reason(h.getCause())
-                                : "cannot reach " + t.chatUrl() + ": " + reason(ar.cause()));
+                                : "cannot reach " + url + ": " + reason(ar.cause()));
                         return;
                     }
                     HttpClientResponse up = ar.result();
@@ -89,15 +99,15 @@ final class ChatHandler implements Handler<RoutingContext> {
                                 + (b.succeeded() ? ": " + abbreviate(b.result()) : "")));
                         return;
                     }
-                    respond(ctx.response(), t, bytes, up);
+                    respond(ctx.response(), t, out, up);
                 });
     }
 
-    private void failed(RoutingContext ctx, ChatBody body, List<ChatTarget> targets, int i, List<String> failures,
+    private void failed(RoutingContext ctx, ClientRequest body, List<Target> targets, int i, List<String> failures,
             String reason) {
-        ChatTarget t = targets.get(i);
+        Target t = targets.get(i);
         routing.failed(t, reason);
-        log.accept("✗ " + t.type() + " " + t.id() + " failed: " + reason);
+        log.accept("✗ " + t.kind() + " " + t.id() + " failed: " + reason);
         if (routing.failover()) {
             failures.add(t.id() + ": " + reason);
             attempt(ctx, body, targets, i + 1, failures);
@@ -106,7 +116,7 @@ final class ChatHandler implements Handler<RoutingContext> {
         }
     }
 
-    private void respond(HttpServerResponse resp, ChatTarget t, byte[] request, HttpClientResponse up) {
+    private void respond(HttpServerResponse resp, Target t, ClientRequest.Outgoing sent, HttpClientResponse up) {
         boolean ok = up.statusCode() / 100 == 2;
         boolean sse = Upstream.isEventStream(up);
         Map<String, String> extra = routing.failover() ? Map.of(PROVIDER_HEADER, t.id()) : Map.of();
@@ -116,25 +126,37 @@ final class ChatHandler implements Handler<RoutingContext> {
         received.onComplete(ar -> {
             if (ar.failed()) {
                 routing.failed(t, "the response broke off: " + reason(ar.cause()));
-                log.accept("✗ " + t.type() + " " + t.id() + ": the response broke off: " + reason(ar.cause()));
+                log.accept("✗ " + t.kind() + " " + t.id() + ": the response broke off: " + reason(ar.cause()));
                 if (!resp.ended()) {
                     resp.reset(); // never pass a truncated answer off as complete
                 }
                 return;
             }
             if (!ok) {
-                log.accept("✗ " + t.type() + " " + t.id() + " answered HTTP " + up.statusCode() + " (not billed)");
+                log.accept("✗ " + route.label() + ": " + t.kind() + " " + t.id() + " answered HTTP " + up.statusCode()
+                        + " (not billed)");
                 return;
             }
             byte[] bytes = ar.result().getBytes();
             ResponseFacts facts = ResponseFacts.read(bytes, up.getHeader(HttpHeaders.CONTENT_ENCODING), sse);
-            Exchange ex = new Exchange(t, request, bytes, up.getHeader("ZG-Res-Key"), facts.completionId(),
-                    facts.usageJson());
+            Exchange ex = new Exchange(t, route, sent.body(), bytes, up.getHeader("ZG-Res-Key"), facts.completionId(),
+                    facts.usageJson(), feeContent(sent, facts));
             cache.put(ex);
             vertx.executeBlocking(() -> t.settle(ex), false)
                     .onComplete(s -> log.accept(s.succeeded() ? "✓ " + s.result()
                             : "✗ billing/verification failed: " + reason(s.cause())));
         });
+    }
+
+    /**
+     * What {@code processResponse} counts the fee from: for image services the request JSON (its {@code n} caps the
+     * pictures counted; a form gives none, so the pictures delivered count), otherwise the answer's usage.
+     */
+    private String feeContent(ClientRequest.Outgoing sent, ResponseFacts facts) {
+        if (route.images()) {
+            return sent.json() ? new String(sent.body(), StandardCharsets.UTF_8) : null;
+        }
+        return facts.usageJson();
     }
 
     /** Router, JSON answer: the official adds the serving provider as a field of the body. */
