@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import zg.compute.backends.internal.speech.Pocketsphinx;
+import zg.compute.backends.internal.tts.Espeak;
 
 /**
  * Speech to feed the speech-to-text server: Debian's {@code espeak-ng} speaking a sentence with the
@@ -43,7 +45,8 @@ public final class SpeechSynthesizer {
         Path raw = dir.resolve("espeak.wav");
         Path wav = dir.resolve("speech.wav");
         try {
-            run(List.of("espeak-ng", "-v", "en-us+edward", "-s", "150", "-w", raw.toString(), text));
+            Files.write(raw, Espeak.speak(text, Espeak.DEFAULT_VOICE, Espeak.DEFAULT_WPM,
+                    Duration.ofSeconds(TIMEOUT_SECONDS)));
             // -D: no dither, so the same sentence always gives the same samples
             run(List.of("sox", "-D", raw.toString(), "-r", "16000", "-c", "1", "-b", "16", wav.toString()));
             return Files.readAllBytes(wav);

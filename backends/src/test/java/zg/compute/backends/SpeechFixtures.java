@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import zg.compute.backends.internal.tts.Espeak;
 
 /** Speech test helpers: tool checks, espeak-ng synthesis, multipart uploads, word error rate. */
 final class SpeechFixtures {
@@ -75,8 +76,7 @@ final class SpeechFixtures {
     /** {@code espeak-ng -v en-us+edward -s 150} speaking {@code text}, as espeak writes it (22.05 kHz mono). */
     static Path speakRaw(Path dir, String text) throws IOException, InterruptedException {
         Path out = dir.resolve("espeak-" + UUID.randomUUID() + ".wav");
-        run(List.of("espeak-ng", "-v", "en-us+edward", "-s", "150", "-w", out.toString(), text));
-        return out;
+        return Files.write(out, Espeak.speak(text, Espeak.DEFAULT_VOICE, Espeak.DEFAULT_WPM, Duration.ofSeconds(60)));
     }
 
     /**

@@ -203,7 +203,7 @@ public final class Pocketsphinx {
             return null;
         }
 
-        static String debianVersion(String pkg) {
+        public static String debianVersion(String pkg) {
             if (find("dpkg-query") == null) {
                 return null;
             }
