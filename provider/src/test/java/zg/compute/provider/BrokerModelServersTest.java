@@ -22,14 +22,16 @@ import org.web3j.crypto.Credentials;
 import zg.compute.backends.DevImageServer;
 import zg.compute.backends.EmbeddingServer;
 import zg.compute.backends.ModelServer;
+import zg.compute.backends.TextToSpeechServer;
 import zg.compute.devnet.Devnet;
 import zg.compute.devnet.testing.DevnetExtension;
+import zg.compute.protocol.audio.Wav;
 import zg.compute.protocol.signing.ResponseSignature;
 import zg.compute.provider.internal.settlement.SettlementFault;
 
 /**
  * The broker in front of the model servers of the backends module: the REAL all-MiniLM-L6-v2 embeddings
- * model and the DEVELOPMENT image renderer. Paid, verified against the signed text, settled on chain.
+ * model, the DEVELOPMENT image renderer and the REAL espeak-ng speech synthesiser. Paid, verified against the signed text, settled on chain.
  */
 @ExtendWith(DevnetExtension.class)
 class BrokerModelServersTest {
@@ -103,6 +105,42 @@ class BrokerModelServersTest {
             assertThat(images).hasSize(2);
             assertThat(b.store().billedTotal()).isEqualTo(OUT.multiply(BigInteger.TWO));
             assertThat(signature(f, b, r).get("text").asText()).isEqualTo(ResponseSignature.imagesText(body, images));
+        } finally {
+            vertx.close().await();
+        }
+    }
+
+    @Test
+    void realGeneratedSpeechIsBilledByTheSecondsOfTheWavDelivered(Devnet d, @TempDir Path dir) throws Exception {
+        BrokerFixture f = new BrokerFixture(d, dir);
+        Credentials u = d.account(2);
+        Vertx vertx = Vertx.vertx();
+        try (TextToSpeechServer model = TextToSpeechServer.start(vertx, 0);
+                ProviderBroker b = broker(f, "audio-generation", model)) {
+            f.fund(u, 5, 3);
+            byte[] body = "{\"model\":\"espeak-ng-en-us\",\"input\":\"Please open the window before you leave.\"}"
+                    .getBytes(StandardCharsets.UTF_8);
+            var r = post(f, b, u, "/v1/proxy/audio/speech", body);
+            assertThat(r.statusCode()).as(BrokerFixture.text(r)).isEqualTo(200);
+            double seconds = Wav.read(r.body()).seconds();
+            assertThat(seconds).isBetween(1.5, 5.0);
+            long billable = (long) Math.ceil(seconds);
+            assertThat(b.store().billedTotal()).isEqualTo(OUT.multiply(BigInteger.valueOf(billable)));
+            assertThat(signature(f, b, r).get("text").asText()).isEqualTo(ResponseSignature.text(body, r.body()));
+            var before = f.subAccounts(List.of(u));
+            assertThat(b.settleNow().settled()).isEqualTo(b.store().billedTotal());
+            assertThat(BrokerFixture.charged(before, f.subAccounts(List.of(u)))).isEqualTo(b.store().billedTotal());
+
+            // the model server's own 400 is relayed and nothing is billed for it
+            var bad = post(f, b, u, "/v1/proxy/audio/speech",
+                    "{\"input\":\"hi\",\"voice\":\"robot\"}".getBytes(StandardCharsets.UTF_8));
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(BrokerFixture.text(bad)).contains("voice must be one of");
+            // the broker's own check: nothing to speak
+            var empty = post(f, b, u, "/v1/proxy/audio/speech", "{\"input\":\"  \"}".getBytes(StandardCharsets.UTF_8));
+            assertThat(empty.statusCode()).isEqualTo(400);
+            assertThat(BrokerFixture.text(empty)).contains("input must be a non-empty string");
+            assertThat(b.store().billedTotal()).isEqualTo(OUT.multiply(BigInteger.valueOf(billable)));
         } finally {
             vertx.close().await();
         }

@@ -46,14 +46,18 @@ public interface PaidRequest {
 
         private static final int MAX_DECODED = 512 * 1024 * 1024;
 
-        /** The body decoded from its {@code Content-Encoding} as UTF-8; empty if it cannot be decoded. */
-        public Optional<String> text() {
+        /** The body decoded from its {@code Content-Encoding}; empty if it cannot be decoded. */
+        public Optional<byte[]> decoded() {
             try {
-                return Optional.of(new String(ContentEncoding.decode(bytes, encoding, MAX_DECODED),
-                        StandardCharsets.UTF_8));
+                return Optional.of(ContentEncoding.decode(bytes, encoding, MAX_DECODED));
             } catch (IOException undecodable) {
                 return Optional.empty();
             }
+        }
+
+        /** The body decoded from its {@code Content-Encoding} as UTF-8; empty if it cannot be decoded. */
+        public Optional<String> text() {
+            return decoded().map(b -> new String(b, StandardCharsets.UTF_8));
         }
     }
 

@@ -7,7 +7,7 @@ public final class ServiceStrategies {
 
     /** Every type this broker can serve, as written on chain. */
     public static final List<String> TYPES = List.of("chatbot", "text-to-image", "image-editing", "speech-to-text",
-            "embedding");
+            "embedding", "audio-generation");
 
     private ServiceStrategies() {
     }
@@ -20,6 +20,7 @@ public final class ServiceStrategies {
             case "image-editing" -> ImageStrategy.edits(catalog);
             case "speech-to-text" -> new TranscriptionStrategy(catalog);
             case "embedding" -> new EmbeddingStrategy(catalog);
+            case "audio-generation" -> new SpeechGenerationStrategy(catalog);
             default -> throw new IllegalArgumentException("service type " + type + " is not one of " + TYPES);
         };
     }
