@@ -58,9 +58,14 @@ class DevnetServiceTypesTest {
             assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::type)
                     .startsWith("chatbot", "chatbot", "text-to-image", "image-editing", "embedding");
             if (zg.compute.backends.SpeechToTextServer.missingTools().isEmpty()) {
-                assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::type).endsWith("speech-to-text");
+                assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::type).contains("speech-to-text");
             } else {
                 assertThat(progress).anyMatch(l -> l.contains("no speech-to-text provider"));
+            }
+            if (zg.compute.backends.TextToSpeechServer.missingTools().isEmpty()) {
+                assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::type).endsWith("audio-generation");
+            } else {
+                assertThat(progress).anyMatch(l -> l.contains("no audio-generation provider"));
             }
             assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::address).doesNotHaveDuplicates();
             assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::teeSigner).doesNotHaveDuplicates();
@@ -148,6 +153,18 @@ class DevnetServiceTypesTest {
                     assertThat(JSON.readTree(r.body()).at("/usage/seconds").asDouble()).isBetween(1.9, 2.1);
                     assertSigned(stt.get(), r, ResponseSignature.text(body, r.body()));
                     assertSettled(d, stack, stt.get(), stt.get().inputPrice().multiply(BigInteger.TWO));
+                }
+
+                // audio-generation: the real synthesiser through the SDK, billed per second of WAV received
+                var tts = stack.providers().stream().filter(e -> e.type().equals("audio-generation")).findFirst();
+                if (tts.isPresent()) {
+                    var speech = user.inference().audio().speech(tts.get().address(), "Good morning from the devnet.",
+                            null);
+                    assertThat(speech.verification()).isEqualTo(zg.compute.sdk.ResponseVerification.VERIFIED);
+                    assertThat(speech.seconds()).isBetween(1.0, 5.0);
+                    BigInteger fee = tts.get().outputPrice().multiply(BigInteger.valueOf((long) Math.ceil(speech.seconds())));
+                    assertThat(speech.fee()).isEqualTo(fee);
+                    assertSettled(d, stack, tts.get(), fee);
                 }
             }
         }

@@ -38,6 +38,11 @@ final class ProxyClient {
         return http.send(request(path, body).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A JSON POST whose answer is binary (audio). */
+    HttpResponse<byte[]> postForBytes(String path, byte[] body) throws IOException, InterruptedException {
+        return http.send(request(path, body).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     HttpRequest.Builder request(String path, byte[] body) {
         return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));

@@ -87,6 +87,8 @@ class ServeServiceTypesTest {
         }
         Assumptions.assumeTrue(!type.equals("speech-to-text") || "true".equals(System.getenv("CI")),
                 "no speech-to-text provider: " + SpeechToTextServer.missingTools());
+        Assumptions.assumeTrue(!type.equals("audio-generation") || "true".equals(System.getenv("CI")),
+                "no audio-generation provider: " + zg.compute.backends.TextToSpeechServer.missingTools());
         throw new AssertionError("no " + type + " provider in the devnet");
     }
 
@@ -248,6 +250,23 @@ class ServeServiceTypesTest {
     }
 
     @Test
+    void speechIsGeneratedByTheRealSynthesiserBilledPerSecondOfAudio() throws Exception {
+        String type = "audio-generation";
+        BigInteger before = unsettled(type);
+        BigInteger localBefore = localFee(type);
+        HttpResponse<byte[]> r = client(type).postForBytes("/v1/audio/speech", ProxyClient.JSON.writeValueAsBytes(
+                Map.of("model", "tts-1", "input", "The weather is nice today.", "voice", "alloy")));
+
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("audio/wav");
+        double seconds = zg.compute.protocol.audio.Wav.read(r.body()).seconds();
+        assertThat(seconds).isBetween(1.0, 5.0);
+        String key = assertBilled(type, r, before, localBefore,
+                provider(type).outputPrice().multiply(BigInteger.valueOf((long) Math.ceil(seconds))));
+        assertVerifiable(type, key);
+    }
+
+    @Test
     void upstreamErrorsAreRelayedWithTheirStatusAndNotBilled() throws Exception {
         BigInteger embBefore = unsettled("embedding");
         HttpResponse<String> r = client("embedding").post("/v1/embeddings",
@@ -353,7 +372,7 @@ class ServeServiceTypesTest {
         Files.write(home.resolve("input.png"), png(32, 32));
         Files.write(home.resolve("audio.wav"), silentWav(1));
         Map<String, String> routes = Map.of("text-to-image", "/images/generations", "image-editing", "/images/edits",
-                "embedding", "/embeddings", "speech-to-text", "/audio/transcriptions");
+                "embedding", "/embeddings", "speech-to-text", "/audio/transcriptions", "audio-generation", "/audio/speech");
         for (DevnetStack.ProviderEntry p : stack.providers().subList(2, stack.providers().size())) {
             CliRunner.Result r = cli.run("inference", "get-secret", "--provider", p.address(), "--duration", "1h");
             assertThat(r.exit()).as(r.toString()).isZero();
@@ -394,6 +413,10 @@ class ServeServiceTypesTest {
         if (blocks.containsKey("speech-to-text")) {
             assertThat(blocks.get("speech-to-text")).contains("| Price Per Second of Audio (0G)", "| 0.00001 ",
                     "| Token-Billed Models: Input / Output Per Token (0G)");
+        }
+        if (blocks.containsKey("audio-generation")) {
+            assertThat(blocks.get("audio-generation")).contains("| Price Per Second of Generated Audio (0G)",
+                    "| 0.00001 ").doesNotContain("Per Token");
         }
 
         CliRunner.Result json = cli.run("inference", "list-providers", "--json");

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import zg.compute.protocol.audio.Wav;
 import zg.compute.sdk.internal.http.FormData;
 
 /** {@code broker.inference().audio()}: speech-to-text through a provider's broker. */
@@ -64,5 +65,43 @@ public final class AudioApi {
             // text, srt or vtt: the answer is the transcript
         }
         return new TranscriptionResult(text, answer, p.chatId(), p.verification(), p.fee());
+    }
+
+    /**
+     * {@code POST <url>/v1/proxy/audio/speech} ({@code {model, input, voice?, response_format: "wav"}}) at an
+     * {@code audio-generation} provider; verifies {@code sha256(request):sha256(audio)} and adds the fee the broker
+     * bills — the seconds of the WAV received, rounded up, × outputPrice — measured here from the audio itself.
+     *
+     * @param voice an OpenAI voice name, or null for the provider's default
+     */
+    public SpeechResult speech(String provider, String input, String voice) {
+        if (input == null || input.isBlank()) {
+            throw new InvalidRequestException("The text to speak is empty");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode()
+                .put("model", broker.serviceFor(provider, "audio-generation").model()).put("input", input)
+                .put("response_format", "wav");
+        if (voice != null) {
+            body.put("voice", voice);
+        }
+        byte[] request = body.toString().getBytes(StandardCharsets.UTF_8);
+        InferenceBroker.Paid p = broker.paidFor(provider, "/audio/speech", "application/json", request,
+                answer -> JSON.createObjectNode().set("usage", JSON.createObjectNode()
+                        .put("output_audio_seconds", secondsOf(answer))).toString());
+        double seconds = secondsOf(p.body());
+        if (seconds <= 0) {
+            throw new ZGComputeException("The provider's speech answer is not WAV audio (" + p.body().length
+                    + " bytes); response " + p.chatId() + " was " + p.verification());
+        }
+        return new SpeechResult(p.body(), seconds, p.chatId(), p.verification(), p.fee());
+    }
+
+    /** Seconds of a WAV answer, 0 if it is not one. */
+    private static double secondsOf(byte[] answer) {
+        try {
+            return Wav.read(answer).seconds();
+        } catch (IllegalArgumentException notWav) {
+            return 0;
+        }
     }
 }

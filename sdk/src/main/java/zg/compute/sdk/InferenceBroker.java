@@ -629,6 +629,13 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
      * rather than losing an answer already paid for.
      */
     Paid paid(String provider, String route, String contentType, byte[] body, String content) {
+        return paidFor(provider, route, contentType, body,
+                answer -> content != null ? content : new String(answer, StandardCharsets.UTF_8));
+    }
+
+    /** As {@link #paid}, the fee content computed from the answer's bytes. */
+    Paid paidFor(String provider, String route, String contentType, byte[] body,
+            java.util.function.Function<byte[], String> feeContentOf) {
         ServiceInfo s = cachedService(provider);
         Map<String, String> headers = getRequestHeaders(provider);
         String url = base(s) + "/v1/proxy" + route;
@@ -637,7 +644,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             throw new ProviderHttpException("POST " + route + " failed: HTTP " + r.status() + errorText(r.body()),
                     r.status(), null);
         }
-        String feeContent = content != null ? content : new String(r.body(), StandardCharsets.UTF_8);
+        String feeContent = feeContentOf.apply(r.body());
         Accounted a = account(s, modelPrices.of(s, ModelPrices.requestedModel(body)), provider, feeContent, r.body());
         ResponseVerification v;
         try {

@@ -181,6 +181,11 @@ public final class DevnetCommands implements Runnable {
                         p.println("  curl -s " + e.url() + "/v1/proxy/audio/transcriptions" + auth + " \\");
                         p.println("       -F file=@speech.wav -F model=" + e.model());
                     }
+                    case "audio-generation" -> {
+                        p.println("  curl -s " + e.url() + "/v1/proxy/audio/speech" + auth + " \\");
+                        p.println("       -H 'Content-Type: application/json' -d '{\"model\":\"" + e.model()
+                                + "\",\"input\":\"Hello devnet\"}' -o speech.wav");
+                    }
                     default -> {
                         // chat: above; image-editing: like text-to-image at /v1/proxy/images/edits
                     }
@@ -197,6 +202,7 @@ public final class DevnetCommands implements Runnable {
                 case "chatbot" -> e.inputPrice() + " / " + e.outputPrice() + " neuron per input / output token";
                 case "text-to-image", "image-editing" -> e.outputPrice() + " neuron per image";
                 case "embedding" -> e.inputPrice() + " neuron per input token";
+                case "audio-generation" -> e.outputPrice() + " neuron per second of generated audio";
                 default -> e.inputPrice() + " / " + e.outputPrice() + " (" + e.priceUnit() + ")";
             };
         }

@@ -405,6 +405,9 @@ public final class InferenceCommands implements Runnable {
                         + "\" -F model=" + s.model() + " -F image=@input.png -F prompt=\"make it blue\"");
                 case "speech-to-text" -> out().println("curl " + base + "/audio/transcriptions -H \"" + auth
                         + "\" -F model=" + s.model() + " -F file=@audio.wav");
+                case "audio-generation" -> out().println("curl " + base + "/audio/speech -H \"Content-Type: "
+                        + "application/json\" -H \"" + auth + "\" -d '{\"model\":\"" + s.model()
+                        + "\",\"input\":\"Hello world\"}' -o speech.wav");
                 case "embedding" -> out().println("curl " + base + "/embeddings -H \"Content-Type: application/json\" "
                         + "-H \"" + auth + "\" -d '{\"model\":\"" + s.model() + "\",\"input\":[\"Hello world\"]}'");
                 default -> out().println("curl " + base + "/chat/completions -H \"Content-Type: application/json\" "

@@ -8,7 +8,7 @@ import zg.compute.sdk.ServiceInfo;
  * A service's prices with their unit, as its type is billed (services-and-ui.md A.2–A.6, the SDK's fee rules):
  * chat per input / output token; images per picture in {@code outputPrice}; speech-to-text per second of audio in
  * {@code inputPrice} when the model reports a duration (both per token when it reports tokens); embeddings per input
- * token. Unknown types are shown per token, as the contract stores them.
+ * token; generated speech per second of audio in {@code outputPrice}. Unknown types are shown per token, as the contract stores them.
  */
 final class PriceRows {
 
@@ -27,6 +27,7 @@ final class PriceRows {
             case "speech-to-text" -> List.of(new Row("Price Per Second of Audio (0G)", in),
                     new Row("Token-Billed Models: Input / Output Per Token (0G)", in + " / " + out));
             case "embedding" -> List.of(new Row("Input Price Per Token (0G)", in));
+            case "audio-generation" -> List.of(new Row("Price Per Second of Generated Audio (0G)", out));
             default -> List.of(new Row("Input Price Per Token (0G)", in), new Row("Output Price Per Token (0G)", out));
         };
     }
@@ -38,6 +39,7 @@ final class PriceRows {
             case "speech-to-text" -> "per second of audio (inputPrice); per input / output token when the model "
                     + "reports tokens";
             case "embedding" -> "per input token (inputPrice)";
+            case "audio-generation" -> "per second of generated audio (outputPrice)";
             default -> "per token (inputPrice / outputPrice)";
         };
     }

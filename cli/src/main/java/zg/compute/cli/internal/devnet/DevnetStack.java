@@ -21,6 +21,7 @@ import org.web3j.utils.Numeric;
 import zg.compute.backends.DevImageServer;
 import zg.compute.backends.EmbeddingServer;
 import zg.compute.backends.SpeechToTextServer;
+import zg.compute.backends.TextToSpeechServer;
 import zg.compute.devnet.Devnet;
 import zg.compute.devnet.DevnetConfig;
 import zg.compute.provider.LocalTeeKeySource;
@@ -44,12 +45,12 @@ public final class DevnetStack implements AutoCloseable {
     /**
      * Devnet accounts: 0 owns the contracts, 1 and 2 are the chat providers' wallets, 3 and 4 their TEE signers,
      * 9 the user; with every service type, 10–13 are the wallets of the text-to-image, image-editing, embedding and
-     * speech-to-text providers and 14–17 their TEE signers.
+     * speech-to-text providers and 14–17 their TEE signers, 18 the audio-generation provider's and 19 its signer.
      */
     public static final int OWNER = 0;
     public static final int USER = 9;
-    private static final int[] PROVIDER_ACCOUNTS = {1, 2, 10, 11, 12, 13};
-    private static final int[] TEE_ACCOUNTS = {3, 4, 14, 15, 16, 17};
+    private static final int[] PROVIDER_ACCOUNTS = {1, 2, 10, 11, 12, 13, 18};
+    private static final int[] TEE_ACCOUNTS = {3, 4, 14, 15, 16, 17, 19};
 
     /** What the user gets at each provider; the deposit is 3 0G per provider + 4 0G (10 0G with chat only). */
     public static final Amount USER_TRANSFER = Amount.og("3");
@@ -94,6 +95,7 @@ public final class DevnetStack implements AutoCloseable {
     private static final BigInteger IMAGE_EDIT_PRICE = BigInteger.valueOf(2_000_000_000_000_000L);
     private static final String EMBEDDING_UNIT = "neuron per input token (inputPrice)";
     static final String SPEECH_UNIT = "neuron per second of audio (inputPrice)";
+    static final String VOICE_UNIT = "neuron per second of generated audio (outputPrice)";
 
     private final Devnet devnet;
     private final List<ProviderBroker> brokers;
@@ -126,7 +128,9 @@ public final class DevnetStack implements AutoCloseable {
         // pocketsphinx comes from Debian packages: without them the devnet starts without a speech provider
         String speechMissing = all ? SpeechToTextServer.missingTools() : "";
         boolean speech = all && speechMissing.isEmpty();
-        int total = 5 + (config.infoFile() == null ? 0 : 1) + (all ? 1 + 2 + 2 : 0) + (speech ? 2 : 0);
+        String voiceMissing = all ? TextToSpeechServer.missingTools() : "";
+        boolean voice = all && voiceMissing.isEmpty();
+        int total = 5 + (config.infoFile() == null ? 0 : 1) + (all ? 1 + 2 + 2 : 0) + (speech ? 2 : 0) + (voice ? 2 : 0);
         Steps steps = new Steps(progress, total);
         Devnet devnet = null;
         List<ProviderBroker> brokers = new ArrayList<>();
@@ -180,6 +184,16 @@ public final class DevnetStack implements AutoCloseable {
                             stt.description()), brokers));
                 } else {
                     progress.accept("      ! no speech-to-text provider: " + speechMissing);
+                }
+                if (voice) {
+                    TextToSpeechServer tts = steps.run("start the text-to-speech server (espeak-ng)",
+                            servers::startVoice, x -> x.baseUrl() + ": " + x.description());
+                    entries.add(startProvider(steps, d, config, dir, new Plan(6, "audio-generation",
+                            TextToSpeechServer.MODEL, BigInteger.ZERO, BigInteger.valueOf(10_000_000_000_000L),
+                            VOICE_UNIT, tts.baseUrl(), "TextToSpeechServer at " + tts.baseUrl()
+                                    + " (espeak-ng, a real speech synthesiser)", tts.description()), brokers));
+                } else {
+                    progress.accept("      ! no audio-generation provider: " + voiceMissing);
                 }
             }
             steps.run("acknowledge the providers' TEE signers as the contract owner", () -> {

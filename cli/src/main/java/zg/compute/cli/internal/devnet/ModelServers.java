@@ -6,11 +6,13 @@ import java.util.concurrent.CompletionException;
 import zg.compute.backends.DevImageServer;
 import zg.compute.backends.EmbeddingServer;
 import zg.compute.backends.SpeechToTextServer;
+import zg.compute.backends.TextToSpeechServer;
 
 /**
  * The model servers behind the devnet's non-chat providers: the development image renderer, the real
  * all-MiniLM-L6-v2 embeddings model, whose load (a few seconds) runs on its own thread while the chain starts,
- * and the real pocketsphinx speech recogniser (where the Debian packages are installed).
+ * the real pocketsphinx speech recogniser and the real espeak-ng synthesiser (where the Debian packages are
+ * installed).
  */
 final class ModelServers implements AutoCloseable {
 
@@ -18,6 +20,7 @@ final class ModelServers implements AutoCloseable {
     private Vertx vertx;
     private DevImageServer images;
     private SpeechToTextServer speech;
+    private TextToSpeechServer voice;
     private CompletableFuture<EmbeddingServer> embeddings;
     private volatile long embeddingsReadyNanos = -1;
 
@@ -54,6 +57,14 @@ final class ModelServers implements AutoCloseable {
         return speech;
     }
 
+    synchronized TextToSpeechServer startVoice() {
+        if (vertx == null) {
+            vertx = Vertx.vertx();
+        }
+        voice = TextToSpeechServer.start(vertx, 0);
+        return voice;
+    }
+
     /** Waits for the embeddings server started by {@link #loadEmbeddingsInBackground()}; its failure is thrown. */
     EmbeddingServer awaitEmbeddings() {
         try {
@@ -80,7 +91,7 @@ final class ModelServers implements AutoCloseable {
                 }
             });
         }
-        for (AutoCloseable server : new AutoCloseable[] {images, speech}) {
+        for (AutoCloseable server : new AutoCloseable[] {images, speech, voice}) {
             if (server != null) {
                 try {
                     server.close();

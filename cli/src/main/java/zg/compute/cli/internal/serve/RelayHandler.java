@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
+import zg.compute.protocol.audio.Wav;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -140,7 +141,7 @@ final class RelayHandler implements Handler<RoutingContext> {
             byte[] bytes = ar.result().getBytes();
             ResponseFacts facts = ResponseFacts.read(bytes, up.getHeader(HttpHeaders.CONTENT_ENCODING), sse);
             Exchange ex = new Exchange(t, route, sent.body(), bytes, up.getHeader("ZG-Res-Key"), facts.completionId(),
-                    facts.usageJson(), feeContent(sent, facts));
+                    facts.usageJson(), feeContent(sent, facts, bytes));
             cache.put(ex);
             vertx.executeBlocking(() -> t.settle(ex), false)
                     .onComplete(s -> log.accept(s.succeeded() ? "✓ " + s.result()
@@ -150,11 +151,20 @@ final class RelayHandler implements Handler<RoutingContext> {
 
     /**
      * What {@code processResponse} counts the fee from: for image services the request JSON (its {@code n} caps the
-     * pictures counted; a form gives none, so the pictures delivered count), otherwise the answer's usage.
+     * pictures counted; a form gives none, so the pictures delivered count), for generated speech the seconds of
+     * the WAV received (as the broker bills it), otherwise the answer's usage.
      */
-    private String feeContent(ClientRequest.Outgoing sent, ResponseFacts facts) {
+    private String feeContent(ClientRequest.Outgoing sent, ResponseFacts facts, byte[] answer) {
         if (route.images()) {
             return sent.json() ? new String(sent.body(), StandardCharsets.UTF_8) : null;
+        }
+        if (route == Route.SPEECH) {
+            try {
+                return new io.vertx.core.json.JsonObject().put("usage", new io.vertx.core.json.JsonObject()
+                        .put("output_audio_seconds", Wav.read(answer).seconds())).encode();
+            } catch (IllegalArgumentException notWav) {
+                return facts.usageJson();
+            }
         }
         return facts.usageJson();
     }

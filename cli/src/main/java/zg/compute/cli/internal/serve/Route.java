@@ -20,7 +20,8 @@ public enum Route {
     TRANSCRIPTIONS("transcription", "/audio/transcriptions", "speech-to-text", Body.FORM, List.of(), List.of("file")),
     EMBEDDINGS("embeddings", "/embeddings", "embedding", Body.JSON, List.of(new Required("input",
             v -> v instanceof String s && !s.isEmpty() || v instanceof JsonArray a && !a.isEmpty(),
-            "Missing input in request body")), List.of());
+            "Missing input in request body")), List.of()),
+    SPEECH("speech", "/audio/speech", "audio-generation", Body.JSON, List.of(Required.text("input")), List.of());
 
     /** Which request bodies a route takes. */
     enum Body {

@@ -18,13 +18,14 @@ import zg.compute.sdk.ZGComputeException;
  * <li>{@code text-to-image}, {@code image-editing}: images × outputPrice, images = the request's {@code n}
  * (default 1) — or, through {@link #imageFee}, the images actually delivered;</li>
  * <li>{@code embedding}: usage.prompt_tokens × inputPrice.</li>
+ * <li>{@code audio-generation}: usage.output_audio_seconds (or audio.duration_seconds), rounded up, × outputPrice.</li>
  * </ul>
  */
 public final class FeeEstimator {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> TYPES = Set.of("chatbot", "speech-to-text", "text-to-image", "image-editing",
-            "embedding");
+            "embedding", "audio-generation");
 
     private FeeEstimator() {
     }
@@ -63,6 +64,14 @@ public final class FeeEstimator {
             }
             case "embedding" -> {
                 return count(usage.get("prompt_tokens")).multiply(inputPrice);
+            }
+            case "audio-generation" -> {
+                // as the broker bills generated speech: its seconds, rounded up, × outputPrice
+                JsonNode secs = usage.path("output_audio_seconds").isNumber() ? usage.get("output_audio_seconds")
+                        : root.path("audio").path("duration_seconds");
+                double d = secs.isNumber() ? secs.asDouble() : 0;
+                return d > 0 ? BigInteger.valueOf(Math.max(1, (long) Math.ceil(d - 1e-9))).multiply(outputPrice)
+                        : BigInteger.ZERO;
             }
             default -> throw new ZGComputeException("Unknown service type: " + serviceType);
         }
