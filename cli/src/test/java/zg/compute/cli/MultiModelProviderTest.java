@@ -94,24 +94,9 @@ class MultiModelProviderTest {
     void theOfficialSdkReadsOurCatalogAndMetadata(@TempDir Path dir) throws Exception {
         Path interop = OfficialSdkInteropTest.interopDir();
         Devnet d = stack.devnet();
-        Path log = dir.resolve("node-output.txt");
-        ProcessBuilder pb = new ProcessBuilder("node", "provider-models.mjs", d.rpcUrl(), d.contracts().ledger().proxy(),
-                d.contracts().inference().proxy(), d.contracts().fineTuning().proxy(), p2().address(),
-                DevnetStack.MULTI_MODEL_SECOND)
-                .directory(interop.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("PRIVATE_KEY", stack.user().privateKey());
-        Process node = pb.start();
-        boolean finished;
-        try {
-            finished = node.waitFor(90, TimeUnit.SECONDS);
-        } finally {
-            node.destroyForcibly();
-        }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(finished).as(output).isTrue();
-        assertThat(node.exitValue()).as(output).isZero();
-        JsonNode s = JSON.readTree(output.lines().filter(l -> l.startsWith("SUMMARY ")).findFirst()
-                .orElseThrow(() -> new AssertionError(output)).substring("SUMMARY ".length()));
+        JsonNode s = OfficialSdkInteropTest.runNode(interop, dir, stack.user().privateKey(), Duration.ofSeconds(90),
+                "provider-models.mjs", d.rpcUrl(), d.contracts().ledger().proxy(), d.contracts().inference().proxy(),
+                d.contracts().fineTuning().proxy(), p2().address(), DevnetStack.MULTI_MODEL_SECOND).summary();
         assertThat(s.get("multiModel").asBoolean()).isTrue();
         assertThat(s.get("priceDenomination").asText()).isEqualTo("NATIVE");
         assertThat(s.get("defaultModel").asText()).isEqualTo("zg-dev-chat-large");

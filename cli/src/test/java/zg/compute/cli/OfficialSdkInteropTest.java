@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,22 +96,40 @@ class OfficialSdkInteropTest {
         return new BigInteger(n.asText());
     }
 
-    /** What a script of {@code interop/} printed, and its one {@code SUMMARY} line. */
-    record NodeRun(String output, JsonNode summary) {
+    /** What a script of {@code interop/} printed. */
+    record NodeRun(String output) {
+
+        /** Its one {@code SUMMARY} line's JSON. */
+        JsonNode summary() throws IOException {
+            return line("SUMMARY ");
+        }
+
+        /** The JSON after {@code prefix} on the one line that starts with it. */
+        JsonNode line(String prefix) throws IOException {
+            List<String> lines = output.lines().filter(l -> l.startsWith(prefix)).toList();
+            assertThat(lines).as("one %sline in:%n%s", prefix, output).hasSize(1);
+            return JSON.readTree(lines.get(0).substring(prefix.length()));
+        }
+    }
+
+    /** As {@link #runNode(Path, Path, Map, Duration, String...)} with only the user's key in the environment. */
+    static NodeRun runNode(Path interop, Path dir, String privateKey, Duration timeout, String... command)
+            throws Exception {
+        return runNode(interop, dir, Map.of("PRIVATE_KEY", privateKey), timeout, command);
     }
 
     /**
-     * Runs {@code node <script> <args>} in {@code interop/} with the user's key in env {@code PRIVATE_KEY} (never
-     * in argv); requires exit 0 within {@code timeout} and exactly one {@code SUMMARY} line.
+     * Runs {@code node <script> <args>} in {@code interop/} with {@code env} added (the user's key goes there as
+     * {@code PRIVATE_KEY}, never in argv); requires exit 0 within {@code timeout}.
      */
-    static NodeRun runNode(Path interop, Path dir, String privateKey, Duration timeout, String... command)
+    static NodeRun runNode(Path interop, Path dir, Map<String, String> env, Duration timeout, String... command)
             throws Exception {
         Path log = Files.createTempFile(dir, "node-output", ".txt");
         List<String> cmd = new java.util.ArrayList<>(List.of("node"));
         cmd.addAll(List.of(command));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(interop.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        pb.environment().put("PRIVATE_KEY", privateKey);
+        pb.environment().putAll(env);
         Process node;
         try {
             node = pb.start();
@@ -127,9 +146,7 @@ class OfficialSdkInteropTest {
         String output = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(finished).as("%s finished within %s; output:%n%s", command[0], timeout, output).isTrue();
         assertThat(node.exitValue()).as("%s exit code; output:%n%s", command[0], output).isZero();
-        List<String> summaries = output.lines().filter(l -> l.startsWith("SUMMARY ")).toList();
-        assertThat(summaries).as(output).hasSize(1);
-        return new NodeRun(output, JSON.readTree(summaries.get(0).substring("SUMMARY ".length())));
+        return new NodeRun(output);
     }
 
     /** {@code interop/} with the pinned official SDK installed; a missing install fails, never skips. */

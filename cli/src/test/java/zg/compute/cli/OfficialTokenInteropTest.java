@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -111,25 +112,9 @@ class OfficialTokenInteropTest {
 
     private static JsonNode runOfficial(Path interop, Path dir, Devnet d, String provider, String key)
             throws Exception {
-        Path log = dir.resolve("token-vector.txt");
-        ProcessBuilder pb = new ProcessBuilder("node", "token-vector.mjs", d.rpcUrl(), d.contracts().ledger().proxy(),
-                d.contracts().inference().proxy(), d.contracts().fineTuning().proxy(), provider)
-                .directory(interop.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("PRIVATE_KEY", key);
-        pb.environment().put("ZG_FIXED_NOW", Long.toString(FIXED_NOW));
-        pb.environment().put("ZG_FIXED_RANDOM", "0.123456789");
-        Process node = pb.start();
-        boolean finished;
-        try {
-            finished = node.waitFor(60, TimeUnit.SECONDS);
-        } finally {
-            node.destroyForcibly();
-        }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(finished).as("token-vector.mjs finished; output:%n%s", output).isTrue();
-        assertThat(node.exitValue()).as("token-vector.mjs exit code; output:%n%s", output).isZero();
-        String line = output.lines().filter(l -> l.startsWith("TOKENS ")).findFirst().orElseThrow(
-                () -> new AssertionError("no TOKENS line in:\n" + output));
-        return JSON.readTree(line.substring("TOKENS ".length()));
+        return OfficialSdkInteropTest.runNode(interop, dir, Map.of("PRIVATE_KEY", key, "ZG_FIXED_NOW",
+                Long.toString(FIXED_NOW), "ZG_FIXED_RANDOM", "0.123456789"), Duration.ofSeconds(60), "token-vector.mjs",
+                d.rpcUrl(), d.contracts().ledger().proxy(), d.contracts().inference().proxy(),
+                d.contracts().fineTuning().proxy(), provider).line("TOKENS ");
     }
 }
