@@ -4,10 +4,12 @@ import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
 import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
+import zg.compute.protocol.internal.secp256k1.Secp256k1;
 
 /**
  * Signs a 32-byte digest as it is (no EIP-191 prefix) and recovers signers, in the 65-byte
- * r‖s‖v form (v ∈ {27, 28}, low-s) that OpenZeppelin's ECDSA.tryRecover accepts.
+ * r‖s‖v form (v ∈ {27, 28}, low-s) that OpenZeppelin's ECDSA.tryRecover accepts. The curve work goes through
+ * {@link Secp256k1} (native when it loads); results are web3j's, byte for byte.
  */
 public final class DigestSigner {
 
@@ -15,7 +17,7 @@ public final class DigestSigner {
     }
 
     public static byte[] sign(byte[] digest, ECKeyPair key) {
-        Sign.SignatureData sig = Sign.signMessage(digest, key, false);
+        Sign.SignatureData sig = Secp256k1.get().signHash(digest, key);
         byte[] out = new byte[65];
         System.arraycopy(sig.getR(), 0, out, 0, 32);
         System.arraycopy(sig.getS(), 0, out, 32, 32);
@@ -32,7 +34,7 @@ public final class DigestSigner {
         byte[] r = java.util.Arrays.copyOfRange(signature, 0, 32);
         byte[] s = java.util.Arrays.copyOfRange(signature, 32, 64);
         try {
-            java.math.BigInteger pub = Sign.signedMessageHashToKey(digest, new Sign.SignatureData(v, r, s));
+            java.math.BigInteger pub = Secp256k1.get().recoverKey(digest, new Sign.SignatureData(v, r, s));
             return Numeric.prependHexPrefix(Keys.getAddress(pub));
         } catch (java.security.SignatureException e) {
             throw new IllegalArgumentException("invalid signature: " + e.getMessage(), e);

@@ -7,6 +7,7 @@ import org.web3j.crypto.Keys;
 import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
 import zg.compute.protocol.finetuning.FineTuningSignatures;
+import zg.compute.protocol.signing.PersonalSign;
 
 /**
  * The user's public key, recovered from the task-creation signature: the model key is
@@ -32,7 +33,7 @@ public final class UserKeys {
         byte[] sig = Numeric.hexStringToByteArray(signature);
         byte v = sig[64] < 27 ? (byte) (sig[64] + 27) : sig[64];
         try {
-            BigInteger pub = Sign.signedPrefixedMessageToKey(digest,
+            BigInteger pub = PersonalSign.signedMessageToKey(digest,
                     new Sign.SignatureData(v, Arrays.copyOfRange(sig, 0, 32), Arrays.copyOfRange(sig, 32, 64)));
             if (!Numeric.prependHexPrefix(Keys.getAddress(pub)).equalsIgnoreCase(expectedAddress)) {
                 throw new IllegalArgumentException("public key recovery disagrees with the signer");

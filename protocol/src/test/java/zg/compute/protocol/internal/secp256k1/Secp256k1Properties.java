@@ -1,0 +1,73 @@
+package zg.compute.protocol.internal.secp256k1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigInteger;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
+import org.web3j.crypto.ECKeyPair;
+import org.web3j.crypto.Sign;
+import org.web3j.utils.Numeric;
+
+/**
+ * Properties: for any key and message, native libsecp256k1 signs exactly as web3j does and recovers the signer;
+ * for any 65 bytes posing as a signature, it recovers what web3j recovers or fails as web3j fails.
+ */
+class Secp256k1Properties {
+
+    private static final BigInteger N = Sign.CURVE_PARAMS.getN();
+    private static final Web3jSecp256k1 WEB3J = new Web3jSecp256k1();
+    private static final NativeSecp256k1 NATIVE = NativeSecp256k1.load(WEB3J);
+
+    @Provide
+    Arbitrary<BigInteger> privateKeys() {
+        return Arbitraries.bigIntegers().between(BigInteger.ONE, N.subtract(BigInteger.ONE));
+    }
+
+    /** Random 32-byte words plus the boundaries of the valid range [1, n). */
+    @Provide
+    Arbitrary<byte[]> scalars() {
+        Arbitrary<BigInteger> edges = Arbitraries.of(BigInteger.ZERO, BigInteger.ONE, N.subtract(BigInteger.ONE), N,
+                N.add(BigInteger.ONE), BigInteger.TWO.pow(256).subtract(BigInteger.ONE));
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(8, Arbitraries.bytes().array(byte[].class).ofSize(32)),
+                net.jqwik.api.Tuple.of(1, edges.map(x -> Numeric.toBytesPadded(x, 32))));
+    }
+
+    @Provide
+    Arbitrary<Byte> recoveryBytes() {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(8, Arbitraries.of((byte) 27, (byte) 28)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.bytes()));
+    }
+
+    @Property(tries = 200)
+    void personalSignaturesAreWeb3jsBytes(@ForAll("privateKeys") BigInteger d, @ForAll @Size(max = 600) byte[] message)
+            throws Exception {
+        ECKeyPair key = ECKeyPair.create(d);
+        byte[] hash = Sign.getEthereumMessageHash(message);
+        Outcome signed = Outcome.of(() -> NATIVE.signHash(hash, key));
+        assertThat(signed).isEqualTo(Outcome.of(() -> WEB3J.signHash(hash, key)));
+        assertThat(NATIVE.recoverKey(hash, NATIVE.signHash(hash, key))).isEqualTo(key.getPublicKey());
+    }
+
+    @Property(tries = 200)
+    void digestSignaturesAreWeb3jsBytes(@ForAll("privateKeys") BigInteger d, @ForAll @Size(32) byte[] digest)
+            throws Exception {
+        ECKeyPair key = ECKeyPair.create(d);
+        Sign.SignatureData sig = NATIVE.signHash(digest, key);
+        assertThat(Outcome.of(() -> sig)).isEqualTo(Outcome.of(() -> WEB3J.signHash(digest, key)));
+        assertThat(NATIVE.recoverKey(digest, sig)).isEqualTo(WEB3J.recoverKey(digest, sig)).isEqualTo(key.getPublicKey());
+    }
+
+    @Property(tries = 300)
+    void anySignatureRecoversOrFailsAsWithWeb3j(@ForAll @Size(32) byte[] hash, @ForAll("scalars") byte[] r,
+            @ForAll("scalars") byte[] s, @ForAll("recoveryBytes") byte v) {
+        Sign.SignatureData sig = new Sign.SignatureData(v, r, s);
+        assertThat(Outcome.of(() -> NATIVE.recoverKey(hash, sig))).isEqualTo(Outcome.of(() -> WEB3J.recoverKey(hash, sig)));
+    }
+}
