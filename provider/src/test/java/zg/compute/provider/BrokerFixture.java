@@ -132,6 +132,33 @@ final class BrokerFixture {
                 new ProviderBroker.Options(Clock.systemUTC(), scheduleSettlement, SettlementFault.NONE));
     }
 
+    /** A free loopback port, for a broker whose on-chain URL must name its own port (quotes, hosted images). */
+    static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A broker of service {@code type} in front of the model server at {@code targetUrl}, listening on a port of
+     * its own that its service URL names (so hosted image URLs reach it), with {@code extraYaml} appended
+     * (e.g. an {@code images:} section); the owner acknowledges its TEE signer.
+     */
+    ProviderBroker startService(String type, String targetUrl, BigInteger inputPrice, BigInteger outputPrice,
+            String extraYaml) throws Exception {
+        int port = freePort();
+        String yaml = yaml(inputPrice, outputPrice, targetUrl)
+                .replace("  model: dev-model", "  type: " + type + "\n  model: dev-model")
+                .replace("port: 0", "port: " + port).replace("url: http://127.0.0.1:3080", "url: http://127.0.0.1:" + port)
+                + extraYaml;
+        ProviderBroker b = ProviderBroker.start(new ConfigLoader(env()).parse(yaml, dir),
+                new ProviderBroker.Options(Clock.systemUTC(), false, SettlementFault.NONE));
+        devnet.inference(devnet.account(0)).acknowledgeTEESignerByOwner(provider.getAddress()).send();
+        return b;
+    }
+
     /** Registers (via a broker start), lets the owner acknowledge the TEE signer, restarts clean. */
     ProviderBroker startAcknowledged(BigInteger inputPrice, BigInteger outputPrice) throws Exception {
         ProviderBroker b = start(inputPrice, outputPrice, SettlementFault.NONE);
