@@ -140,8 +140,14 @@ final class AsyncJobs {
             if (!store.startJob(jobId, clock.millis())) {
                 return; // swept or failed meanwhile
             }
-            HttpClientResponse up = pipeline.send(ad, headers).await();
-            Buffer body = up.body().await();
+            // the body handler is set on the event loop, in the response's own callback: set later from this
+            // thread, chunks that arrived in between would be lost
+            HttpClientResponse[] answer = new HttpClientResponse[1];
+            Buffer body = pipeline.send(ad, headers).compose(r -> {
+                answer[0] = r;
+                return r.body();
+            }).await();
+            HttpClientResponse up = answer[0];
             if (up.statusCode() != 200) {
                 String text = body.toString(StandardCharsets.UTF_8);
                 store.failJob(jobId, ad.requestId(), "provider returned status " + up.statusCode() + ": "
