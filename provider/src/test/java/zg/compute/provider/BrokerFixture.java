@@ -70,8 +70,14 @@ final class BrokerFixture {
                   additionalSecret: { X-Upstream-Key: upstream-secret }
                 database: { url: "%s" }
                 settlement: { intervalSeconds: 3600 }
+                %s
                 """.formatted(devnet.rpcUrl(), devnet.contracts().inference().proxy(), inputPrice, outputPrice,
-                targetUrl, databaseUrl());
+                targetUrl, databaseUrl(), imagesLine());
+    }
+
+    /** Hosted images in the test's directory (the default, beside SQLite or in the working directory, is not). */
+    private String imagesLine() {
+        return "images: { dir: \"" + dir.resolve("images") + "\" }";
     }
 
     private String databaseUrl;
@@ -151,8 +157,15 @@ final class BrokerFixture {
         int port = freePort();
         String yaml = yaml(inputPrice, outputPrice, targetUrl)
                 .replace("  model: dev-model", "  type: " + type + "\n  model: dev-model")
-                .replace("port: 0", "port: " + port).replace("url: http://127.0.0.1:3080", "url: http://127.0.0.1:" + port)
-                + extraYaml;
+                .replace("port: 0", "port: " + port).replace("url: http://127.0.0.1:3080", "url: http://127.0.0.1:" + port);
+        if (extraYaml.startsWith("images: {") && !extraYaml.contains("dir:")) { // the test's keys, in the test directory
+            extraYaml = "images: { dir: \"" + dir.resolve("images") + "\", "
+                    + extraYaml.substring("images: {".length()).stripLeading();
+        }
+        if (extraYaml.startsWith("images:")) {
+            yaml = yaml.replace(imagesLine(), "");
+        }
+        yaml += extraYaml;
         ProviderBroker b = ProviderBroker.start(new ConfigLoader(env()).parse(yaml, dir),
                 new ProviderBroker.Options(Clock.systemUTC(), false, SettlementFault.NONE));
         devnet.inference(devnet.account(0)).acknowledgeTEESignerByOwner(provider.getAddress()).send();
