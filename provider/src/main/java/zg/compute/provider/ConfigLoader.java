@@ -48,27 +48,31 @@ import zg.compute.provider.finetuning.FineTuningConfig;
  * caches:      { accountSeconds: 600, tokenSeconds: 300, signatureSeconds: 1200 }
  * allowOrigins: ["*"]
  * limits:      { maxOutputTokens: 16384, maxConcurrentPerUser: 64 }
+ * images:      { dir: &lt;sqlite file&gt;.images, ttlSeconds: 3600, maxBytes: 1073741824 }  (response_format url)
+ * async:       { enabled: true, workers: 2, queueSize: 100, resultTtlSeconds: 3600 }  (/v1/async image jobs)
  * </pre>
  */
 public final class ConfigLoader {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    private static final Map<String, Set<String>> KEYS = Map.of(
-            "", Set.of("server", "chain", "providerKey", "service", "tee", "database", "settlement", "caches",
-                    "allowOrigins", "limits"),
-            "limits", Set.of("maxOutputTokens", "maxConcurrentPerUser"),
-            "server", Set.of("host", "port", "metrics"),
-            "chain", Set.of("rpcUrl", "chainId", "inferenceContract"),
-            "providerKey", Set.of("env", "keystore", "passwordEnv"),
-            "service", Set.of("type", "model", "url", "verifiability", "inputPrice", "outputPrice", "targetUrl",
-                    "additionalSecret", "additionalInfo", "models"),
-            "tee", Set.of("mode", "keyEnv", "keyFile", "dstackSocket", "dstackKeyDerivation", "dstackKeyPath",
-                    "tappdSocket"),
-            "database", Set.of("url", "user", "passwordEnv", "retentionDays"),
-            "settlement", Set.of("intervalSeconds", "thresholdNeuron", "batchSize", "refundBufferSeconds",
-                    "refundCheckSeconds", "receiptTimeoutSeconds", "replaceAfterSeconds"),
-            "caches", Set.of("accountSeconds", "tokenSeconds", "signatureSeconds"));
+    private static final Map<String, Set<String>> KEYS = Map.ofEntries(
+            Map.entry("", Set.of("server", "chain", "providerKey", "service", "tee", "database", "settlement", "caches",
+                    "allowOrigins", "limits", "images", "async")),
+            Map.entry("images", Set.of("dir", "ttlSeconds", "maxBytes")),
+            Map.entry("async", Set.of("enabled", "workers", "queueSize", "resultTtlSeconds")),
+            Map.entry("limits", Set.of("maxOutputTokens", "maxConcurrentPerUser")),
+            Map.entry("server", Set.of("host", "port", "metrics")),
+            Map.entry("chain", Set.of("rpcUrl", "chainId", "inferenceContract")),
+            Map.entry("providerKey", Set.of("env", "keystore", "passwordEnv")),
+            Map.entry("service", Set.of("type", "model", "url", "verifiability", "inputPrice", "outputPrice", "targetUrl",
+                    "additionalSecret", "additionalInfo", "models")),
+            Map.entry("tee", Set.of("mode", "keyEnv", "keyFile", "dstackSocket", "dstackKeyDerivation", "dstackKeyPath",
+                    "tappdSocket")),
+            Map.entry("database", Set.of("url", "user", "passwordEnv", "retentionDays")),
+            Map.entry("settlement", Set.of("intervalSeconds", "thresholdNeuron", "batchSize", "refundBufferSeconds",
+                    "refundCheckSeconds", "receiptTimeoutSeconds", "replaceAfterSeconds")),
+            Map.entry("caches", Set.of("accountSeconds", "tokenSeconds", "signatureSeconds")));
 
     /** The fine-tuning task server's file: shared sections plus {@code fineTuning} (see {@link #parseFineTuning}). */
     private static final Map<String, Set<String>> FINE_TUNING_KEYS = Map.of(
@@ -173,8 +177,16 @@ public final class ConfigLoader {
         }
         var limits = new ProviderConfig.Limits(integer(root, "limits.maxOutputTokens", 16_384, 1, 10_000_000),
                 (int) integer(root, "limits.maxConcurrentPerUser", 64, 1, 100_000));
+        String imagesDir = str(root, "images.dir", null);
+        var images = new ProviderConfig.Images(
+                imagesDir == null ? ProviderConfig.Images.defaultDir(db.url()) : baseDir == null ? Path.of(imagesDir) : baseDir.resolve(imagesDir),
+                Duration.ofSeconds(integer(root, "images.ttlSeconds", 3600, 1, 7 * 86_400)),
+                integer(root, "images.maxBytes", ProviderConfig.Images.DEFAULT_MAX_BYTES, 1, Long.MAX_VALUE));
+        var async = new ProviderConfig.Async(bool(root, "async.enabled", true),
+                (int) integer(root, "async.workers", 2, 1, 256), (int) integer(root, "async.queueSize", 100, 1, 100_000),
+                Duration.ofSeconds(integer(root, "async.resultTtlSeconds", 3600, 1, 7 * 86_400)));
         return new ProviderConfig(server, chain, provider, service, tee, db, settlement, caches, List.copyOf(origins),
-                limits);
+                limits, images, async);
     }
 
     /** Whether {@code yaml} is a fine-tuning server's config (it has a top-level {@code fineTuning} section). */

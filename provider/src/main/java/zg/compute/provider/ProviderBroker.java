@@ -1,6 +1,7 @@
 package zg.compute.provider;
 
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import zg.compute.provider.internal.http.BrokerHttp;
 import zg.compute.provider.internal.metrics.BrokerMetrics;
 import zg.compute.provider.internal.registration.ServiceRegistrar;
 import zg.compute.provider.internal.settlement.SettlementFault;
+import zg.compute.provider.internal.service.HostedImages;
 import zg.compute.provider.internal.service.ModelCatalog;
 import zg.compute.provider.internal.service.ServiceStrategies;
 import zg.compute.provider.internal.service.ServiceStrategy;
@@ -64,10 +66,12 @@ public final class ProviderBroker implements AutoCloseable {
     private final String teeSigner;
     private final long refundBufferSeconds;
     private final BrokerMetrics metrics;
+    private final HostedImages images;
 
     private ProviderBroker(Vertx vertx, Store store, ProviderChain chain, ModelBackend backend, BrokerHttp http,
             SettlementWorker settlement, ScheduledExecutorService scheduler, ServiceRegistrar.Result registration,
-            int port, String teeSigner, long refundBufferSeconds, BrokerMetrics metrics) {
+            int port, String teeSigner, long refundBufferSeconds, BrokerMetrics metrics, HostedImages images) {
+        this.images = images;
         this.vertx = vertx;
         this.store = store;
         this.chain = chain;
@@ -128,11 +132,12 @@ public final class ProviderBroker implements AutoCloseable {
             Authenticator auth = new Authenticator(provider, accounts, config.caches().token(), clock);
             BrokerMetrics metrics = new BrokerMetrics(store::oldestUnsettledMillis, clock);
             ModelCatalog catalog = new ModelCatalog(config.service().models());
+            HostedImages images = hostedImages(config, clock);
             ServiceStrategy strategy = ServiceStrategies.forType(config.service().type(), catalog,
-                    config.limits().maxOutputTokens());
+                    config.limits().maxOutputTokens(), images);
             BrokerHttp http = new BrokerHttp(vertx, config, strategy, catalog, backend.baseUrl(), auth,
                     new BalanceGate(store, accounts, provider), service,
-                    store, tee, provider, clock, metrics);
+                    store, tee, provider, clock, metrics, images);
             int port = http.start(config.server().host(), config.server().port());
             SettlementWorker worker = new SettlementWorker(store, chain, tee, config.settlement().batchSize(),
                     config.settlement().receiptTimeout(), config.settlement().replaceAfter(), clock, options.fault(),
@@ -149,8 +154,8 @@ public final class ProviderBroker implements AutoCloseable {
                 }
             });
             ProviderBroker broker = new ProviderBroker(vertx, store, chain, backend, http, worker, scheduler, reg, port,
-                    tee.address(), config.settlement().refundBuffer().toSeconds(), metrics);
-            broker.scheduleMaintenance(config.database().retention(), options.clock());
+                    tee.address(), config.settlement().refundBuffer().toSeconds(), metrics, images);
+            broker.scheduleMaintenance(config, options.clock());
             if (options.scheduleSettlement()) {
                 broker.schedule(config.settlement());
             }
@@ -202,10 +207,32 @@ public final class ProviderBroker implements AutoCloseable {
     }
 
     /**
-     * Heartbeat every {@link #HEARTBEAT}; sweep pending rows of dead instances every {@link #SWEEP}; prune
-     * finished rows past the retention every {@link #PRUNE}.
+     * The image store of an image service ({@code response_format: url}); null for other types, or when the
+     * directory cannot be used (then url requests are refused with the spec's text, which points here).
      */
-    private void scheduleMaintenance(Duration retention, Clock clock) {
+    private static HostedImages hostedImages(ProviderConfig config, Clock clock) {
+        if (!ServiceStrategies.ASYNC_TYPES.contains(config.service().type())) {
+            return null;
+        }
+        ProviderConfig.Images c = config.images();
+        try {
+            HostedImages h = HostedImages.open(c.dir(), c.ttl(), c.maxBytes(), clock, config.service().url());
+            log.info("image store: {} (ttl {}, at most {} bytes)", c.dir().toAbsolutePath(), c.ttl(), c.maxBytes());
+            return h;
+        } catch (IOException | RuntimeException e) {
+            log.error("newImageStore error: {} cannot be used ({}); response_format=url is refused", c.dir(),
+                    e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Heartbeat every {@link #HEARTBEAT}; sweep pending rows of dead instances every {@link #SWEEP} (with the
+     * async jobs they carried) and delete expired hosted images and async results; prune finished rows past
+     * the retention every {@link #PRUNE}.
+     */
+    private void scheduleMaintenance(ProviderConfig config, Clock clock) {
+        Duration retention = config.database().retention();
         long[] last = {System.currentTimeMillis(), System.currentTimeMillis()};
         scheduler.scheduleWithFixedDelay(() -> guarded("store maintenance", () -> {
             store.heartbeat();
@@ -216,6 +243,14 @@ public final class ProviderBroker implements AutoCloseable {
                 if (swept > 0) {
                     log.warn("swept {} request(s) left pending by a broker instance without a heartbeat for {}", swept,
                             STALE_INSTANCE);
+                }
+                store.pruneJobs(clock.millis() - config.async().resultTtl().toMillis());
+                if (images != null) {
+                    try {
+                        images.prune();
+                    } catch (IOException e) {
+                        log.warn("pruning hosted images failed: {}", e.toString());
+                    }
                 }
             }
             if (now - last[1] >= PRUNE.toMillis()) {

@@ -1,6 +1,7 @@
 package zg.compute.provider;
 
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +21,58 @@ import org.web3j.crypto.Credentials;
  * @param caches     lifetimes of the auth caches and of stored response signatures
  * @param allowOrigins CORS origins
  * @param limits     per-request and per-user limits of the billed route
+ * @param images     broker-hosted images ({@code response_format: url})
+ * @param async      async image jobs ({@code /v1/async/…})
  */
 public record ProviderConfig(Server server, Chain chain, Credentials provider, Service service, TeeKeySource teeKey,
-        Database database, Settlement settlement, Caches caches, List<String> allowOrigins, Limits limits) {
+        Database database, Settlement settlement, Caches caches, List<String> allowOrigins, Limits limits,
+        Images images, Async async) {
+
+    /** The defaults for images (next to a SQLite database) and async jobs. */
+    public ProviderConfig(Server server, Chain chain, Credentials provider, Service service, TeeKeySource teeKey,
+            Database database, Settlement settlement, Caches caches, List<String> allowOrigins, Limits limits) {
+        this(server, chain, provider, service, teeKey, database, settlement, caches, allowOrigins, limits,
+                Images.defaults(database.url()), Async.defaults());
+    }
+
+    /**
+     * @param dir      where hosted images live, one directory per response
+     * @param ttl      how long a hosted image is served (then 404 and deleted)
+     * @param maxBytes the most the directory holds; a {@code url} answer that does not fit is sent as {@code b64_json}
+     */
+    public record Images(Path dir, Duration ttl, long maxBytes) {
+
+        public static final Duration DEFAULT_TTL = Duration.ofHours(1);
+        public static final long DEFAULT_MAX_BYTES = 1L << 30;
+
+        /** Beside a SQLite database file ({@code <file>.images}), else {@code broker-images} in the working directory. */
+        public static Images defaults(String databaseUrl) {
+            return new Images(defaultDir(databaseUrl), DEFAULT_TTL, DEFAULT_MAX_BYTES);
+        }
+
+        public static Path defaultDir(String databaseUrl) {
+            if (databaseUrl != null && databaseUrl.startsWith("jdbc:sqlite:")) {
+                String file = databaseUrl.substring("jdbc:sqlite:".length()).replaceFirst("\\?.*$", "")
+                        .replaceFirst("^file:", "");
+                if (!file.isBlank() && !file.contains(":memory:")) {
+                    return Path.of(file + ".images");
+                }
+            }
+            return Path.of("broker-images");
+        }
+    }
+
+    /**
+     * @param enabled   serve {@code /v1/async/…} (image services only); off: 503
+     * @param workers   jobs running upstream at once
+     * @param queueSize jobs waiting for a worker; more are refused
+     * @param resultTtl how long a finished job can be read
+     */
+    public record Async(boolean enabled, int workers, int queueSize, Duration resultTtl) {
+        public static Async defaults() {
+            return new Async(true, 2, 100, Duration.ofHours(1));
+        }
+    }
 
     /**
      * @param maxOutputTokens      output reserved for a request that sets no {@code max_tokens} (more is never billed)

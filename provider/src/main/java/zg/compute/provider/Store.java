@@ -102,6 +102,39 @@ public interface Store extends AutoCloseable {
      */
     int pruneFinished(long createdBeforeMillis);
 
+    // ---- async image jobs (services-and-ui.md A.4) ----
+
+    /**
+     * A job ({@code pending}) for the admitted request {@code requestId} (its row holds the reservation). Jobs
+     * go {@code pending} → {@code processing} → {@code completed} | {@code failed}; a job whose request row is
+     * swept (its broker instance stopped) becomes {@code failed} with {@code broker restarted} in the sweep's
+     * transaction.
+     */
+    void insertJob(String jobId, String requestId, String user, long nowMillis);
+
+    /** A worker takes the job: {@code pending} → {@code processing}; false if it is no longer pending. */
+    boolean startJob(String jobId, long nowMillis);
+
+    /**
+     * The job's answer arrived: its request row is billed (reservation released), the signature stored and
+     * the job {@code completed} with {@code result} and {@code chatKey} — one transaction, so there is never a
+     * bill without a result nor a result without its bill. Nothing changes unless the job is {@code processing}
+     * and its row {@code pending}.
+     *
+     * @return whether the job completed
+     */
+    boolean completeJob(String jobId, String requestId, long inputCount, long outputCount, BigInteger inputFee,
+            BigInteger outputFee, String chatKey, String text, String signature, long signatureExpiresAtMillis,
+            String result, long nowMillis);
+
+    /** The job failed: its request row is never billed (reservation released) — one transaction. */
+    void failJob(String jobId, String requestId, String errorMessage, long nowMillis);
+
+    Optional<AsyncJob> job(String jobId);
+
+    /** Deletes finished (completed, failed) jobs last updated before {@code updatedBeforeMillis}. */
+    int pruneJobs(long updatedBeforeMillis);
+
     // ---- response signatures ----
 
     void putSignature(String chatKey, String text, String signature, long expiresAtMillis);
@@ -182,6 +215,11 @@ public interface Store extends AutoCloseable {
         public NotSettlementLeader(String message) {
             super(message);
         }
+    }
+
+    /** An async job as stored; {@code errorMessage}, {@code result} and {@code chatKey} may be null. */
+    record AsyncJob(String id, String requestId, String user, String state, long createdAtMillis,
+            long updatedAtMillis, String errorMessage, String result, String chatKey) {
     }
 
     record BillableRow(String id, BigInteger outstanding) {

@@ -70,8 +70,14 @@ final class BrokerFixture {
                   additionalSecret: { X-Upstream-Key: upstream-secret }
                 database: { url: "%s" }
                 settlement: { intervalSeconds: 3600 }
+                %s
                 """.formatted(devnet.rpcUrl(), devnet.contracts().inference().proxy(), inputPrice, outputPrice,
-                targetUrl, databaseUrl());
+                targetUrl, databaseUrl(), imagesLine());
+    }
+
+    /** Hosted images in the test's directory (the default, beside SQLite or in the working directory, is not). */
+    private String imagesLine() {
+        return "images: { dir: \"" + dir.resolve("images") + "\" }";
     }
 
     private String databaseUrl;
@@ -130,6 +136,40 @@ final class BrokerFixture {
                 .replace("settlement: { intervalSeconds: 3600 }", "settlement: { " + settlement + " }");
         return ProviderBroker.start(new ConfigLoader(env()).parse(yaml, dir),
                 new ProviderBroker.Options(Clock.systemUTC(), scheduleSettlement, SettlementFault.NONE));
+    }
+
+    /** A free loopback port, for a broker whose on-chain URL must name its own port (quotes, hosted images). */
+    static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A broker of service {@code type} in front of the model server at {@code targetUrl}, listening on a port of
+     * its own that its service URL names (so hosted image URLs reach it), with {@code extraYaml} appended
+     * (e.g. an {@code images:} section); the owner acknowledges its TEE signer.
+     */
+    ProviderBroker startService(String type, String targetUrl, BigInteger inputPrice, BigInteger outputPrice,
+            String extraYaml) throws Exception {
+        int port = freePort();
+        String yaml = yaml(inputPrice, outputPrice, targetUrl)
+                .replace("  model: dev-model", "  type: " + type + "\n  model: dev-model")
+                .replace("port: 0", "port: " + port).replace("url: http://127.0.0.1:3080", "url: http://127.0.0.1:" + port);
+        if (extraYaml.startsWith("images: {") && !extraYaml.contains("dir:")) { // the test's keys, in the test directory
+            extraYaml = "images: { dir: \"" + dir.resolve("images") + "\", "
+                    + extraYaml.substring("images: {".length()).stripLeading();
+        }
+        if (extraYaml.startsWith("images:")) {
+            yaml = yaml.replace(imagesLine(), "");
+        }
+        yaml += extraYaml;
+        ProviderBroker b = ProviderBroker.start(new ConfigLoader(env()).parse(yaml, dir),
+                new ProviderBroker.Options(Clock.systemUTC(), false, SettlementFault.NONE));
+        devnet.inference(devnet.account(0)).acknowledgeTEESignerByOwner(provider.getAddress()).send();
+        return b;
     }
 
     /** Registers (via a broker start), lets the owner acknowledge the TEE signer, restarts clean. */

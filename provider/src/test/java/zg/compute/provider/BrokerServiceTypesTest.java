@@ -167,10 +167,11 @@ class BrokerServiceTypesTest {
             assertThat(signature(r, resp).get("text").asText())
                     .isEqualTo(ResponseSignature.imagesText(request, List.of(IMAGES[0], IMAGES[1])));
 
-            var url = post(r, "/v1/proxy/images/generations", "application/json",
-                    "{\"prompt\":\"x\",\"response_format\":\"url\"}".getBytes(StandardCharsets.UTF_8));
-            assertThat(url.statusCode()).isEqualTo(400);
-            assertThat(BrokerFixture.text(url)).contains("response_format must be b64_json");
+            // url is served by the broker (BrokerHostedImagesTest); other formats are refused
+            var png = post(r, "/v1/proxy/images/generations", "application/json",
+                    "{\"prompt\":\"x\",\"response_format\":\"png\"}".getBytes(StandardCharsets.UTF_8));
+            assertThat(png.statusCode()).isEqualTo(400);
+            assertThat(BrokerFixture.text(png)).contains("response_format must be b64_json or url");
             var noPrompt = post(r, "/v1/proxy/images/generations", "application/json", "{\"n\":1}".getBytes());
             assertThat(BrokerFixture.text(noPrompt)).contains("prompt field not found");
             var stringN = post(r, "/v1/proxy/images/generations", "application/json",

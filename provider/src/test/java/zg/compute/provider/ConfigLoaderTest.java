@@ -79,6 +79,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void imagesAndAsyncJobsHaveTheirDefaultsAndBounds(@TempDir Path dir) {
+        ProviderConfig c = parse(MINIMAL);
+        assertThat(c.images().dir()).isEqualTo(Path.of("provider.db.images"));
+        assertThat(c.images().ttl()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.images().maxBytes()).isEqualTo(1L << 30);
+        assertThat(c.async()).isEqualTo(ProviderConfig.Async.defaults());
+        ProviderConfig set = new ConfigLoader(ENV).parse(MINIMAL + "images: { dir: hosted, ttlSeconds: 60, maxBytes: 1000 }\n"
+                + "async: { enabled: false, workers: 4, queueSize: 8, resultTtlSeconds: 120 }\n", dir);
+        assertThat(set.images()).isEqualTo(new ProviderConfig.Images(dir.resolve("hosted"), Duration.ofSeconds(60), 1000));
+        assertThat(set.async()).isEqualTo(new ProviderConfig.Async(false, 4, 8, Duration.ofSeconds(120)));
+        assertThat(ProviderConfig.Images.defaultDir("jdbc:postgresql://db/broker")).isEqualTo(Path.of("broker-images"));
+        assertThatThrownBy(() -> parse(MINIMAL + "async: { workers: 0 }\n"))
+                .hasMessage("async.workers: must be within 1..256, got 0");
+        assertThatThrownBy(() -> parse(MINIMAL + "images: { ttl: 5 }\n")).hasMessageStartingWith("images.ttl: unknown key");
+    }
+
+    @Test
     void errorsNameTheKeyAtFault() {
         assertThatThrownBy(() -> parse(MINIMAL + "  outputPrise: 3\n"))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("service.outputPrise: unknown key");

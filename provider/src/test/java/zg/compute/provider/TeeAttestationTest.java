@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -39,18 +36,12 @@ class TeeAttestationTest {
     private static final BigInteger IN = BigInteger.valueOf(1_000_000_000L);
     private static final BigInteger OUT = BigInteger.valueOf(3_000_000_000L);
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void aDstackBrokerSignsWithTheAgentKeyAndItsQuotePassesTheSdkCheck(Devnet d, @TempDir Path dir) throws Exception {
         try (FakeDstackAgent agent = new FakeDstackAgent(dir.resolve("dstack.sock"), FakeDstackAgent.Mode.NORMAL)) {
             BrokerFixture f = new BrokerFixture(d, dir);
             // The SDK fetches the quote from the URL registered on chain, so that URL must be this broker's.
-            int port = freePort();
+            int port = BrokerFixture.freePort();
             String yaml = f.yaml(IN, OUT).replace("port: 0", "port: " + port)
                     .replace("url: http://127.0.0.1:3080", "url: http://127.0.0.1:" + port)
                     + "tee: { mode: dstack, dstackSocket: \"" + agent.socket() + "\" }\n";

@@ -532,7 +532,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         boolean images = FeeEstimator.isImageType(s.serviceType());
         int requested = images ? ImageAnswer.requestedCount(content) : -1;
         List<byte[]> delivered = images && resp != null
-                ? ImageAnswer.decode(resp, requested > 0 ? requested : Integer.MAX_VALUE) : null;
+                ? pictures(s, resp, requested > 0 ? requested : Integer.MAX_VALUE) : null;
         BigInteger fee = null;
         if (images && resp != null) {
             // the broker bills the images delivered; an unreadable answer is billed at the requested n (A.2)
@@ -550,6 +550,53 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             seenFees.merge(key(provider), fee, BigInteger::add);
         }
         return new Accounted(fee == null ? BigInteger.ZERO : fee, delivered);
+    }
+
+    /**
+     * The pictures of an images answer in order (at most {@code max}): {@code b64_json} decoded, or a broker-hosted
+     * {@code url} fetched — only under the provider's own service URL, so an answer cannot make this client fetch
+     * from anywhere else. Stops at the first item it cannot read; null when the body is no images answer.
+     */
+    List<byte[]> pictures(ServiceInfo s, byte[] resp, int max) {
+        JsonNode doc;
+        try {
+            doc = JSON.readTree(resp);
+        } catch (Exception notJson) {
+            return null;
+        }
+        if (doc == null || !doc.path("data").isArray()) {
+            return null;
+        }
+        boolean hosted = false;
+        for (JsonNode item : doc.get("data")) {
+            hosted |= item.path("url").isTextual() && !item.path("b64_json").isTextual();
+        }
+        if (!hosted) {
+            return ImageAnswer.decode(resp, max);
+        }
+        String prefix = base(s) + "/v1/proxy/images/";
+        List<byte[]> out = new ArrayList<>();
+        for (JsonNode item : doc.get("data")) {
+            if (out.size() >= max) {
+                break;
+            }
+            if (item.path("b64_json").isTextual()) {
+                out.add(java.util.Base64.getMimeDecoder().decode(item.get("b64_json").asText()));
+                continue;
+            }
+            String url = item.path("url").asText("");
+            if (!url.startsWith(prefix)) {
+                LOG.warn("image URL {} is not under the provider's service URL {}; not fetched", url, prefix);
+                break;
+            }
+            ProviderHttp.BytesReply r = http.getBytes(url, Map.of());
+            if (!r.ok()) {
+                LOG.warn("hosted image {} answered HTTP {}", url, r.status());
+                break;
+            }
+            out.add(r.body());
+        }
+        return out;
     }
 
     private ResponseVerification verify(ServiceInfo s, String chatID, byte[] req, byte[] resp, List<byte[]> images) {
@@ -608,8 +655,11 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         return new EmbeddingsApi(this);
     }
 
-    /** The answer of a paid call: exact body bytes, {@code ZG-Res-Key}, verification and the fee counted. */
-    record Paid(byte[] body, String chatId, ResponseVerification verification, BigInteger fee) {
+    /**
+     * The answer of a paid call: exact body bytes, {@code ZG-Res-Key}, verification, the fee counted and, for
+     * image services, the pictures read (null otherwise).
+     */
+    record Paid(byte[] body, String chatId, ResponseVerification verification, BigInteger fee, List<byte[]> images) {
     }
 
     /** The provider's service, which must be of {@code type} (else a one-line {@link InvalidRequestException}). */
@@ -644,16 +694,97 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             throw new ProviderHttpException("POST " + route + " failed: HTTP " + r.status() + errorText(r.body()),
                     r.status(), null);
         }
-        String feeContent = feeContentOf.apply(r.body());
-        Accounted a = account(s, modelPrices.of(s, ModelPrices.requestedModel(body)), provider, feeContent, r.body());
+        return finish(s, provider, body, r.body(), r.resKey(), feeContentOf);
+    }
+
+    /** Accounts and verifies an answer already received (its exact bytes, its {@code ZG-Res-Key}). */
+    private Paid finish(ServiceInfo s, String provider, byte[] body, byte[] answer, String resKey,
+            java.util.function.Function<byte[], String> feeContentOf) {
+        String feeContent = feeContentOf.apply(answer);
+        Accounted a = account(s, modelPrices.of(s, ModelPrices.requestedModel(body)), provider, feeContent, answer);
         ResponseVerification v;
         try {
-            v = verify(s, r.resKey(), body, r.body(), a.images());
+            v = verify(s, resKey, body, answer, a.images());
         } catch (ProviderHttpException e) {
-            LOG.warn("response {} from {} is unverifiable: {}", r.resKey(), provider, e.getMessage());
+            LOG.warn("response {} from {} is unverifiable: {}", resKey, provider, e.getMessage());
             v = ResponseVerification.REJECTED;
         }
-        return new Paid(r.body(), r.resKey(), v, a.fee());
+        return new Paid(answer, resKey, v, a.fee(), a.images());
+    }
+
+    /**
+     * An async job (services-and-ui.md A.4): POSTs {@code body} to {@code <url>/v1/async<route>} (202 {@code
+     * {jobId}}), polls {@code GET <url>/v1/async/jobs/<jobId>} as {@code Retry-After} says (default 5 s) until
+     * the job is {@code completed} — then its {@code data} is accounted and verified as a sync answer — or
+     * {@code failed} (a {@link ZGComputeException} with the job's error), or {@code timeout} has passed.
+     */
+    Paid async(String provider, String route, String contentType, byte[] body, String content, Duration timeout) {
+        ServiceInfo s = cachedService(provider);
+        Map<String, String> headers = getRequestHeaders(provider);
+        String submit = base(s) + "/v1/async" + route;
+        ProviderHttp.BytesReply r = http.postBytes(submit, headers, contentType, body);
+        if (!r.ok()) {
+            throw new ProviderHttpException("POST /v1/async" + route + " failed: HTTP " + r.status()
+                    + errorText(r.body()), r.status(), null);
+        }
+        String jobId = readJson(r.body()).path("jobId").asText("");
+        if (jobId.isEmpty()) {
+            throw new ZGComputeException("The provider accepted the async job but sent no jobId");
+        }
+        String poll = base(s) + "/v1/async/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            ProviderHttp.BytesReply p = http.getBytes(poll, headers);
+            if (!p.ok()) {
+                throw new ProviderHttpException("GET /v1/async/jobs/" + jobId + " failed: HTTP " + p.status()
+                        + errorText(p.body()), p.status(), null);
+            }
+            JsonNode job = readJson(p.body());
+            String status = job.path("status").asText("");
+            if (status.equals("completed")) {
+                JsonNode data = job.path("data");
+                byte[] answer = data.isTextual() ? data.asText().getBytes(StandardCharsets.UTF_8)
+                        : data.toString().getBytes(StandardCharsets.UTF_8);
+                return finish(s, provider, body, answer, p.resKey(),
+                        a -> content != null ? content : new String(a, StandardCharsets.UTF_8));
+            }
+            if (status.equals("failed")) {
+                throw new ZGComputeException("Async job " + jobId + " failed: " + job.path("errorMessage").asText(""));
+            }
+            long waitMs = retryAfterMillis(p.retryAfter());
+            if (System.nanoTime() + waitMs * 1_000_000 > deadline) {
+                throw new ZGComputeException("Async job " + jobId + " is still " + status + " after " + timeout
+                        + "; poll " + poll + " later");
+            }
+            try {
+                Thread.sleep(waitMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ZGComputeException("Interrupted while waiting for async job " + jobId);
+            }
+        }
+    }
+
+    /** {@code Retry-After} in seconds (the broker's form), default 5 s, at least 1 s between polls. */
+    static long retryAfterMillis(String retryAfter) {
+        try {
+            return Math.max(1, Long.parseLong(retryAfter == null ? "5" : retryAfter.trim())) * 1000;
+        } catch (NumberFormatException e) {
+            return 5_000;
+        }
+    }
+
+    private static JsonNode readJson(byte[] body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n != null && n.isObject()) {
+                return n;
+            }
+        } catch (Exception notJson) {
+            // fall through
+        }
+        throw new ZGComputeException("The provider's async answer is not a JSON object: "
+                + abbreviate(new String(body, StandardCharsets.UTF_8)));
     }
 
     /** ": <the provider's error text>" from {@code {"error": "…"}} / {@code {"error": {"message": "…"}}}, else the body. */

@@ -76,6 +76,34 @@ class ServiceConveniencesTest {
     }
 
     @Test
+    void generateAsyncPollsAsRetryAfterSaysAndStopsOnFailed(Devnet d) throws Exception {
+        try (var b = user(d, "text-to-image")) {
+            server.scriptAsync("1", null, "pending", "processing", "completed");
+            ImageResult r = b.inference().images().generateAsync(provider, ImageRequest.of("a red fox").withN(2));
+            assertThat(r.images()).hasSize(2);
+            assertThat(r.verification()).isEqualTo(ResponseVerification.VERIFIED);
+            assertThat(r.fee()).isEqualTo(OUT.multiply(BigInteger.TWO));
+            assertThat(server.requests()).anyMatch(l -> l.startsWith("POST /v1/async/images/generations Bearer app-sk-"));
+            List<Long> polls = server.pollTimes();
+            assertThat(polls).hasSize(3);
+            for (int i = 1; i < polls.size(); i++) {
+                assertThat(polls.get(i) - polls.get(i - 1)).as("Retry-After: 1 between polls").isGreaterThanOrEqualTo(950);
+            }
+
+            server.scriptAsync("1", "provider returned status 500: boom", "processing", "failed");
+            assertThatThrownBy(() -> b.inference().images().generateAsync(provider, ImageRequest.of("a red fox")))
+                    .isInstanceOf(ZGComputeException.class).hasMessageContaining("failed: provider returned status 500: boom");
+            assertThat(server.pollTimes()).hasSize(5);
+
+            server.scriptAsync("30", null, "processing");
+            assertThatThrownBy(() -> b.inference().images().generateAsync(provider, ImageRequest.of("a red fox"),
+                    java.time.Duration.ofSeconds(2))).isInstanceOf(ZGComputeException.class)
+                    .hasMessageContaining("is still processing after PT2S");
+            assertThat(server.pollTimes()).as("no poll before Retry-After, stopped at the deadline").hasSize(6);
+        }
+    }
+
+    @Test
     void editSendsMultipartAndVerifiesTheDecodedPictures(Devnet d) throws Exception {
         try (var b = user(d, "image-editing")) {
             byte[] png = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};

@@ -50,6 +50,8 @@ final class StandInProviderServer implements AutoCloseable {
         server.createContext("/v1/proxy/images/edits", ex -> paid(ex, this::images));
         server.createContext("/v1/proxy/audio/transcriptions", ex -> paid(ex, this::transcription));
         server.createContext("/v1/proxy/embeddings", ex -> paid(ex, this::embeddings));
+        server.createContext("/v1/async/images/", this::asyncSubmit);
+        server.createContext("/v1/async/jobs/", this::asyncPoll);
         server.createContext("/v1/quote", ex -> fixed(ex, quote));
         server.createContext("/v1/models", ex -> fixed(ex, providerModels));
         // The status service (compute-status.0g.ai) routes, so one server can play it too.
@@ -202,6 +204,68 @@ final class StandInProviderServer implements AutoCloseable {
         var doc = JSON.createObjectNode().put("created", 1);
         doc.set("data", data);
         return new Answer(JSON.writeValueAsBytes(doc), signed);
+    }
+
+    // ---- async image jobs (services-and-ui.md A.4) ----
+
+    private record Job(byte[] request, String contentType, java.util.Deque<String> statuses) {
+    }
+
+    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final List<Long> pollTimes = new CopyOnWriteArrayList<>();
+    private volatile String retryAfter = "5";
+    private volatile List<String> script = List.of("completed");
+    private volatile String jobError = "provider returned status 500: boom";
+
+    /**
+     * The statuses the next submitted job reports, one per poll (the last one repeats), each non-final poll
+     * with {@code Retry-After: retryAfterSeconds}; a failed job carries {@code error}.
+     */
+    void scriptAsync(String retryAfterSeconds, String error, String... statuses) {
+        this.retryAfter = retryAfterSeconds;
+        this.jobError = error;
+        this.script = List.of(statuses);
+    }
+
+    /** When each async poll arrived (ms). */
+    List<Long> pollTimes() {
+        return pollTimes;
+    }
+
+    private void asyncSubmit(HttpExchange ex) throws IOException {
+        record(ex);
+        byte[] request = ex.getRequestBody().readAllBytes();
+        if (!admitted(ex)) {
+            return;
+        }
+        String id = java.util.UUID.randomUUID().toString();
+        jobs.put(id, new Job(request, ex.getRequestHeaders().getFirst("Content-Type"),
+                new java.util.ArrayDeque<>(script)));
+        reply(ex, 202, "{\"jobId\":\"" + id + "\",\"status\":\"pending\"}");
+    }
+
+    private void asyncPoll(HttpExchange ex) throws IOException {
+        record(ex);
+        pollTimes.add(System.currentTimeMillis());
+        Job job = jobs.get(ex.getRequestURI().getPath().substring("/v1/async/jobs/".length()));
+        if (job == null) {
+            reply(ex, 404, "{\"error\":\"job not found\"}");
+            return;
+        }
+        String status = job.statuses().size() > 1 ? job.statuses().poll() : job.statuses().peek();
+        var doc = JSON.createObjectNode().put("jobId", "x").put("status", status);
+        if ("completed".equals(status)) {
+            String chatID = "zg-res-" + chats.incrementAndGet();
+            Answer a = images(job.request(), job.contentType(), chatID);
+            signText(chatID, a.signedText(), chatTeeKey);
+            doc.set("data", JSON.readTree(a.body()));
+            ex.getResponseHeaders().set("ZG-Res-Key", chatID);
+        } else if ("failed".equals(status)) {
+            doc.put("errorMessage", jobError);
+        } else {
+            ex.getResponseHeaders().set("Retry-After", retryAfter);
+        }
+        reply(ex, 200, JSON.writeValueAsString(doc));
     }
 
     private Answer transcription(byte[] request, String contentType, String chatID) {

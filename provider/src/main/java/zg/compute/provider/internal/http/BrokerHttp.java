@@ -1,38 +1,28 @@
 package zg.compute.provider.internal.http;
 
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
-import java.math.BigInteger;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import zg.compute.protocol.signing.ResponseSignature;
 import zg.compute.provider.ProviderConfig;
 import zg.compute.provider.Store;
 import zg.compute.provider.TeeKeySource;
@@ -40,19 +30,20 @@ import zg.compute.provider.internal.auth.Authenticator;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.BalanceGate;
 import zg.compute.provider.internal.billing.OutputLimit;
-import zg.compute.provider.internal.billing.UserConcurrency;
+import zg.compute.provider.internal.http.PaidPipeline.Admitted;
+import zg.compute.provider.internal.service.HostedImages;
 import zg.compute.provider.internal.service.ModelCatalog;
 import zg.compute.provider.internal.service.PaidRequest;
 import zg.compute.provider.internal.service.ServiceStrategy;
-import zg.compute.provider.internal.chain.AccountCache.AccountView;
 import zg.compute.provider.internal.chain.ServiceStatus;
 import zg.compute.provider.internal.metrics.BrokerMetrics;
 
 /**
  * The broker's HTTP API (provider.md §11.6): the billed route of the provider's service type (chat,
  * images, edits, transcriptions or embeddings: a {@link ServiceStrategy}), the free signature and
- * attestation-report routes, the quote, the user's unsettled fee, models and health. Every other
- * path is refused, so the provider's upstream secret can never be used for free.
+ * attestation-report routes, broker-hosted images, the async image jobs ({@link AsyncJobs}), the quote, the
+ * user's unsettled fee, models and health. Every other path is refused, so the provider's upstream secret can
+ * never be used for free.
  */
 public final class BrokerHttp {
 
@@ -61,56 +52,48 @@ public final class BrokerHttp {
     public static final long MAX_BODY = 32L * 1024 * 1024;
     static final String TOO_LARGE = "Request body size exceeds the maximum allowed size of 32MB";
 
-    /** Never forwarded: the user's credentials and the legacy auth headers, plus hop-by-hop headers. */
-    private static final Set<String> STRIPPED = Set.of("authorization", "address", "fee", "input-fee", "nonce",
-            "request-hash", "signature", "session-token", "session-signature", "vllm-proxy", "host", "content-length",
-            "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
-            "proxy-connection", "accept-encoding", "origin", "referer", "cookie");
+    /** Upstream headers a relayed answer does not repeat; a rewritten one (another body) drops the body's too. */
     private static final Set<String> NOT_RELAYED = Set.of("content-length", "transfer-encoding", "connection",
             "keep-alive");
+    private static final Set<String> REWRITTEN = Set.of("content-length", "transfer-encoding", "connection",
+            "keep-alive", "content-encoding", "content-type", "content-md5", "etag");
 
     private final Vertx vertx;
     private final ProviderConfig config;
-    private final String upstream;
-    private final Authenticator auth;
-    private final BalanceGate gate;
-    private final UserConcurrency concurrency;
+    private final PaidPipeline pipeline;
     private final ServiceStrategy strategy;
     private final ModelCatalog catalog;
     /** The metrics label of the billed route. */
     private final String route;
-    private final ServiceStatus service;
+    private final Authenticator auth;
     private final Store store;
     private final TeeKeySource tee;
     private final String provider;
-    private final Clock clock;
-    private final HttpClient client;
     private final BrokerMetrics metrics;
+    private final HostedImages images;
+    private final AsyncJobs async;
+    private final Clock clock;
     private HttpServer server;
 
+    /** @param images broker-hosted images of an image service, else null */
     public BrokerHttp(Vertx vertx, ProviderConfig config, ServiceStrategy strategy, ModelCatalog catalog,
-            String upstream, Authenticator auth,
-            BalanceGate gate,
-            ServiceStatus service, Store store, TeeKeySource tee, String provider, Clock clock, BrokerMetrics metrics) {
+            String upstream, Authenticator auth, BalanceGate gate, ServiceStatus service, Store store,
+            TeeKeySource tee, String provider, Clock clock, BrokerMetrics metrics, HostedImages images) {
         this.metrics = metrics;
         this.vertx = vertx;
         this.config = config;
-        this.upstream = upstream.replaceAll("/+$", "");
-        this.auth = auth;
-        this.gate = gate;
-        this.concurrency = new UserConcurrency(config.limits().maxConcurrentPerUser());
+        this.pipeline = new PaidPipeline(vertx, config, strategy, upstream, auth, gate, service, store, tee, clock,
+                metrics);
         this.strategy = strategy;
         this.catalog = catalog;
-        this.route = strategy.type().equals("chatbot") ? "chat" : strategy.type();
-        this.service = service;
+        this.route = pipeline.route();
+        this.auth = auth;
         this.store = store;
         this.tee = tee;
         this.provider = provider;
+        this.images = images;
         this.clock = clock;
-        this.client = vertx.createHttpClient(new HttpClientOptions().setDecompressionSupported(false)
-                .setKeepAlive(true).setConnectTimeout(10_000)
-                // a model may think for minutes, but a silent upstream must not hold a request forever
-                .setIdleTimeout(600), new PoolOptions().setHttp1MaxSize(256));
+        this.async = new AsyncJobs(pipeline, config.async(), store, clock, provider, metrics);
     }
 
     public int start(String host, int port) {
@@ -132,6 +115,7 @@ public final class BrokerHttp {
                 .end(tee.quoteJson()));
         router.get("/v1/user/:addr/unsettledfee").handler(this::unsettledFee);
         router.route("/v1/proxy/*").handler(this::proxy);
+        async.routes(router);
         router.route().last().handler(ctx -> error(ctx.response(), 400, "endpoint not supported"));
         server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
                 .requestHandler(router);
@@ -140,16 +124,17 @@ public final class BrokerHttp {
     }
 
     public void stop() {
+        async.close();
         if (server != null) {
             server.close().await();
         }
-        client.close().await();
+        pipeline.close();
     }
 
     private CorsHandler cors() {
         CorsHandler h = config.allowOrigins().contains("*") ? CorsHandler.create()
                 : CorsHandler.create().addOrigins(config.allowOrigins());
-        return h.allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+        return h.allowedMethods(Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.OPTIONS))
                 .allowedHeaders(Set.of("Authorization", "Content-Type", "Accept", "Cache-Control", "X-Requested-With"))
                 .exposedHeaders(Set.of("ZG-Res-Key", "Provider", "content-encoding", "Retry-After"))
                 .maxAgeSeconds(86_400);
@@ -176,6 +161,10 @@ public final class BrokerHttp {
             signature(ctx, target.substring("/signature/".length()));
         } else if (target.equals("/attestation/report") && m == HttpMethod.GET) {
             attestationReport(ctx);
+        } else if (target.startsWith("/images/") && (m == HttpMethod.GET || m == HttpMethod.HEAD)
+                && target.split("/", -1).length == 4) {
+            String[] parts = target.split("/", -1); // "", "images", chatKey, index
+            hostedImage(ctx, parts[2], parts[3]);
         } else {
             error(ctx.response(), 400, "endpoint not supported");
         }
@@ -183,116 +172,100 @@ public final class BrokerHttp {
 
     // ---- the billed route of this provider's service type ----
 
-    /**
-     * An admitted request: its pending row holds {@code reserved}, the most it will be billed; {@code permit}
-     * is its concurrency slot.
-     */
-    private record Admitted(String user, String requestId, PaidRequest request, Buffer forwardBody,
-            String forwardContentType, BigInteger reserved, UserConcurrency.Permit permit) {
-    }
-
     private void paid(RoutingContext ctx) {
         byte[] requestBytes = RawBody.of(ctx);
         String authorization = ctx.request().getHeader("Authorization");
         String contentType = ctx.request().getHeader("Content-Type");
-        MultiMap incoming = ctx.request().headers();
-        blocking(() -> admit(authorization, requestBytes, contentType)).onComplete(ar -> {
+        MultiMap headers = PaidPipeline.forwardable(ctx.request().headers());
+        HttpServerResponse resp = ctx.response();
+        pipeline.blocking(() -> pipeline.admit(authorization, requestBytes, contentType)).onComplete(ar -> {
             if (ar.failed()) {
                 metrics.request(route, "rejected");
-                fail(ctx.response(), ar.cause());
-            } else {
-                forward(ctx.response(), incoming, requestBytes, ar.result());
+                fail(resp, ar.cause());
+                return;
+            }
+            Admitted ad = ar.result();
+            pipeline.send(ad, headers).onComplete(up -> {
+                if (up.failed()) {
+                    pipeline.unbilled(ad);
+                    error(resp, 502, "upstream model server unavailable");
+                } else if (up.result().statusCode() != 200) {
+                    relayError(resp, ad, up.result());
+                } else if (ad.request().rewritesResponse()) {
+                    deliver(resp, requestBytes, ad, up.result());
+                } else {
+                    relay(resp, requestBytes, ad, up.result());
+                }
+            });
+        });
+    }
+
+    private static void copyHeaders(HttpClientResponse up, HttpServerResponse resp, Set<String> skipped) {
+        up.headers().forEach((k, v) -> {
+            if (!skipped.contains(k.toLowerCase(Locale.ROOT))) {
+                resp.headers().add(k, v);
             }
         });
     }
 
-    private Admitted admit(String authorization, byte[] body, String contentType) throws RequestRejected {
-        Authenticator.Authenticated a = auth.authenticate(authorization);
-        AccountView account = a.account()
-                .orElseThrow(() -> new RequestRejected(400, "get account from contract, account not exist"));
-        if (!account.acknowledged()) {
-            throw new RequestRejected(400, "user not acknowledge the provider, please use acknowledgeProviderSigner"
-                    + " function in sdk first, it will take effect in 2 minutes");
-        }
-        if (!service.teeSignerAcknowledged()) {
-            throw new RequestRejected(400, "service not acknowledge the tee signer");
-        }
-        PaidRequest request = strategy.read(body, contentType);
-        UserConcurrency.Permit permit = concurrency.acquire(a.user());
-        try {
-            String id = UUID.randomUUID().toString();
-            BigInteger reserved = gate.reserve(id, a.user(), account, request.minimumFee(), request.desiredFee(),
-                    clock.millis());
-            PaidRequest.Forward f = request.forward(reserved);
-            return f == null ? new Admitted(a.user(), id, request, Buffer.buffer(body), contentType, reserved, permit)
-                    : new Admitted(a.user(), id, request, Buffer.buffer(f.body()), f.contentType(), reserved, permit);
-        } catch (RequestRejected | RuntimeException e) {
-            permit.release();
-            throw e;
-        }
-    }
-
-    /** The upstream never answered or answered an error: nothing is billed and the reservation goes back. */
-    private void unbilled(Admitted ad) {
-        blocking(() -> {
-            try {
-                store.failRequest(ad.requestId());
-            } finally {
-                ad.permit().release();
-            }
-            return null;
+    /** Upstream errors pass through verbatim and are never billed. */
+    private void relayError(HttpServerResponse resp, Admitted ad, HttpClientResponse up) {
+        copyHeaders(up, resp, NOT_RELAYED);
+        resp.setStatusCode(up.statusCode()).setChunked(true);
+        up.body().onComplete(b -> {
+            pipeline.unbilled(ad);
+            resp.end(b.succeeded() ? b.result() : Buffer.buffer());
         });
     }
 
-    private void forward(HttpServerResponse resp, MultiMap incoming, byte[] requestBytes, Admitted ad) {
-        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST)
-                .setAbsoluteURI(upstream + strategy.path() + strategy.upstreamQuery());
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-        incoming.forEach((k, v) -> {
-            if (!STRIPPED.contains(k.toLowerCase(Locale.ROOT))) {
-                headers.add(k, v);
-            }
-        });
-        headers.set("Accept-Encoding", "gzip, deflate, br"); // what billing can decode
-        if (ad.forwardContentType() != null) {
-            headers.set("Content-Type", ad.forwardContentType());
-        }
-        for (Map.Entry<String, String> s : config.service().additionalSecret().entrySet()) {
-            headers.set(s.getKey(), s.getValue());
-        }
-        long started = System.nanoTime();
-        client.request(opts).compose(req -> {
-            req.headers().addAll(headers);
-            return req.send(ad.forwardBody());
-        }).onComplete(ar -> {
-            metrics.upstreamLatency(Duration.ofNanos(System.nanoTime() - started));
-            if (ar.failed()) {
-                metrics.request(route, "upstream_unreachable");
-                log.warn("upstream call failed for request {}: {}", ad.requestId(), ar.cause().toString());
-                unbilled(ad);
+    /**
+     * An answer the client gets in another form ({@link PaidRequest#deliver}, e.g. images as broker-hosted
+     * URLs): read whole, billed and signed as received from the upstream, then the delivered body is sent.
+     */
+    private void deliver(HttpServerResponse resp, byte[] requestBytes, Admitted ad, HttpClientResponse up) {
+        String encoding = up.getHeader("Content-Encoding");
+        String contentType = up.getHeader("Content-Type");
+        up.body().onComplete(b -> {
+            if (b.failed()) {
+                log.warn("upstream answer broke off for request {}: {}", ad.requestId(), b.cause().toString());
+                pipeline.unbilled(ad);
                 error(resp, 502, "upstream model server unavailable");
-            } else {
-                relay(resp, requestBytes, ad, ar.result());
+                return;
             }
+            String chatKey = UUID.randomUUID().toString();
+            PaidRequest.Response response = new PaidRequest.Response(b.result().getBytes(), encoding, contentType);
+            pipeline.blocking(() -> {
+                PaidRequest.Delivery d;
+                try {
+                    d = ad.request().deliver(response, chatKey);
+                } catch (RequestRejected refused) {
+                    pipeline.unbilled(ad);
+                    throw refused;
+                }
+                try {
+                    settleResponse(ad, requestBytes, response, chatKey);
+                } finally {
+                    ad.permit().release();
+                }
+                return d;
+            }).onComplete(done -> {
+                if (done.failed()) {
+                    fail(resp, done.cause());
+                    return;
+                }
+                copyHeaders(up, resp, REWRITTEN);
+                resp.putHeader("ZG-Res-Key", chatKey).putHeader("Provider", provider)
+                        .putHeader("Content-Type", done.result().contentType());
+                if (!resp.closed()) {
+                    resp.setStatusCode(200).end(Buffer.buffer(done.result().body()));
+                }
+            });
         });
     }
 
     private void relay(HttpServerResponse resp, byte[] requestBytes, Admitted ad, HttpClientResponse up) {
-        up.headers().forEach((k, v) -> {
-            if (!NOT_RELAYED.contains(k.toLowerCase(Locale.ROOT))) {
-                resp.headers().add(k, v);
-            }
-        });
+        copyHeaders(up, resp, NOT_RELAYED);
         resp.setStatusCode(up.statusCode()).setChunked(true);
-        if (up.statusCode() != 200) {
-            metrics.request(route, "upstream_error");
-            // Upstream errors pass through verbatim and are never billed.
-            up.body().onComplete(b -> {
-                unbilled(ad);
-                resp.end(b.succeeded() ? b.result() : Buffer.buffer());
-            });
-            return;
-        }
         String chatKey = UUID.randomUUID().toString();
         resp.putHeader("ZG-Res-Key", chatKey).putHeader("Provider", provider);
         String contentType = up.getHeader("Content-Type");
@@ -344,9 +317,10 @@ public final class BrokerHttp {
             if (broken != null) {
                 log.warn("upstream stream broke for request {}: {}", ad.requestId(), broken.toString());
             }
-            blocking(() -> {
+            pipeline.blocking(() -> {
                 try {
-                    settleResponse(ad, requestBytes, received.getBytes(), encoding, contentType, chatKey);
+                    settleResponse(ad, requestBytes,
+                            new PaidRequest.Response(received.getBytes(), encoding, contentType), chatKey);
                 } finally {
                     ad.permit().release();
                 }
@@ -370,31 +344,47 @@ public final class BrokerHttp {
     }
 
     /** Bill from what the client received (never more than the reservation), then sign it. */
-    private void settleResponse(Admitted ad, byte[] requestBytes, byte[] responseBytes, String encoding,
-            String contentType, String chatKey) {
-        PaidRequest.Response response = new PaidRequest.Response(responseBytes, encoding, contentType);
-        PaidRequest.Bill bill = ad.request().bill(response);
-        BigInteger inFee = bill.inputFee();
-        BigInteger outFee = bill.outputFee();
-        if (bill.total().compareTo(ad.reserved()) > 0) {
-            // More than the user's balance was reserved for (an upstream past max_tokens, a prompt the broker
-            // under-counted): the user is never billed beyond what the account could pay at admission.
-            log.warn("request {}: usage {} costs {} neuron, more than the {} reserved; billing the reservation",
-                    ad.requestId(), bill, bill.total(), ad.reserved());
-            inFee = inFee.min(ad.reserved());
-            outFee = ad.reserved().subtract(inFee);
+    private void settleResponse(Admitted ad, byte[] requestBytes, PaidRequest.Response response, String chatKey) {
+        PaidPipeline.Charge c = pipeline.charge(ad, requestBytes, response);
+        store.billAndSign(ad.requestId(), c.inputCount(), c.outputCount(), c.inputFee(), c.outputFee(), chatKey,
+                c.signature().text(), c.signature().signature(), pipeline.signatureExpiry());
+        pipeline.served(c);
+    }
+
+    /** {@code GET|HEAD /v1/proxy/images/{chatKey}/{i}}: a broker-hosted image, no auth (the key is the secret). */
+    private void hostedImage(RoutingContext ctx, String chatKey, String index) {
+        HttpServerResponse resp = ctx.response();
+        if (images == null) {
+            error(resp, 404, "image not found or expired");
+            return;
         }
-        ResponseSignature sig = ResponseSignature.sign(ad.request().signedText(requestBytes, response), tee.key());
-        store.billAndSign(ad.requestId(), bill.inputCount(), bill.outputCount(), inFee, outFee, chatKey, sig.text(),
-                sig.signature(), clock.millis() + config.caches().signature().toMillis());
-        metrics.request(route, "served");
-        metrics.billed(inFee.add(outFee));
+        pipeline.blocking(() -> images.find(chatKey, index)).onComplete(ar -> {
+            if (ar.failed()) {
+                fail(resp, ar.cause());
+            } else if (ar.result().isEmpty()) {
+                error(resp, 404, "image not found or expired");
+            } else {
+                HostedImages.Image img = ar.result().get();
+                resp.putHeader("Content-Type", img.contentType()).putHeader("Cache-Control", "private, max-age=300");
+                if (ctx.request().method() == HttpMethod.HEAD) {
+                    resp.putHeader("Content-Length", Long.toString(img.size())).end();
+                } else {
+                    resp.sendFile(img.file().toString()).onFailure(e -> {
+                        if (!resp.headWritten()) {
+                            error(resp, 404, "image not found or expired");
+                        } else {
+                            resp.reset();
+                        }
+                    });
+                }
+            }
+        });
     }
 
     // ---- free and user routes ----
 
     private void signature(RoutingContext ctx, String chatKey) {
-        blocking(() -> store.signature(chatKey, clock.millis())).onComplete(ar -> {
+        pipeline.blocking(() -> store.signature(chatKey, clock.millis())).onComplete(ar -> {
             if (ar.failed()) {
                 fail(ctx.response(), ar.cause());
             } else if (ar.result().isEmpty()) {
@@ -427,7 +417,7 @@ public final class BrokerHttp {
     private void unsettledFee(RoutingContext ctx) {
         String addr = ctx.pathParam("addr");
         String authorization = ctx.request().getHeader("Authorization");
-        blocking(() -> {
+        pipeline.blocking(() -> {
             Authenticator.Authenticated a = auth.authenticate(authorization);
             if (!a.user().equalsIgnoreCase(addr)) {
                 throw new RequestRejected(403, "you can only query your own unsettled fee");
@@ -465,15 +455,18 @@ public final class BrokerHttp {
 
     // ---- plumbing ----
 
-    private <T> Future<T> blocking(Callable<T> work) {
-        return vertx.executeBlocking(work, false);
+    private void fail(HttpServerResponse resp, Throwable cause) {
+        fail(resp, cause, metrics);
     }
 
-    private void fail(HttpServerResponse resp, Throwable cause) {
+    /** A refusal as {@code {"error": …}} with its status (429: retry in 1 s, 503: in 5 s); anything else is a 500. */
+    static void fail(HttpServerResponse resp, Throwable cause, BrokerMetrics metrics) {
         if (cause instanceof RequestRejected r) {
             metrics.rejected(BrokerMetrics.reasonOf(r.getMessage()));
             if (r.status() == 429) {
                 resp.putHeader("Retry-After", "1");
+            } else if (r.status() == 503) {
+                resp.putHeader("Retry-After", "5");
             }
             error(resp, r.status(), r.getMessage());
         } else {
@@ -486,7 +479,7 @@ public final class BrokerHttp {
         json(resp, status, new JsonObject().put("error", message));
     }
 
-    private static void json(HttpServerResponse resp, int status, JsonObject body) {
+    static void json(HttpServerResponse resp, int status, JsonObject body) {
         if (resp.ended() || resp.closed()) {
             return;
         }

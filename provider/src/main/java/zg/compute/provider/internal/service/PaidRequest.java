@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import zg.compute.protocol.http.ContentEncoding;
 import zg.compute.protocol.signing.ResponseSignature;
+import zg.compute.provider.internal.auth.RequestRejected;
 
 /** A client request as its service type bills it. */
 public interface PaidRequest {
@@ -32,9 +33,32 @@ public interface PaidRequest {
     /** Usage and fee of the response exactly as the client received it (the caller caps it at the reservation). */
     Bill bill(Response response);
 
+    /**
+     * Whether the client gets another body than the upstream's 200 answer (see {@link #deliver}); the answer
+     * is then read whole before anything is sent.
+     */
+    default boolean rewritesResponse() {
+        return false;
+    }
+
+    /**
+     * The body the client gets in place of the upstream's 200 answer when {@link #rewritesResponse}; the bill
+     * and the signed text still come from the upstream's answer.
+     *
+     * @param chatKey the response's {@code ZG-Res-Key}
+     * @throws RequestRejected the answer must not reach the client (it is then not billed)
+     */
+    default Delivery deliver(Response upstream, String chatKey) throws RequestRejected {
+        throw new UnsupportedOperationException("this request relays the upstream's bytes");
+    }
+
     /** The text the TEE key signs for this response: by default {@code sha256(request):sha256(response bytes)}. */
     default String signedText(byte[] requestBody, Response response) {
         return ResponseSignature.text(requestBody, response.bytes());
+    }
+
+    /** What the client receives instead of the upstream's bytes. */
+    record Delivery(byte[] body, String contentType) {
     }
 
     /** The upstream body and its {@code Content-Type}. */

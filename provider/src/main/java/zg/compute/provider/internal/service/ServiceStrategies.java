@@ -5,6 +5,9 @@ import java.util.List;
 /** The table of billed service types: the on-chain {@code serviceType} → its strategy. */
 public final class ServiceStrategies {
 
+    /** The types whose requests may run as async jobs ({@code /v1/async/…}, services-and-ui.md A.4). */
+    public static final List<String> ASYNC_TYPES = List.of("text-to-image", "image-editing");
+
     /** Every type this broker can serve, as written on chain. */
     public static final List<String> TYPES = List.of("chatbot", "text-to-image", "image-editing", "speech-to-text",
             "embedding", "audio-generation");
@@ -14,10 +17,16 @@ public final class ServiceStrategies {
 
     /** The strategy of {@code type}, billing each request at the prices of the model it names. */
     public static ServiceStrategy forType(String type, ModelCatalog catalog, long maxOutputTokens) {
+        return forType(type, catalog, maxOutputTokens, null);
+    }
+
+    /** @param hosted where image services keep {@code response_format: url} answers; null: url is refused */
+    public static ServiceStrategy forType(String type, ModelCatalog catalog, long maxOutputTokens,
+            HostedImages hosted) {
         return switch (type) {
             case "chatbot" -> new ChatStrategy(catalog, maxOutputTokens);
-            case "text-to-image" -> ImageStrategy.generations(catalog);
-            case "image-editing" -> ImageStrategy.edits(catalog);
+            case "text-to-image" -> ImageStrategy.generations(catalog, hosted);
+            case "image-editing" -> ImageStrategy.edits(catalog, hosted);
             case "speech-to-text" -> new TranscriptionStrategy(catalog);
             case "embedding" -> new EmbeddingStrategy(catalog);
             case "audio-generation" -> new SpeechGenerationStrategy(catalog);

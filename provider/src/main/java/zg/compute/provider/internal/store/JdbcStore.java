@@ -448,14 +448,79 @@ public final class JdbcStore implements Store {
 
     @Override
     public void failRequest(String id) {
-        fastTx(c -> {
-            String[] row = pendingRow(c, id);
-            if (row != null && update(c, "UPDATE request SET state = 'failed', reserved = 0 WHERE id = ?"
-                    + " AND state = 'pending'", id) == 1) {
-                adjustUser(c, row[0], BigInteger.ZERO, new BigInteger(row[1]).negate());
+        fastTx(c -> release(c, id, "failed"));
+    }
+
+    /** A pending row leaves for a terminal unbilled state and its reservation goes back (in the caller's tx). */
+    private Void release(Connection c, String id, String state) throws SQLException {
+        String[] row = pendingRow(c, id);
+        if (row != null && update(c, "UPDATE request SET state = ?, reserved = 0 WHERE id = ? AND state = 'pending'",
+                state, id) == 1) {
+            adjustUser(c, row[0], BigInteger.ZERO, new BigInteger(row[1]).negate());
+        }
+        return null;
+    }
+
+    // ---- async image jobs ----
+
+    @Override
+    public void insertJob(String jobId, String requestId, String user, long nowMillis) {
+        fastTx(c -> update(c, "INSERT INTO async_job (id, request_id, user_address, state, created_at, updated_at)"
+                + " VALUES (?, ?, ?, 'pending', ?, ?)", jobId, requestId, lower(user), nowMillis, nowMillis));
+    }
+
+    @Override
+    public boolean startJob(String jobId, long nowMillis) {
+        return fastTx(c -> update(c, "UPDATE async_job SET state = 'processing', updated_at = ? WHERE id = ?"
+                + " AND state = 'pending'", nowMillis, jobId)) == 1;
+    }
+
+    @Override
+    public boolean completeJob(String jobId, String requestId, long inputCount, long outputCount,
+            BigInteger inputFee, BigInteger outputFee, String chatKey, String text, String signature,
+            long signatureExpiresAtMillis, String result, long nowMillis) {
+        return fastTx(c -> {
+            try (PreparedStatement ps = prepare(c, "SELECT state FROM async_job WHERE id = ?" + forUpdate(), jobId);
+                    ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || !"processing".equals(rs.getString(1))) {
+                    return false;
+                }
             }
-            return null;
+            if (bill(c, requestId, inputCount, outputCount, inputFee, outputFee) != 1) {
+                return false; // swept meanwhile: the sweep failed the job, and it stays unbilled
+            }
+            putSignature(c, chatKey, text, signature, signatureExpiresAtMillis);
+            return update(c, "UPDATE async_job SET state = 'completed', updated_at = ?, result = ?, chat_key = ?"
+                    + " WHERE id = ?", nowMillis, result, chatKey.toLowerCase(), jobId) == 1;
         });
+    }
+
+    @Override
+    public void failJob(String jobId, String requestId, String errorMessage, long nowMillis) {
+        fastTx(c -> {
+            release(c, requestId, "failed");
+            return update(c, "UPDATE async_job SET state = 'failed', updated_at = ?, error_message = ? WHERE id = ?"
+                    + " AND state IN ('pending', 'processing')", nowMillis, errorMessage, jobId);
+        });
+    }
+
+    @Override
+    public Optional<AsyncJob> job(String jobId) {
+        return tx(c -> {
+            try (PreparedStatement ps = prepare(c, "SELECT id, request_id, user_address, state, created_at, updated_at,"
+                    + " error_message, result, chat_key FROM async_job WHERE id = ?", jobId);
+                    ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new AsyncJob(rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.getString(4), rs.getLong(5), rs.getLong(6), rs.getString(7), rs.getString(8),
+                        rs.getString(9))) : Optional.empty();
+            }
+        });
+    }
+
+    @Override
+    public int pruneJobs(long updatedBeforeMillis) {
+        return tx(c -> update(c, "DELETE FROM async_job WHERE state IN ('completed', 'failed') AND updated_at < ?",
+                updatedBeforeMillis));
     }
 
     @Override
@@ -548,6 +613,10 @@ public final class JdbcStore implements Store {
             for (Map.Entry<String, BigInteger> e : released.entrySet()) {
                 adjustUser(c, e.getKey(), BigInteger.ZERO, e.getValue().negate());
             }
+            // async jobs whose requests died with their broker instance: never billed, say why
+            update(c, "UPDATE async_job SET state = 'failed', error_message = 'broker restarted', updated_at = ?"
+                    + " WHERE state IN ('pending', 'processing') AND EXISTS (SELECT 1 FROM request r"
+                    + " WHERE r.id = async_job.request_id AND r.state = 'swept')", dbNow(c));
             if (postgres) {
                 update(c, "DELETE FROM broker_instance WHERE id <> ? AND heartbeat_at < ? AND NOT EXISTS (SELECT 1"
                         + " FROM request r WHERE r.instance_id = broker_instance.id AND r.state = 'pending')",

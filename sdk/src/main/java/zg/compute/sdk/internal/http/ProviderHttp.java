@@ -21,8 +21,11 @@ public final class ProviderHttp {
         }
     }
 
-    /** Status, exact body bytes and the {@code ZG-Res-Key} header (null when absent) of an answer. */
-    public record BytesReply(int status, byte[] body, String resKey) {
+    /**
+     * Status, exact body bytes, the {@code ZG-Res-Key} header and the {@code Retry-After} header (each null when
+     * absent) of an answer.
+     */
+    public record BytesReply(int status, byte[] body, String resKey, String retryAfter) {
         public boolean ok() {
             return status / 100 == 2;
         }
@@ -82,9 +85,21 @@ public final class ProviderHttp {
         HttpRequest.Builder b = request(url, timeout).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(b::header);
+        return sendBytes(url, b);
+    }
+
+    /** GETs {@code url} and keeps the answer's exact bytes (e.g. a broker-hosted image, an async job). */
+    public BytesReply getBytes(String url, Map<String, String> headers) {
+        HttpRequest.Builder b = request(url, timeout).GET();
+        headers.forEach(b::header);
+        return sendBytes(url, b);
+    }
+
+    private BytesReply sendBytes(String url, HttpRequest.Builder b) {
         try {
             HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new BytesReply(r.statusCode(), r.body(), r.headers().firstValue("ZG-Res-Key").orElse(null));
+            return new BytesReply(r.statusCode(), r.body(), r.headers().firstValue("ZG-Res-Key").orElse(null),
+                    r.headers().firstValue("Retry-After").orElse(null));
         } catch (IOException e) {
             throw new ProviderHttpException("Cannot reach provider at " + url + ": " + e, -1, e);
         } catch (InterruptedException e) {

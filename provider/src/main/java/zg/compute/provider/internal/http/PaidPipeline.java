@@ -1,0 +1,232 @@
+package zg.compute.provider.internal.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import zg.compute.protocol.signing.ResponseSignature;
+import zg.compute.provider.ProviderConfig;
+import zg.compute.provider.Store;
+import zg.compute.provider.TeeKeySource;
+import zg.compute.provider.internal.auth.Authenticator;
+import zg.compute.provider.internal.auth.RequestRejected;
+import zg.compute.provider.internal.billing.BalanceGate;
+import zg.compute.provider.internal.billing.UserConcurrency;
+import zg.compute.provider.internal.chain.AccountCache.AccountView;
+import zg.compute.provider.internal.chain.ServiceStatus;
+import zg.compute.provider.internal.metrics.BrokerMetrics;
+import zg.compute.provider.internal.service.PaidRequest;
+import zg.compute.provider.internal.service.ServiceStrategy;
+
+/**
+ * The steps of a paid request that do not depend on who receives the answer (the HTTP client of the
+ * sync route or an async job): admission (auth, acknowledgements, strict read, concurrency slot,
+ * reservation), the upstream call, and the charge of a 200 answer (fee capped at the reservation,
+ * signed text signed by the TEE key).
+ */
+final class PaidPipeline {
+
+    private static final Logger log = LoggerFactory.getLogger(PaidPipeline.class);
+
+    /** Never forwarded: the user's credentials and the legacy auth headers, plus hop-by-hop headers. */
+    private static final Set<String> STRIPPED = Set.of("authorization", "address", "fee", "input-fee", "nonce",
+            "request-hash", "signature", "session-token", "session-signature", "vllm-proxy", "host", "content-length",
+            "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
+            "proxy-connection", "accept-encoding", "origin", "referer", "cookie");
+
+    /**
+     * An admitted request: its pending row holds {@code reserved}, the most it will be billed; {@code permit}
+     * is its concurrency slot.
+     */
+    record Admitted(String user, String requestId, PaidRequest request, Buffer forwardBody,
+            String forwardContentType, BigInteger reserved, UserConcurrency.Permit permit) {
+    }
+
+    /** What a 200 answer is billed (never more than the reservation) and its signature. */
+    record Charge(long inputCount, long outputCount, BigInteger inputFee, BigInteger outputFee,
+            ResponseSignature signature) {
+        BigInteger total() {
+            return inputFee.add(outputFee);
+        }
+    }
+
+    private final Vertx vertx;
+    private final ProviderConfig config;
+    private final ServiceStrategy strategy;
+    private final String upstream;
+    private final Authenticator auth;
+    private final BalanceGate gate;
+    private final UserConcurrency concurrency;
+    private final ServiceStatus service;
+    private final Store store;
+    private final TeeKeySource tee;
+    private final Clock clock;
+    private final BrokerMetrics metrics;
+    private final HttpClient client;
+    /** The metrics label of the billed route. */
+    private final String route;
+
+    PaidPipeline(Vertx vertx, ProviderConfig config, ServiceStrategy strategy, String upstream, Authenticator auth,
+            BalanceGate gate, ServiceStatus service, Store store, TeeKeySource tee, Clock clock,
+            BrokerMetrics metrics) {
+        this.vertx = vertx;
+        this.config = config;
+        this.strategy = strategy;
+        this.upstream = upstream.replaceAll("/+$", "");
+        this.auth = auth;
+        this.gate = gate;
+        this.concurrency = new UserConcurrency(config.limits().maxConcurrentPerUser());
+        this.service = service;
+        this.store = store;
+        this.tee = tee;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.route = strategy.type().equals("chatbot") ? "chat" : strategy.type();
+        this.client = vertx.createHttpClient(new HttpClientOptions().setDecompressionSupported(false)
+                .setKeepAlive(true).setConnectTimeout(10_000)
+                // a model may think for minutes, but a silent upstream must not hold a request forever
+                .setIdleTimeout(600), new PoolOptions().setHttp1MaxSize(256));
+    }
+
+    ServiceStrategy strategy() {
+        return strategy;
+    }
+
+    String route() {
+        return route;
+    }
+
+    /** Blocking: everything a request must pass before the upstream is called, its reservation last. */
+    Admitted admit(String authorization, byte[] body, String contentType) throws RequestRejected {
+        Authenticator.Authenticated a = auth.authenticate(authorization);
+        AccountView account = a.account()
+                .orElseThrow(() -> new RequestRejected(400, "get account from contract, account not exist"));
+        if (!account.acknowledged()) {
+            throw new RequestRejected(400, "user not acknowledge the provider, please use acknowledgeProviderSigner"
+                    + " function in sdk first, it will take effect in 2 minutes");
+        }
+        if (!service.teeSignerAcknowledged()) {
+            throw new RequestRejected(400, "service not acknowledge the tee signer");
+        }
+        PaidRequest request = strategy.read(body, contentType);
+        UserConcurrency.Permit permit = concurrency.acquire(a.user());
+        try {
+            String id = UUID.randomUUID().toString();
+            BigInteger reserved = gate.reserve(id, a.user(), account, request.minimumFee(), request.desiredFee(),
+                    clock.millis());
+            PaidRequest.Forward f = request.forward(reserved);
+            return f == null ? new Admitted(a.user(), id, request, Buffer.buffer(body), contentType, reserved, permit)
+                    : new Admitted(a.user(), id, request, Buffer.buffer(f.body()), f.contentType(), reserved, permit);
+        } catch (RequestRejected | RuntimeException e) {
+            permit.release();
+            throw e;
+        }
+    }
+
+    /** The authenticated user of {@code authorization} (blocking), for routes that read rather than pay. */
+    String user(String authorization) throws RequestRejected {
+        return auth.authenticate(authorization).user();
+    }
+
+    /** The client's headers that may go upstream (credentials and hop-by-hop headers dropped). */
+    static MultiMap forwardable(MultiMap incoming) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        incoming.forEach((k, v) -> {
+            if (!STRIPPED.contains(k.toLowerCase(Locale.ROOT))) {
+                headers.add(k, v);
+            }
+        });
+        return headers;
+    }
+
+    /** Sends the admitted request upstream; {@code headers} are {@link #forwardable} client headers. */
+    Future<HttpClientResponse> send(Admitted ad, MultiMap headers) {
+        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST)
+                .setAbsoluteURI(upstream + strategy.path() + strategy.upstreamQuery());
+        MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(headers);
+        h.set("Accept-Encoding", "gzip, deflate, br"); // what billing can decode
+        if (ad.forwardContentType() != null) {
+            h.set("Content-Type", ad.forwardContentType());
+        }
+        for (Map.Entry<String, String> s : config.service().additionalSecret().entrySet()) {
+            h.set(s.getKey(), s.getValue());
+        }
+        long started = System.nanoTime();
+        return client.request(opts).compose(req -> {
+            req.headers().addAll(h);
+            return req.send(ad.forwardBody());
+        }).andThen(ar -> {
+            metrics.upstreamLatency(Duration.ofNanos(System.nanoTime() - started));
+            if (ar.failed()) {
+                metrics.request(route, "upstream_unreachable");
+                log.warn("upstream call failed for request {}: {}", ad.requestId(), ar.cause().toString());
+            } else if (ar.result().statusCode() != 200) {
+                metrics.request(route, "upstream_error");
+            }
+        });
+    }
+
+    /** The upstream never answered or answered an error: nothing is billed and the reservation goes back. */
+    void unbilled(Admitted ad) {
+        blocking(() -> {
+            try {
+                store.failRequest(ad.requestId());
+            } finally {
+                ad.permit().release();
+            }
+            return null;
+        });
+    }
+
+    /** Bill from the answer exactly as received (never more than the reservation), and sign it. */
+    Charge charge(Admitted ad, byte[] requestBytes, PaidRequest.Response response) {
+        PaidRequest.Bill bill = ad.request().bill(response);
+        BigInteger inFee = bill.inputFee();
+        BigInteger outFee = bill.outputFee();
+        if (bill.total().compareTo(ad.reserved()) > 0) {
+            // More than the user's balance was reserved for (an upstream past max_tokens, a prompt the broker
+            // under-counted): the user is never billed beyond what the account could pay at admission.
+            log.warn("request {}: usage {} costs {} neuron, more than the {} reserved; billing the reservation",
+                    ad.requestId(), bill, bill.total(), ad.reserved());
+            inFee = inFee.min(ad.reserved());
+            outFee = ad.reserved().subtract(inFee);
+        }
+        ResponseSignature sig = ResponseSignature.sign(ad.request().signedText(requestBytes, response), tee.key());
+        return new Charge(bill.inputCount(), bill.outputCount(), inFee, outFee, sig);
+    }
+
+    /** When a signature stored now stops being served. */
+    long signatureExpiry() {
+        return clock.millis() + config.caches().signature().toMillis();
+    }
+
+    /** Counts a charged answer in the metrics (after its bill committed). */
+    void served(Charge c) {
+        metrics.request(route, "served");
+        metrics.billed(c.total());
+    }
+
+    <T> Future<T> blocking(Callable<T> work) {
+        return vertx.executeBlocking(work, false);
+    }
+
+    void close() {
+        client.close().await();
+    }
+}
