@@ -251,7 +251,8 @@ class RouterServeTest {
                 "oai,https://api.example/v1,sk-secret-1,dall-e-3,5,text-to-video");
         assertThat(type.exit()).isEqualTo(1);
         assertThat(type.err()).contains("--add-endpoint oai: the service type must be one of chatbot, text-to-image, "
-                + "image-editing, speech-to-text, embedding, got \"text-to-video\"").doesNotContain("sk-secret-1");
+                + "image-editing, speech-to-text, embedding, audio-generation, got \"text-to-video\"")
+                .doesNotContain("sk-secret-1");
 
         CliRunner.Result priority = cli.run("inference", "router-serve", "--add-provider", p(0).address() + ",high");
         assertThat(priority.exit()).isEqualTo(1);

@@ -156,6 +156,50 @@ class ServeServiceTypesTest {
     }
 
     @Test
+    void anAsyncImageJobIsSubmittedPolledAsRetryAfterSaysAndBilledOnceWhenCompleted() throws Exception {
+        String type = "text-to-image";
+        BigInteger before = unsettled(type);
+        BigInteger localBefore = localFee(type);
+        HttpResponse<String> submitted = client(type).post("/v1/async/images/generations",
+                ProxyClient.JSON.writeValueAsBytes(Map.of("model", "whatever", "prompt", "a harbour at night",
+                        "size", "256x256")));
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        String jobId = ProxyClient.json(submitted).path("jobId").asText();
+        assertThat(jobId).isNotBlank();
+
+        HttpResponse<String> poll;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            poll = client(type).get("/v1/async/jobs/" + jobId);
+            assertThat(poll.statusCode()).as(poll.body()).isEqualTo(200);
+            String status = ProxyClient.json(poll).path("status").asText();
+            if (!status.equals("pending") && !status.equals("processing")) {
+                break;
+            }
+            String retryAfter = poll.headers().firstValue("Retry-After").orElseThrow();
+            assertThat(System.nanoTime()).as("job still " + status).isLessThan(deadline);
+            Thread.sleep(Long.parseLong(retryAfter) * 1000);
+        }
+        JsonNode job = ProxyClient.json(poll);
+        assertThat(job.path("status").asText()).as(poll.body()).isEqualTo("completed");
+        assertThat(job.at("/data/data")).hasSize(1);
+        String key = assertBilled(type, poll, before, localBefore, provider(type).outputPrice());
+        assertVerifiable(type, key);
+
+        // polled again: relayed, but neither billed nor counted a second time
+        BigInteger local = localFee(type);
+        HttpResponse<String> again = client(type).get("/v1/async/jobs/" + jobId);
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(ProxyClient.json(again).path("status").asText()).isEqualTo("completed");
+        assertThat(localFee(type)).isEqualTo(local);
+        assertThat(unsettled(type).subtract(before)).isEqualTo(provider(type).outputPrice());
+
+        HttpResponse<String> unknown = client(type).get("/v1/async/jobs/00000000-0000-4000-8000-000000000000");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(ProxyClient.json(unknown).path("error").asText()).startsWith("job not found");
+    }
+
+    @Test
     void anImageIsEditedFromAMultipartFormPassedThroughByteForByte() throws Exception {
         String type = "image-editing";
         BigInteger before = unsettled(type);

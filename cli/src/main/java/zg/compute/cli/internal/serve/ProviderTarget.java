@@ -78,6 +78,13 @@ public final class ProviderTarget implements Target {
     }
 
     @Override
+    public String asyncUrl() {
+        String proxy = meta.endpoint();
+        return (proxy.endsWith("/v1/proxy") ? proxy.substring(0, proxy.length() - "/v1/proxy".length()) : proxy)
+                + "/v1/async";
+    }
+
+    @Override
     public Map<String, String> requestHeaders() {
         return inference.getRequestHeaders(provider);
     }

@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import zg.compute.sdk.ResponseVerification;
@@ -46,7 +47,8 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Every route, for the 404 answer. */
     private static final String ROUTES = Arrays.stream(Route.values()).map(r -> "POST " + r.localPath())
-            .collect(Collectors.joining(", ")) + ", POST /v1/verify, GET /v1/models, GET /v1/providers/status";
+            .collect(Collectors.joining(", ")) + ", POST /v1/async/images/generations, POST /v1/async/images/edits,"
+            + " GET /v1/async/jobs/{jobId}, POST /v1/verify, GET /v1/models, GET /v1/providers/status";
 
     private final Vertx vertx;
     private final HttpServer server;
@@ -86,6 +88,11 @@ public final class ProxyServer implements AutoCloseable {
                 router.post(r.localPath()).handler(new RawBody(MAX_BODY))
                         .handler(new RelayHandler(vertx, r, routing, upstream, cache, log));
             }
+            AsyncJobsHandler async = new AsyncJobsHandler(vertx, routing, upstream, cache, log, Clock.systemUTC());
+            for (Route r : List.of(Route.IMAGES, Route.IMAGE_EDITS)) {
+                router.post("/v1/async" + r.path()).handler(new RawBody(MAX_BODY)).handler(ctx -> async.submit(ctx, r));
+            }
+            router.get("/v1/async/jobs/:jobId").handler(async::poll);
             router.post("/v1/verify").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                     .handler(ctx -> verify(vertx, cache, ctx));
             router.get("/v1/models").handler(ctx -> JsonReplies.json(ctx.response(), 200, models(routing)));

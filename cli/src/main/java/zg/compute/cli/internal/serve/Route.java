@@ -7,7 +7,7 @@ import java.util.function.Predicate;
 /**
  * The paid routes of the proxy, one per service type (services-and-ui.md A.7): the path (the same under the
  * proxy's {@code /v1} and under a target's OpenAI base URL), the service type that answers it, which bodies it
- * takes and what must be in them. The {@code /v1/async/…} routes are not here yet.
+ * takes and what must be in them. The async image routes ({@link AsyncJobsHandler}) reuse the image rows.
  */
 public enum Route {
 

@@ -29,6 +29,14 @@ public interface Target {
     /** The OpenAI base URL a {@link Route#path()} is appended to (a provider's {@code <url>/v1/proxy}). */
     String baseUrl();
 
+    /**
+     * Where the provider's async image jobs live ({@code <service url>/v1/async}, services-and-ui.md A.4), or null
+     * when the target has none (a direct endpoint).
+     */
+    default String asyncUrl() {
+        return null;
+    }
+
     /** Headers that authorise one request (blocking: may sign a session token). */
     Map<String, String> requestHeaders();
 

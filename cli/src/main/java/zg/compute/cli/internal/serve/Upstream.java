@@ -42,17 +42,25 @@ final class Upstream {
      * timeout (before or during the response).
      */
     Future<HttpClientResponse> send(String url, Map<String, String> headers, String contentType, byte[] body) {
+        return send(HttpMethod.POST, url, headers, contentType, body);
+    }
+
+    /** As {@link #send(String, Map, String, byte[])} with any method; a null body sends none. */
+    Future<HttpClientResponse> send(HttpMethod method, String url, Map<String, String> headers, String contentType,
+            byte[] body) {
         RequestOptions opts;
         try {
-            opts = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+            opts = new RequestOptions().setMethod(method).setAbsoluteURI(url)
                     .setConnectTimeout(Math.min(timeout.toMillis(), 10_000)).setIdleTimeout(timeout.toMillis());
         } catch (RuntimeException badUrl) {
             return Future.failedFuture("invalid URL " + url);
         }
         return client.request(opts).compose(req -> {
-            req.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
+            if (contentType != null) {
+                req.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
+            }
             headers.forEach(req::putHeader);
-            return req.send(Buffer.buffer(body));
+            return body == null ? req.send() : req.send(Buffer.buffer(body));
         });
     }
 
