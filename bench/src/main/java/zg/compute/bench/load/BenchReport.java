@@ -148,8 +148,11 @@ final class BenchReport {
             return;
         }
         sb.append("## Streaming: time to first byte\n\n");
-        sb.append("One client (Java `HttpClient`), one streamed request at a time, 3 interleaved rounds: the time from "
-                + "sending the request to the first byte of the SSE body.\n\n");
+        sb.append("One streamed request at a time on a fresh connection (a plain socket, `Connection: close`), 3 "
+                + "interleaved rounds over the targets: the time from writing the request to the first byte of the "
+                + "SSE body after the response headers. The upstream sends its whole stream at once, so this is the "
+                + "delay each target adds before a client sees the first token, admission (auth, reservation) "
+                + "included.\n\n");
         sb.append("![first byte](benchmarks/first-byte.png)\n\n| target | requests | p50 ms | p99 ms | added p50 ms | added p99 ms |\n|---|---:|---:|---:|---:|---:|\n");
         var direct = r.firstByte().stream().filter(f -> f.target().equals("direct")).findFirst().orElseThrow().result();
         for (var fb : r.firstByte()) {

@@ -1,17 +1,18 @@
 package zg.compute.bench.load;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Streaming time to first byte: one client, one request at a time, the time from sending a streamed chat request
- * to the first byte of the SSE body (headers alone do not count), read through to the end so the connection is
- * reused. Every answer must be 200.
+ * Streaming time to first byte: one request at a time on a fresh connection ({@code Connection: close}, plain
+ * socket, so no client library sits in the measurement), from writing the request to the first byte of the SSE
+ * body after the response headers. The answer is read to its end and must be 200.
  */
 final class FirstByteProbe {
 
@@ -19,26 +20,59 @@ final class FirstByteProbe {
     record Result(int requests, double p50ms, double p99ms) {
     }
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-    double[] measure(String url, String body, String authorization, int requests) throws IOException, InterruptedException {
+    double[] measure(String url, String body, String authorization, int requests) throws IOException {
+        URI uri = URI.create(url);
+        byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("POST " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                + "\r\nContent-Type: application/json\r\nAuthorization: " + authorization + "\r\n" + Nginx.STREAM_HEADER
+                + ": 1\r\nConnection: close\r\nContent-Length: " + payload.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         double[] ms = new double[requests];
         for (int i = 0; i < requests; i++) {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                    .header("Authorization", authorization).header(Nginx.STREAM_HEADER, "1")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-            long t0 = System.nanoTime();
-            HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = resp.body()) {
-                int first = in.read();
+            try (Socket s = new Socket(uri.getHost(), uri.getPort())) {
+                s.setTcpNoDelay(true);
+                OutputStream out = s.getOutputStream();
+                InputStream in = s.getInputStream();
+                long t0 = System.nanoTime();
+                out.write(head);
+                out.write(payload);
+                out.flush();
+                ByteArrayOutputStream got = new ByteArrayOutputStream();
+                byte[] buf = new byte[16384];
+                int headerEnd = -1;
+                while (headerEnd < 0 || got.size() <= headerEnd) {
+                    int n = in.read(buf);
+                    if (n < 0) {
+                        throw new IOException(url + ": connection closed before the first body byte");
+                    }
+                    got.write(buf, 0, n);
+                    if (headerEnd < 0) {
+                        headerEnd = indexOf(got.toByteArray(), "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        headerEnd = headerEnd < 0 ? -1 : headerEnd + 4;
+                    }
+                }
                 ms[i] = (System.nanoTime() - t0) / 1e6;
+                String status = new String(got.toByteArray(), 0, 12, StandardCharsets.US_ASCII);
                 in.readAllBytes();
-                if (resp.statusCode() != 200 || first < 0) {
-                    throw new IOException(url + " answered " + resp.statusCode());
+                if (!status.startsWith("HTTP/1.1 200")) {
+                    throw new IOException(url + " answered " + status);
                 }
             }
         }
         return ms;
+    }
+
+    private static int indexOf(byte[] data, byte[] pattern) {
+        outer:
+        for (int i = 0; i + pattern.length <= data.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (data[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     static Result summarize(double[] ms) {

@@ -124,7 +124,11 @@ public final class LoadBenchmark {
                 log("warm-up (JIT): 3 s per target and mode at 16 connections");
                 for (String mode : MODES) {
                     for (String t : TARGETS) {
-                        wrk.run(scripts.get(t + "-" + mode), urls.get(t), 16, 3);
+                        Wrk.Result w = wrk.run(scripts.get(t + "-" + mode), urls.get(t), 16, 3);
+                        if (w.errors() + w.non2xx() > 0) {
+                            throw new IOException(t + " " + mode + ": " + w.non2xx() + " non-2xx answers and "
+                                    + w.errors() + " socket errors in the warm-up; logs in " + dir);
+                        }
                     }
                 }
                 long servedBefore = served(broker.baseUrl());
@@ -173,9 +177,9 @@ public final class LoadBenchmark {
 
     private static Results.Point point(Wrk wrk, Path script, String url, String target, String mode, int connections,
             int seconds, BrokerJvm broker, ProcessHandle proc) throws Exception {
-        long[] before = broker != null ? broker.stats() : new long[] {cpuNanos(proc), 0};
+        long[] before = counters(broker, proc);
         Wrk.Result w = wrk.run(script, url, connections, seconds);
-        long[] after = broker != null ? broker.stats() : new long[] {cpuNanos(proc), 0};
+        long[] after = counters(broker, proc);
         long n = Math.max(1, w.requests());
         double cpuUs = proc == null && broker == null ? Double.NaN : (after[0] - before[0]) / 1e3 / n;
         double rss = broker != null ? rssMb(broker.pid()) : proc != null ? rssMb(proc) : Double.NaN;
@@ -183,6 +187,11 @@ public final class LoadBenchmark {
         log(String.format("%-6s %-4s c=%-3d %8.0f req/s  p50 %7.2f ms  p99 %8.2f ms  errors %d non-2xx %d  cpu %.0f µs/req",
                 target, mode, connections, w.rps(), w.p50us() / 1e3, w.p99us() / 1e3, w.errors(), w.non2xx(), cpuUs));
         return new Results.Point(target, mode, connections, w, cpuUs, rss, alloc);
+    }
+
+    /** {CPU ns, allocated bytes} of the proxying process; zeros for direct (nothing in between). */
+    private static long[] counters(BrokerJvm broker, ProcessHandle proc) throws IOException {
+        return broker != null ? broker.stats() : new long[] {proc == null ? 0 : cpuNanos(proc), 0};
     }
 
     private static List<Results.FirstByte> firstByte(Map<String, String> urls, String auth, int requests)

@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -29,23 +30,29 @@ final class Nginx implements AutoCloseable {
     }
 
     static Nginx upstream(Path dir, String json, String sse) throws IOException {
-        for (String body : List.of(json, sse)) {
-            if (body.contains("'") || body.contains("$") || body.contains("\\")) {
-                throw new IllegalArgumentException("a fixed body cannot hold ', $ or \\ in an nginx return");
-            }
+        Path www = Files.createDirectories(dir.resolve("www"));
+        // nginx's workers drop root (to nobody): the files and the directories above them must be readable to others
+        for (Path p = www; p != null && p.startsWith(dir.getParent()); p = p.getParent()) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
+        Files.writeString(www.resolve("chat.json"), json);
+        Files.writeString(www.resolve("chat.sse"), sse);
         int port = freePort();
+        // Static files (a `return` string is limited to 4 KiB); nginx answers a POST to a static file with 405,
+        // which error_page turns into the file itself (the redirect is a GET).
         String server = """
                   server {
                     listen 127.0.0.1:%d;
+                    root %s;
+                    etag off;
                     location = /v1/chat/completions {
-                      if ($http_x_bench_stream = "1") { rewrite ^ /sse last; }
-                      rewrite ^ /json last;
+                      if ($http_x_bench_stream = "1") { rewrite ^ /chat.sse last; }
+                      rewrite ^ /chat.json last;
                     }
-                    location = /json { internal; default_type application/json; return 200 '%s'; }
-                    location = /sse { internal; default_type text/event-stream; return 200 '%s'; }
+                    location = /chat.json { internal; default_type application/json; error_page 405 =200 $uri; }
+                    location = /chat.sse { internal; default_type text/event-stream; error_page 405 =200 $uri; }
                   }
-                """.formatted(port, json, sse);
+                """.formatted(port, www);
         return start(dir, 1, server, port);
     }
 

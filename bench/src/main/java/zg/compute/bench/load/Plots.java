@@ -29,7 +29,7 @@ final class Plots {
                 .title("Requests per second, " + mode.toUpperCase() + " (log scale)").xAxisTitle("connections")
                 .yAxisTitle("req/s").build();
         style(c.getStyler());
-        c.getStyler().setYAxisLogarithmic(true);
+        c.getStyler().setYAxisLogarithmic(true).setYAxisMin(1.0); // bars need a positive base on a log axis
         for (String t : LoadBenchmark.TARGETS) {
             c.addSeries(t, connections(r, mode), values(r, t, mode, p -> p.wrk().rps()));
         }
@@ -57,7 +57,7 @@ final class Plots {
                 .title("CPU per request of the proxying process (log scale)").xAxisTitle("connections")
                 .yAxisTitle("µs CPU / request").build();
         style(c.getStyler());
-        c.getStyler().setYAxisLogarithmic(true);
+        c.getStyler().setYAxisLogarithmic(true).setYAxisMin(1.0);
         for (String mode : LoadBenchmark.MODES) {
             for (String t : List.of("nginx", "broker")) {
                 c.addSeries(t + " " + mode, connections(r, mode), values(r, t, mode, Results.Point::cpuUsPerRequest));
@@ -82,7 +82,7 @@ final class Plots {
         CategoryChart c = new CategoryChartBuilder().width(760).height(380)
                 .title("SDK getRequestHeaders per second (log scale)").xAxisTitle("").yAxisTitle("calls/s").build();
         style(c.getStyler());
-        c.getStyler().setYAxisLogarithmic(true);
+        c.getStyler().setYAxisLogarithmic(true).setYAxisMin(1.0);
         List<String> x = List.of("plain", "auto-funding");
         c.addSeries("official TS SDK 0.9.0", x, List.of(r.official().plain(), r.official().autoFunding()));
         c.addSeries("zg-compute Java SDK", x, List.of(r.ours().plain(), r.ours().autoFunding()));
