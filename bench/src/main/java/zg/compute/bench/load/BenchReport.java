@@ -220,29 +220,43 @@ final class BenchReport {
             }
             sb.append('\n');
         }
-        sb.append(ANALYSIS);
+        analysis(sb, r);
     }
 
-    /** Why the latency and throughput targets are missed and what would close them; see the profile above. */
-    static final String ANALYSIS = """
-            **Why the targets are missed.** nginx forwards bytes; the broker does a paid request's work on every one:
-            verify the session token (cached), read the account (cached), parse the body strictly, take a per-user
-            slot, **reserve** the estimate in one SQLite transaction, forward, relay and parse the answer for
-            `usage`, then **bill, release and store the signature** in a second transaction, and sign
-            `sha256(request):sha256(response)` with secp256k1 (about 60 µs, [bench/reports/signing.md](../bench/reports/signing.md)).
-            Both transactions go through SQLite's single writer, so under concurrency requests queue behind each
-            other's commits: that queue, not the CPU alone, sets the p99 at 64 connections, and the added p50 at one
-            connection is the two commits (fsync-free WAL commits, still tens to hundreds of µs each) plus signing and
-            the JVM's own HTTP stack on a busy machine.
+    private static double share(Results r, String prefix) {
+        return r.profile().stream().filter(p -> p.component().startsWith(prefix)).mapToDouble(Profile.Share::percent)
+                .sum();
+    }
 
-            **What would close it**, in order of expected effect: group commit — one writer transaction for all the
-            reservations (and one for all the billings) that arrived during the previous commit, answering each
-            request after its batch commits (hot-path issue 12); sign off the event loop in parallel with the
-            billing transaction; keep the reservation in memory per user with the row written in the billing
-            transaction only (the reservation must still survive a crash, so this needs the journal to carry it);
-            and run the benchmark on a machine where wrk and the upstream do not share the broker's two cores.
+    /** Why the targets are missed and what would close them, with the measured shares filled in. */
+    private static void analysis(StringBuilder sb, Results r) {
+        sb.append(f("""
+                **Why the targets are missed.** nginx forwards bytes; the broker does a paid request's work on every
+                one: verify the session token (cached), read the account (cached), parse the body strictly, take a
+                per-user slot, **reserve** the estimate in one SQLite transaction, forward, relay and parse the answer
+                for `usage`, then **bill, release the reservation and store the signature** in a second transaction,
+                and sign `sha256(request):sha256(response)` with secp256k1 (about 60 µs, [signing.md](../bench/reports/signing.md)).
+                In the profile SQLite takes %.0f %% of the CPU, HTTP (Netty and Vert.x: the broker is both a server and
+                a client, headers copied each way) %.0f %%, secp256k1 and hashing %.0f %%, JSON %.0f %%. Both
+                transactions go through SQLite's single writer on the blocking pool, so concurrent requests queue
+                behind each other's commits — that queue, with GC and the CPU shared by wrk and the upstream, sets the
+                p99 at 64 connections; at one connection the added p50 is the two commits, four thread hand-offs
+                (event loop → blocking pool → event loop, twice) and signing. The SDK target is met with auto-funding
+                but not plain: our plain `getRequestHeaders` reads the sub-account and the provider's unsettled fee
+                (an HTTP call to the broker) on every call to decide on a top-up, as the official SDK does; the
+                session token itself is cached.
 
-            """;
+                **What would close it**, in order of expected effect: group commit — one writer transaction for all
+                the reservations (and one for all the billings) that arrived during the previous commit, answering
+                each request once its batch committed (hot-path issue 12), which removes most of the SQLite share and
+                the queue; signing on the event loop's own thread or in parallel with the billing transaction instead
+                of another hand-off; fewer header copies between the server and client side; for the SDK, a cached
+                top-up decision with a short TTL in the plain path (the auto-funding path already does this). And
+                measure on a machine where wrk and the upstream do not share the broker's two cores.
+
+                """, share(r, "SQLite"), share(r, "HTTP"), share(r, "secp256k1") + share(r, "crypto")
+                + share(r, "SHA-256") + share(r, "protocol"), share(r, "JSON")));
+    }
 
     private static String met(boolean ok) {
         return ok ? "yes" : "**no**";

@@ -12,6 +12,7 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** The report's PNG plots (XChart), one file per chart, named as {@link BenchReport} links them. */
@@ -39,14 +40,18 @@ final class Plots {
     /** p50 and p99 latency per target over the connection counts. */
     void latency(Results r, String mode) throws IOException {
         XYChart c = new XYChartBuilder().width(760).height(420)
-                .title("Latency, " + mode.toUpperCase() + " (p50 solid marker, p99 open; log scale)")
+                .title("Latency, " + mode.toUpperCase() + " (p50 solid, p99 dashed; log scale)")
                 .xAxisTitle("connections (log)").yAxisTitle("ms").build();
         style(c.getStyler());
         c.getStyler().setYAxisLogarithmic(true).setXAxisLogarithmic(true);
-        for (String t : LoadBenchmark.TARGETS) {
+        java.awt.Color[] colors = {new java.awt.Color(0x1f77b4), new java.awt.Color(0x2ca02c), new java.awt.Color(0xd62728)};
+        for (int i = 0; i < LoadBenchmark.TARGETS.length; i++) {
+            String t = LoadBenchmark.TARGETS[i];
             List<Double> x = connections(r, mode).stream().map(Double::parseDouble).toList();
-            c.addSeries(t + " p50", x, values(r, t, mode, p -> p.wrk().p50us() / 1e3)).setMarker(SeriesMarkers.CIRCLE);
-            c.addSeries(t + " p99", x, values(r, t, mode, p -> p.wrk().p99us() / 1e3)).setMarker(SeriesMarkers.DIAMOND);
+            c.addSeries(t + " p50", x, values(r, t, mode, p -> p.wrk().p50us() / 1e3)).setMarker(SeriesMarkers.CIRCLE)
+                    .setLineColor(colors[i]).setMarkerColor(colors[i]);
+            c.addSeries(t + " p99", x, values(r, t, mode, p -> p.wrk().p99us() / 1e3)).setMarker(SeriesMarkers.DIAMOND)
+                    .setLineColor(colors[i]).setMarkerColor(colors[i]).setLineStyle(SeriesLines.DASH_DASH);
         }
         BitmapEncoder.saveBitmap(c, dir.resolve("latency-" + mode + ".png").toString(), BitmapEncoder.BitmapFormat.PNG);
     }
