@@ -11,6 +11,7 @@ import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -48,10 +49,15 @@ final class Plots {
         for (int i = 0; i < LoadBenchmark.TARGETS.length; i++) {
             String t = LoadBenchmark.TARGETS[i];
             List<Double> x = connections(r, mode).stream().map(Double::parseDouble).toList();
-            c.addSeries(t + " p50", x, values(r, t, mode, p -> p.wrk().p50us() / 1e3)).setMarker(SeriesMarkers.CIRCLE)
-                    .setLineColor(colors[i]).setMarkerColor(colors[i]);
-            c.addSeries(t + " p99", x, values(r, t, mode, p -> p.wrk().p99us() / 1e3)).setMarker(SeriesMarkers.DIAMOND)
-                    .setLineColor(colors[i]).setMarkerColor(colors[i]).setLineStyle(SeriesLines.DASH_DASH);
+            XYSeries p50 = c.addSeries(t + " p50", x, values(r, t, mode, p -> p.wrk().p50us() / 1e3));
+            p50.setMarkerColor(colors[i]);
+            p50.setLineColor(colors[i]);
+            p50.setMarker(SeriesMarkers.CIRCLE);
+            XYSeries p99 = c.addSeries(t + " p99", x, values(r, t, mode, p -> p.wrk().p99us() / 1e3));
+            p99.setMarkerColor(colors[i]);
+            p99.setLineColor(colors[i]);
+            p99.setMarker(SeriesMarkers.DIAMOND);
+            p99.setLineStyle(SeriesLines.DASH_DASH);
         }
         BitmapEncoder.saveBitmap(c, dir.resolve("latency-" + mode + ".png").toString(), BitmapEncoder.BitmapFormat.PNG);
     }
