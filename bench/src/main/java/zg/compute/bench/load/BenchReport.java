@@ -255,7 +255,7 @@ final class BenchReport {
                 measure on a machine where wrk and the upstream do not share the broker's two cores.
 
                 """, share(r, "SQLite"), share(r, "HTTP"), share(r, "secp256k1") + share(r, "crypto")
-                + share(r, "SHA-256") + share(r, "protocol"), share(r, "JSON")));
+                + share(r, "JDK security") + share(r, "protocol"), share(r, "JSON")));
     }
 
     private static String met(boolean ok) {

@@ -38,8 +38,8 @@ final class Profile {
         {"io.netty.", "HTTP (Netty)"},
         {"io.vertx.", "HTTP (Vert.x)"},
         {"sun.nio.", "socket I/O (JDK)"},
-        {"java.security.", "SHA-256 (JDK)"},
-        {"sun.security.", "SHA-256 (JDK)"},
+        {"java.security.", "JDK security (SHA-256, SecureRandom)"},
+        {"sun.security.", "JDK security (SHA-256, SecureRandom)"},
         {"java.util.zip.", "compression (JDK)"},
     };
 
