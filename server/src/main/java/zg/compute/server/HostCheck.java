@@ -81,7 +81,8 @@ public final class HostCheck {
                     .putHeader("Connection", "close")
                     .end("{\"error\":" + io.vertx.core.json.Json.encode("Host " + shown + " is not allowed: this "
                             + "server answers only localhost, IP addresses and names given with " + option
-                            + " (DNS rebinding protection)") + "}");
+                            + " (DNS rebinding protection)") + "}")
+                    .onComplete(v -> req.connection().close()); // its body, if any, is not read
         };
     }
 }
