@@ -23,8 +23,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import zg.compute.cli.internal.devnet.DevnetStack;
 import zg.compute.cli.internal.devnet.StackConfig;
+import zg.compute.cli.internal.webui.WebUiServer;
 import zg.compute.provider.DevModelBackend;
 import zg.compute.protocol.units.Units;
+import zg.compute.server.ServerLimits;
+import zg.compute.server.SlowClient;
 
 /**
  * {@code web-ui start-web} (sdk-cli.md §6.5) started through the command against a real devnet and real provider
@@ -49,7 +52,7 @@ class WebUiTest {
         stack = DevnetStack.start(new StackConfig(0, 3600, Duration.ofHours(1), null, null, null), line -> { });
         home = Files.createTempDirectory("webui-home");
         cli = CliFixtures.runnerFor(stack.devnet(), home, stack.devnet().account(DevnetStack.USER));
-        web = BackgroundCli.start(cli, "web-ui", "start-web", "-p", "0");
+        web = BackgroundCli.start(cli, "web-ui", "start-web", "-p", "0", "--allowed-host", "my-box.lan");
         String out = web.awaitOutput("ready", Duration.ofSeconds(60));
         Matcher m = Pattern.compile("Open (http://127\\.0\\.0\\.1:\\d+)/#token=([0-9a-f]+)").matcher(out);
         assertThat(m.find()).as(out).isTrue();
@@ -204,6 +207,52 @@ class WebUiTest {
         assertThat(rejected.body()).contains("session token has been revoked");
         assertError(send(request("/api/api-keys/" + p2.address() + "/x").DELETE()), 400,
                 "tokenId must be a whole number, got \"x\"");
+    }
+
+    /** What a browser sends to a rebound name: the page's own Host, and here even the right token. */
+    private static String raw(String path, String host) {
+        int port = Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
+        try (SlowClient c = SlowClient.connect("127.0.0.1", port)) {
+            return c.send("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + WebUiServer.TOKEN_HEADER + ": "
+                    + token + "\r\nConnection: close\r\n\r\n").closedWithin(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void onlyItsOwnHostNamesAreAnswered() {
+        assertThat(raw("/", "evil.example")).startsWith("HTTP/1.1 403")
+                .endsWith("with --allowed-host (DNS rebinding protection)\"}");
+        assertThat(raw("/api/status", "evil.example:3090")).startsWith("HTTP/1.1 403");
+        assertThat(raw("/api/status", "my-box.lan")).as("named with --allowed-host").startsWith("HTTP/1.1 200");
+        assertThat(raw("/", "localhost")).startsWith("HTTP/1.1 200");
+    }
+
+    @Test
+    void slowConnectionsAreClosed() {
+        try (var broker = InferenceServeTest.userBroker(stack)) {
+            WebUiServer s = WebUiServer.start(broker, stack.devnet().rpcUrl(), "127.0.0.1", 0, List.of(),
+                    new ServerLimits(Duration.ofMillis(500), Duration.ofMillis(800), Duration.ofMillis(500)));
+            try {
+                List<SlowClient> held = new java.util.ArrayList<>();
+                try {
+                    for (int i = 0; i < 30; i++) {
+                        held.add(SlowClient.connect("127.0.0.1", s.port()).partialHead("/api/deposit"));
+                    }
+                    for (SlowClient c : held) {
+                        assertThat(c.closedWithin(Duration.ofSeconds(3))).isEqualTo("");
+                    }
+                } finally {
+                    held.forEach(SlowClient::close);
+                }
+                try (SlowClient c = SlowClient.connect("127.0.0.1", s.port())) {
+                    String got = c.send("POST /api/deposit HTTP/1.1\r\nHost: localhost\r\n" + WebUiServer.TOKEN_HEADER
+                            + ": " + s.token() + "\r\nContent-Length: 100\r\n\r\n{").closedWithin(Duration.ofSeconds(3));
+                    assertThat(got).startsWith("HTTP/1.1 408");
+                }
+            } finally {
+                s.close();
+            }
+        }
     }
 
     @Test

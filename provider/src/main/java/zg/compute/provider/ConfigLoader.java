@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import org.web3j.crypto.exception.CipherException;
 import org.web3j.crypto.Credentials;
+import zg.compute.server.ServerLimits;
 import org.web3j.crypto.WalletUtils;
 import zg.compute.provider.finetuning.FineTuningConfig;
 
@@ -30,7 +31,8 @@ import zg.compute.provider.finetuning.FineTuningConfig;
  * or from the dstack guest agent (which is contacted while loading, so a missing agent fails start-up).
  *
  * <pre>
- * server:      { host: 0.0.0.0, port: 3080, metrics: true }
+ * server:      { host: 0.0.0.0, port: 3080, metrics: true, metricsHost: 127.0.0.1, metricsPort: 9464,
+ *                headerTimeoutSeconds: 10, bodyTimeoutSeconds: 120, idleTimeoutSeconds: 30 }
  * chain:       { rpcUrl: http://127.0.0.1:8545, chainId: 0 (ask the node), inferenceContract: 0x… }
  * providerKey: { env: ZG_PROVIDER_KEY }  or  { keystore: wallet.json, passwordEnv: ZG_KEYSTORE_PASSWORD }
  * service:     { type: chatbot, model: …, url: https://public/, verifiability: TeeML,
@@ -62,7 +64,8 @@ public final class ConfigLoader {
             Map.entry("images", Set.of("dir", "ttlSeconds", "maxBytes")),
             Map.entry("async", Set.of("enabled", "workers", "queueSize", "resultTtlSeconds")),
             Map.entry("limits", Set.of("maxOutputTokens", "maxConcurrentPerUser")),
-            Map.entry("server", Set.of("host", "port", "metrics")),
+            Map.entry("server", Set.of("host", "port", "metrics", "metricsHost", "metricsPort", "headerTimeoutSeconds",
+                    "bodyTimeoutSeconds", "idleTimeoutSeconds")),
             Map.entry("chain", Set.of("rpcUrl", "chainId", "inferenceContract")),
             Map.entry("providerKey", Set.of("env", "keystore", "passwordEnv")),
             Map.entry("service", Set.of("type", "model", "url", "verifiability", "inputPrice", "outputPrice", "targetUrl",
@@ -338,8 +341,15 @@ public final class ConfigLoader {
     }
 
     private static ProviderConfig.Server server(JsonNode root, int defaultPort) {
+        ServerLimits d = ServerLimits.DEFAULTS;
+        ServerLimits limits = new ServerLimits(
+                Duration.ofSeconds(integer(root, "server.headerTimeoutSeconds", d.headerTimeout().toSeconds(), 1, 600)),
+                Duration.ofSeconds(integer(root, "server.bodyTimeoutSeconds", d.bodyTimeout().toSeconds(), 1, 3_600)),
+                Duration.ofSeconds(integer(root, "server.idleTimeoutSeconds", d.idleTimeout().toSeconds(), 1, 3_600)));
         return new ProviderConfig.Server(str(root, "server.host", "0.0.0.0"),
-                (int) integer(root, "server.port", defaultPort, 0, 65535), bool(root, "server.metrics", true));
+                (int) integer(root, "server.port", defaultPort, 0, 65535), bool(root, "server.metrics", true),
+                str(root, "server.metricsHost", ProviderConfig.Server.DEFAULT_METRICS_HOST),
+                (int) integer(root, "server.metricsPort", ProviderConfig.Server.DEFAULT_METRICS_PORT, 0, 65535), limits);
     }
 
     private ProviderConfig.Database database(JsonNode root) {

@@ -16,6 +16,7 @@ import zg.compute.provider.internal.auth.Authenticator;
 import zg.compute.provider.internal.billing.BalanceGate;
 import zg.compute.provider.internal.chain.AccountCache;
 import zg.compute.provider.internal.chain.ProviderChain;
+import zg.compute.provider.internal.chain.RpcOutage;
 import zg.compute.provider.internal.chain.ServiceStatus;
 import zg.compute.provider.internal.http.BrokerHttp;
 import zg.compute.provider.internal.metrics.BrokerMetrics;
@@ -67,11 +68,14 @@ public final class ProviderBroker implements AutoCloseable {
     private final long refundBufferSeconds;
     private final BrokerMetrics metrics;
     private final HostedImages images;
+    private final String metricsHost;
 
     private ProviderBroker(Vertx vertx, Store store, ProviderChain chain, ModelBackend backend, BrokerHttp http,
             SettlementWorker settlement, ScheduledExecutorService scheduler, ServiceRegistrar.Result registration,
-            int port, String teeSigner, long refundBufferSeconds, BrokerMetrics metrics, HostedImages images) {
+            int port, String teeSigner, long refundBufferSeconds, BrokerMetrics metrics, HostedImages images,
+            String metricsHost) {
         this.images = images;
+        this.metricsHost = metricsHost;
         this.vertx = vertx;
         this.store = store;
         this.chain = chain;
@@ -124,10 +128,11 @@ public final class ProviderBroker implements AutoCloseable {
                     : ModelBackend.external(config.service().targetUrl());
             Clock clock = options.clock();
             ProviderChain c = chain;
-            AccountCache accounts = new AccountCache(c::account, config.caches().account(), clock);
+            RpcOutage outage = new RpcOutage(clock, RpcOutage.WINDOW);
+            AccountCache accounts = new AccountCache(c::account, config.caches().account(), clock, outage);
             ServiceStatus service = new ServiceStatus(
                     () -> c.service().map(s -> Boolean.TRUE.equals(s.teeSignerAcknowledged)).orElse(false),
-                    config.caches().account(), clock);
+                    config.caches().account(), clock, outage);
             String provider = chain.providerAddress();
             Authenticator auth = new Authenticator(provider, accounts, config.caches().token(), clock);
             BrokerMetrics metrics = new BrokerMetrics(store::oldestUnsettledMillis, clock);
@@ -154,12 +159,14 @@ public final class ProviderBroker implements AutoCloseable {
                 }
             });
             ProviderBroker broker = new ProviderBroker(vertx, store, chain, backend, http, worker, scheduler, reg, port,
-                    tee.address(), config.settlement().refundBuffer().toSeconds(), metrics, images);
+                    tee.address(), config.settlement().refundBuffer().toSeconds(), metrics, images,
+                    config.server().metricsHost());
             broker.scheduleMaintenance(config, options.clock());
             if (options.scheduleSettlement()) {
                 broker.schedule(config.settlement());
             }
-            log.info("provider broker for {} listening on port {}", provider, port);
+            log.info("provider broker for {} listening on port {}{}", provider, port, http.metricsPort() < 0 ? ""
+                    : ", metrics on " + config.server().metricsHost() + ":" + http.metricsPort());
             return broker;
         } catch (RuntimeException e) {
             if (backend != null) {
@@ -304,6 +311,16 @@ public final class ProviderBroker implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /** Where Prometheus scrapes ({@code http://host:port/metrics}), or null when {@code server.metrics} is off. */
+    public String metricsUrl() {
+        int p = http.metricsPort();
+        if (p < 0) {
+            return null;
+        }
+        String h = metricsHost.contains(":") ? "[" + metricsHost + "]" : metricsHost;
+        return "http://" + (h.equals("0.0.0.0") ? "127.0.0.1" : h) + ":" + p + "/metrics";
     }
 
     public String providerAddress() {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.web3j.crypto.Credentials;
+import zg.compute.server.ServerLimits;
 
 /**
  * Everything the broker needs, validated: see {@link ConfigLoader} for the YAML keys and defaults.
@@ -103,8 +104,22 @@ public record ProviderConfig(Server server, Chain chain, Credentials provider, S
         }
     }
 
-    /** @param metrics serve Prometheus {@code /metrics} (keep it off the public internet) */
-    public record Server(String host, int port, boolean metrics) {
+    /**
+     * @param metrics     serve Prometheus {@code GET /metrics} on a listener of its own at
+     *                    {@code metricsHost:metricsPort} (loopback by default: keep it off the public internet)
+     * @param metricsPort 0 = any free port
+     * @param limits      header, body and idle timeouts of every listener
+     */
+    public record Server(String host, int port, boolean metrics, String metricsHost, int metricsPort,
+            ServerLimits limits) {
+
+        public static final String DEFAULT_METRICS_HOST = "127.0.0.1";
+        public static final int DEFAULT_METRICS_PORT = 9464;
+
+        /** For programs and tests: metrics on any free loopback port, the default limits. */
+        public Server(String host, int port, boolean metrics) {
+            this(host, port, metrics, DEFAULT_METRICS_HOST, 0, ServerLimits.DEFAULTS);
+        }
     }
 
     /** @param chainId 0 = ask the node */

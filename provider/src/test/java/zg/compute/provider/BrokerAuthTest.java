@@ -91,7 +91,7 @@ class BrokerAuthTest {
             assertError(f.post(b, CHAT, bearer(raw + "|" + forged), body), 400,
                     "validate session: signature verification failed: address mismatch");
 
-            assertThat(BrokerFixture.text(f.get(b, "/metrics", null)))
+            assertThat(f.metrics(b))
                     .contains("zg_broker_rejections_total{reason=\"auth\"} 15.0");
 
             // The provider address in the token is compared case-insensitively; a valid token passes.

@@ -106,7 +106,8 @@ class BrokerEndToEndTest {
             }
             assertThat(b.store().settledTotal()).isEqualTo(total);
 
-            String metrics = BrokerFixture.text(f.get(b, "/metrics", null));
+            String metrics = f.metrics(b);
+            assertThat(f.get(b, "/metrics", null).statusCode()).as("not on the public port").isEqualTo(400);
             assertThat(metrics).contains("zg_broker_requests_total{outcome=\"served\",route=\"chat\"} 12.0");
             assertThat(metric(metrics, "zg_broker_fees_billed_og_total"))
                     .isEqualByComparingTo(Units.neuronToOg(total));

@@ -57,7 +57,7 @@ final class BrokerFixture {
 
     String yaml(BigInteger inputPrice, BigInteger outputPrice, String targetUrl) {
         return """
-                server: { host: 127.0.0.1, port: 0 }
+                server: { host: 127.0.0.1, port: 0, metricsPort: 0 }
                 chain:
                   rpcUrl: %s
                   inferenceContract: "%s"
@@ -210,6 +210,11 @@ final class BrokerFixture {
             r.header("Authorization", authorization);
         }
         return send(r.build());
+    }
+
+    /** The broker's Prometheus text, from its own metrics listener. */
+    String metrics(ProviderBroker b) {
+        return text(send(HttpRequest.newBuilder(URI.create(b.metricsUrl())).GET().build()));
     }
 
     HttpResponse<byte[]> send(HttpRequest r) {

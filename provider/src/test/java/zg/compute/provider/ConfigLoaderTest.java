@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import zg.compute.server.ServerLimits;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
@@ -54,6 +55,24 @@ class ConfigLoaderTest {
         assertThat(c.teeKey().kind()).isEqualTo("local");
         assertThat(c.teeKey().attested()).isFalse();
         assertThat(c.teeKey().toString()).contains("UNATTESTED");
+    }
+
+    @Test
+    void metricsListenOnLoopbackByDefaultAndServerTimeoutsHaveDefaultsAndBounds() throws Exception {
+        ProviderConfig.Server s = parse(MINIMAL).server();
+        assertThat(s.metrics()).isTrue();
+        assertThat(s.metricsHost()).isEqualTo("127.0.0.1");
+        assertThat(s.metricsPort()).isEqualTo(9464);
+        assertThat(s.limits()).isEqualTo(ServerLimits.DEFAULTS);
+        s = parse(MINIMAL + "server: { metricsHost: 10.0.0.5, metricsPort: 0, headerTimeoutSeconds: 5, "
+                + "bodyTimeoutSeconds: 300, idleTimeoutSeconds: 60 }\n").server();
+        assertThat(s.metricsHost()).isEqualTo("10.0.0.5");
+        assertThat(s.metricsPort()).isZero();
+        assertThat(s.limits()).isEqualTo(new ServerLimits(Duration.ofSeconds(5), Duration.ofSeconds(300),
+                Duration.ofSeconds(60)));
+        assertThatThrownBy(() -> parse(MINIMAL + "server: { headerTimeoutSeconds: 0 }\n"))
+                .hasMessage("server.headerTimeoutSeconds: must be within 1..600, got 0");
+        assertThat(parse(ProviderMain.exampleConfig()).server()).isEqualTo(parse(MINIMAL).server());
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,6 +36,7 @@ import zg.compute.provider.finetuning.DevTrainer;
 import zg.compute.provider.finetuning.FineTuningProviderBroker;
 import zg.compute.provider.finetuning.Trainer;
 import zg.compute.provider.internal.registration.ServiceRegistrar.Action;
+import zg.compute.server.SlowClient;
 
 /**
  * The fine-tuning task server end to end on a real devnet: a user uploads a dataset, creates a task, the
@@ -53,6 +55,38 @@ class FineTuningServerTest {
             {"label": 1, "text": "ok"}
             """.getBytes(StandardCharsets.UTF_8);
     static final long TOKENS = 10;
+
+    @Test
+    void slowConnectionsAreClosedAndOnlyTheDatasetUploadMayBeLarge(Devnet d, @TempDir Path dir) throws Exception {
+        FineTuningFixture f = new FineTuningFixture(d, dir);
+        String yaml = f.configYaml(FineTuningFixture.PRICE, 5, 21_600).replace("port: 0 }",
+                "port: 0, headerTimeoutSeconds: 1, bodyTimeoutSeconds: 1, idleTimeoutSeconds: 1 }");
+        try (FineTuningProviderBroker b = f.start(new ConfigLoader(f.base.env()).parseFineTuning(yaml, dir))) {
+            List<SlowClient> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 30; i++) {
+                    held.add(SlowClient.connect("127.0.0.1", b.port()).partialHead("/v1/user/0x1/dataset"));
+                }
+                for (SlowClient c : held) {
+                    assertThat(c.closedWithin(Duration.ofSeconds(4))).isEqualTo("");
+                }
+            } finally {
+                held.forEach(SlowClient::close);
+            }
+            try (SlowClient c = SlowClient.connect("127.0.0.1", b.port())) {
+                String got = c.send("POST /v1/user/0x1/dataset HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 5000\r\n\r\n--x\r\n")
+                        .closedWithin(Duration.ofSeconds(4));
+                assertThat(got).startsWith("HTTP/1.1 408");
+            }
+            try (SlowClient c = SlowClient.connect("127.0.0.1", b.port())) {
+                String got = c.send("POST /v1/user/0x1/task HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+                        .closedWithin(Duration.ofSeconds(4));
+                assertThat(got).as("64 KiB on every route but the upload").startsWith("HTTP/1.1 413");
+            }
+        }
+    }
 
     @Test
     void trainDeliverDownloadAcknowledgeAndSettle(Devnet d, @TempDir Path dir) throws Exception {

@@ -97,7 +97,7 @@ public final class FineTuningProviderBroker implements AutoCloseable {
             vertx = Vertx.vertx();
             TaskHttp http = new TaskHttp(vertx, store, intake, files, tee, service.maxDatasetBytes(),
                     service.signatureWindow(), clock);
-            int port = http.start(config.server().host(), config.server().port());
+            int port = http.start(config.server().host(), config.server().port(), config.server().limits());
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "fine-tuning-pollers");
                 t.setDaemon(true);

@@ -52,7 +52,7 @@ public final class BrokerOverheadBenchmark {
                 DevModelBackend backend = DevModelBackend.start(vertx, 0)) {
             Credentials provider = d.account(1);
             String yaml = """
-                    server: { host: 127.0.0.1, port: 0 }
+                    server: { host: 127.0.0.1, port: 0, metricsPort: 0 }
                     chain: { rpcUrl: %s, inferenceContract: "%s" }
                     service: { model: dev-model, url: "http://127.0.0.1:3080", inputPrice: 1, outputPrice: 1, targetUrl: "%s" }
                     database: { url: "jdbc:sqlite:%s" }

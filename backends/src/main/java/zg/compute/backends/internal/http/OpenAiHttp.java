@@ -8,11 +8,13 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.function.Consumer;
+import zg.compute.server.GuardedHttpServer;
+import zg.compute.server.ServerLimits;
 
 /**
- * The shared plumbing of every model server here: a Vert.x router on 127.0.0.1 with a body limit, OpenAI
- * error bodies ({@code {"error":{"message","type"}}}) and a 404 for anything not routed. Each server adds
- * its routes; blocking model work goes through {@code blockingHandler}.
+ * The shared plumbing of every model server here: a Vert.x router on 127.0.0.1 with a body limit and the
+ * {@link ServerLimits} timeouts, OpenAI error bodies ({@code {"error":{"message","type"}}}) and a 404 for anything
+ * not routed. Each server adds its routes; blocking model work goes through {@code blockingHandler}.
  */
 public final class OpenAiHttp {
 
@@ -31,6 +33,11 @@ public final class OpenAiHttp {
      * @param routes  adds the server's routes under {@code /v1}
      */
     public static OpenAiHttp start(Vertx vertx, int port, long maxBody, Consumer<Router> routes) {
+        return start(vertx, port, maxBody, ServerLimits.DEFAULTS, routes);
+    }
+
+    /** @param limits header, body and idle timeouts (an upload that stalls is cut, not held open) */
+    public static OpenAiHttp start(Vertx vertx, int port, long maxBody, ServerLimits limits, Consumer<Router> routes) {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(maxBody));
         routes.accept(router);
@@ -38,8 +45,8 @@ public final class OpenAiHttp {
         router.errorHandler(500, ctx -> error(ctx, 500, "internal error: " + ctx.failure(), "server_error"));
         router.route().last().handler(ctx -> error(ctx, 404,
                 "not found: " + ctx.request().method() + " " + ctx.request().path(), "invalid_request_error"));
-        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(120)).requestHandler(router);
-        server.listen(port, "127.0.0.1").await();
+        HttpServer server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits, router, "127.0.0.1", port,
+                "");
         return new OpenAiHttp(vertx, server);
     }
 

@@ -24,6 +24,7 @@ import zg.compute.cli.internal.serve.TargetSpec;
 import zg.compute.sdk.Amount;
 import zg.compute.sdk.InvalidRequestException;
 import zg.compute.sdk.ZGComputeNetworkBroker;
+import zg.compute.server.Ports;
 
 /** {@code inference serve} and {@code inference router-serve}: the local OpenAI-compatible proxies (sdk-cli.md §7). */
 public final class ServeCommands {
@@ -42,6 +43,11 @@ public final class ServeCommands {
                 + "bind (default ${DEFAULT-VALUE}; the official CLI's 0.0.0.0 lets anyone on the network spend "
                 + "your funds)")
         String host;
+
+        @Option(names = "--allowed-host", split = ",", paramLabel = "<name>", description = "A Host name to "
+                + "answer besides localhost and IP addresses (repeatable; e.g. the machine's name when --host is "
+                + "0.0.0.0). Any other Host gets 403: protection against DNS rebinding")
+        List<String> allowedHosts = new ArrayList<>();
     }
 
     /** What both proxies share: the listen flags, the log and running until stopped. */
@@ -141,7 +147,7 @@ public final class ServeCommands {
                 route(target);
                 keepFunded(broker, provider, cap);
                 ProxyServer server = start(() -> ProxyServer.start(new SingleTarget(target),
-                        ProxyServer.Settings.serve(listen.host, listen.port), log()));
+                        ProxyServer.Settings.serve(listen.host, listen.port).withAllowedHosts(listen.allowedHosts), log()));
                 out().println("✓ inference serve listening on " + server.baseUrl() + " — provider " + target.id()
                         + ", " + target.serviceType() + ", model " + target.model());
                 out().println("  POST " + server.baseUrl() + route(target).localPath() + "   (OpenAI base URL: "
@@ -225,7 +231,8 @@ public final class ServeCommands {
                 }
                 PriorityRouter router = new PriorityRouter(targets, Duration.ofSeconds(60), Clock.systemUTC());
                 ProxyServer server = start(() -> ProxyServer.start(router, new ProxyServer.Settings(listen.host,
-                        listen.port, Duration.ofSeconds(requestTimeout), Duration.ofSeconds(cacheDuration)), log()));
+                        listen.port, Duration.ofSeconds(requestTimeout), Duration.ofSeconds(cacheDuration))
+                        .withAllowedHosts(listen.allowedHosts), log()));
                 out().println("✓ inference router-serve listening on " + server.baseUrl());
                 router.status().forEach(s -> out().println("  priority " + s.priority() + "  " + s.target().kind()
                         + " " + s.target().id() + "  model " + s.target().model() + "  (" + s.target().serviceType()
@@ -287,7 +294,7 @@ public final class ServeCommands {
             throw new CliException("--port must be within 0..65535, got " + port);
         }
         start(() -> {
-            ProxyServer.requireFreePort(host, port);
+            Ports.requireFree(host, port, ProxyServer.PORT_ADVICE);
             return null;
         });
     }

@@ -1,5 +1,7 @@
 package zg.compute.cli.internal.commands;
 
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -7,6 +9,7 @@ import picocli.CommandLine.Spec;
 import zg.compute.cli.Invocation;
 import zg.compute.cli.internal.webui.WebUiServer;
 import zg.compute.sdk.ZGComputeNetworkBroker;
+import zg.compute.server.ServerLimits;
 
 /**
  * {@code web-ui} (alias {@code ui}, sdk-cli.md §6.5). Unlike the official Next.js dApp with browser wallets,
@@ -44,6 +47,11 @@ public final class WebUiCommands implements Runnable {
                 description = "Address to bind (default ${DEFAULT-VALUE}; 0.0.0.0 exposes the dashboard on the LAN)")
         String host;
 
+        @Option(names = "--allowed-host", split = ",", paramLabel = "<name>", description = "A Host name to "
+                + "answer besides localhost and IP addresses (repeatable). Any other Host gets 403: protection "
+                + "against DNS rebinding")
+        List<String> allowedHosts = new ArrayList<>();
+
         StartWeb(Invocation inv) {
             super(inv);
         }
@@ -53,7 +61,8 @@ public final class WebUiCommands implements Runnable {
             ServeCommands.checkPort(host, port);
             Connection c = Connection.resolve(inv, network, gas());
             try (ZGComputeNetworkBroker broker = c.broker()) {
-                WebUiServer server = ServeCommands.start(() -> WebUiServer.start(broker, c.rpc(), host, port));
+                WebUiServer server = ServeCommands.start(() -> WebUiServer.start(broker, c.rpc(), host, port,
+                        allowedHosts, ServerLimits.DEFAULTS));
                 // The token is a bearer secret for this run only; it is shown so the user can open the page.
                 out().println("✓ web UI for " + broker.ledger().userAddress() + " listening on " + server.baseUrl());
                 out().println("  Open " + server.pageUrl());

@@ -32,6 +32,7 @@ import zg.compute.sdk.BrokerOptions;
 import zg.compute.sdk.ContractAddresses;
 import zg.compute.sdk.ServiceKind;
 import zg.compute.sdk.ZGComputeNetworkBroker;
+import zg.compute.server.Ports;
 
 /**
  * A whole local network in one process: the devnet (anvil + contracts), two chat provider brokers — and with
@@ -144,7 +145,9 @@ public final class DevnetStack implements AutoCloseable {
             DevnetConfig chainConfig = dc;
             Devnet d = devnet = steps.run(kept ? "start anvil with the contracts (state in " + config.stateDir() + ")"
                     : "start anvil and deploy the contracts", () -> {
-                        requireFreePort(config.port());
+                        // fail fast with a clear reason instead of waiting for anvil to give up on a taken port
+                        Ports.requireFree("127.0.0.1", config.port(), " (another devnet? stop it, or pick another "
+                                + "with --port, 0 = any free port)");
                         return Devnet.start(chainConfig);
                     },
                     x -> "chain " + x.rpcUrl() + " (id " + x.info().chainId() + "), " + (x.resumed()
@@ -381,19 +384,6 @@ public final class DevnetStack implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    /** Fails fast with a clear reason instead of waiting for anvil to give up on a taken port. */
-    private static void requireFreePort(int port) {
-        if (port == 0) {
-            return;
-        }
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use (another devnet? "
-                    + "stop it, or pick another with --port, 0 = any free port)");
         }
     }
 

@@ -2,15 +2,12 @@ package zg.compute.cli.internal.serve;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.io.IOException;
-import java.net.BindException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -20,12 +17,16 @@ import java.util.stream.Collectors;
 import zg.compute.sdk.ResponseVerification;
 import zg.compute.sdk.ZGComputeException;
 import zg.compute.sdk.ZGComputeNetworkBroker;
+import zg.compute.server.GuardedHttpServer;
+import zg.compute.server.HostCheck;
+import zg.compute.server.ServerLimits;
 
 /**
  * The local OpenAI-compatible proxy of {@code inference serve} and {@code router-serve} (sdk-cli.md §7,
  * services-and-ui.md A.7): one paid route per service type ({@link Route}), {@code POST /v1/verify},
  * {@code GET /v1/models}, {@code GET /v1/providers/status}. No CORS: only local programs, not web pages, may spend
- * through it.
+ * through it; and only requests with its own Host names (localhost, IP literals, {@code --allowed-host}) are answered,
+ * so a page cannot reach it by DNS rebinding either.
  */
 public final class ProxyServer implements AutoCloseable {
 
@@ -36,14 +37,32 @@ public final class ProxyServer implements AutoCloseable {
     /**
      * @param requestTimeout how long a target may stay silent before it counts as failed
      * @param cacheTtl       how long exchanges stay available to {@code /v1/verify}
+     * @param allowedHosts   Host names answered besides localhost and IP literals ({@code --allowed-host})
+     * @param limits         header, body and idle timeouts of the listener
      */
-    public record Settings(String host, int port, Duration requestTimeout, Duration cacheTtl) {
+    public record Settings(String host, int port, Duration requestTimeout, Duration cacheTtl, List<String> allowedHosts,
+            ServerLimits limits) {
+
+        public Settings(String host, int port, Duration requestTimeout, Duration cacheTtl) {
+            this(host, port, requestTimeout, cacheTtl, List.of(), ServerLimits.DEFAULTS);
+        }
 
         /** {@code inference serve}: a model may think for minutes; verify works for 20 minutes. */
         public static Settings serve(String host, int port) {
             return new Settings(host, port, Duration.ofMinutes(10), Duration.ofMinutes(20));
         }
+
+        public Settings withAllowedHosts(List<String> names) {
+            return new Settings(host, port, requestTimeout, cacheTtl, List.copyOf(names), limits);
+        }
+
+        public Settings withLimits(ServerLimits l) {
+            return new Settings(host, port, requestTimeout, cacheTtl, allowedHosts, l);
+        }
     }
+
+    /** What a taken port's error adds. */
+    public static final String PORT_ADVICE = ": stop what listens there or pick another with --port";
 
     /** Every route, for the 404 answer. */
     private static final String ROUTES = Arrays.stream(Route.values()).map(r -> "POST " + r.localPath())
@@ -100,42 +119,15 @@ public final class ProxyServer implements AutoCloseable {
             router.route().last().handler(ctx -> JsonReplies.error(ctx.response(), 404,
                     "not found: " + ctx.request().method() + " " + ctx.request().path()
                             + " (routes: " + ROUTES + ")"));
-            HttpServer server = vertx.createHttpServer().requestHandler(router);
-            try {
-                server.listen(settings.port(), settings.host()).await();
-            } catch (RuntimeException e) {
-                throw bindFailure(settings.host(), settings.port(), e);
-            }
+            // any web page could reach this port by DNS rebinding and spend the wallet: only our own Host names
+            HttpServer server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), settings.limits(),
+                    new HostCheck(settings.allowedHosts(), "--allowed-host").guard(router), settings.host(),
+                    settings.port(), PORT_ADVICE);
             return new ProxyServer(vertx, server, upstream, settings.host());
         } catch (RuntimeException e) {
             vertx.close().await();
             throw e;
         }
-    }
-
-    /**
-     * Fails fast, before any transaction is sent, when {@code host:port} cannot be bound.
-     *
-     * @throws IllegalStateException with a friendly text
-     */
-    public static void requireFreePort(String host, int port) {
-        if (port == 0) {
-            return;
-        }
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(host))) {
-            s.getLocalPort();
-        } catch (IOException e) {
-            throw bindFailure(host, port, e);
-        }
-    }
-
-    private static IllegalStateException bindFailure(String host, int port, Exception e) {
-        boolean inUse = e instanceof BindException || e.getCause() instanceof BindException
-                || String.valueOf(e.getMessage()).toLowerCase().contains("address already in use");
-        return new IllegalStateException(inUse
-                ? "port " + port + " on " + host + " is already in use: stop what listens there or pick another "
-                        + "with --port"
-                : "cannot listen on " + host + ":" + port + ": " + RelayHandler.reason(e), e);
     }
 
     private static void verify(Vertx vertx, ExchangeCache cache, RoutingContext ctx) {

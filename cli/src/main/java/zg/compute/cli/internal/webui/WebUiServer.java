@@ -2,6 +2,7 @@ package zg.compute.cli.internal.webui;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -11,10 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.function.Function;
 import zg.compute.cli.internal.serve.ProxyServer;
 import zg.compute.sdk.ZGComputeException;
 import zg.compute.sdk.ZGComputeNetworkBroker;
+import zg.compute.server.GuardedHttpServer;
+import zg.compute.server.HostCheck;
+import zg.compute.server.Ports;
+import zg.compute.server.ServerLimits;
 
 /**
  * The local dashboard: static page plus a JSON API acting with the CLI's key. Every {@code /api/*} call must
@@ -41,7 +47,19 @@ public final class WebUiServer implements AutoCloseable {
 
     /** @throws IllegalStateException with a friendly text when {@code host:port} cannot be bound */
     public static WebUiServer start(ZGComputeNetworkBroker broker, String rpc, String host, int port) {
-        ProxyServer.requireFreePort(host, port);
+        return start(broker, rpc, host, port, List.of(), ServerLimits.DEFAULTS);
+    }
+
+    /**
+     * @param allowedHosts Host names answered besides localhost and IP literals ({@code --allowed-host}): a web
+     *                     page that rebinds its own name to this address gets 403 (the token guards the API,
+     *                     this also keeps the page and its script from being read under a foreign origin)
+     * @param limits       header, body and idle timeouts
+     * @throws IllegalStateException with a friendly text when {@code host:port} cannot be bound
+     */
+    public static WebUiServer start(ZGComputeNetworkBroker broker, String rpc, String host, int port,
+            List<String> allowedHosts, ServerLimits limits) {
+        Ports.requireFree(host, port, ProxyServer.PORT_ADVICE);
         String token = newToken();
         WalletApi api = new WalletApi(broker, rpc, new ChatRelay(broker.inference()));
         Assets assets = Assets.load();
@@ -75,12 +93,8 @@ public final class WebUiServer implements AutoCloseable {
             router.route("/api/*").last().handler(ctx -> reply(ctx.response(), 404,
                     new JsonObject().put("error", "not found: " + ctx.request().method() + " " + ctx.request().path())));
             router.get().handler(ctx -> assets.serve(ctx.normalizedPath(), ctx.response()));
-            HttpServer server = vertx.createHttpServer().requestHandler(router);
-            try {
-                server.listen(port, host).await();
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
-            }
+            HttpServer server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits,
+                    new HostCheck(allowedHosts, "--allowed-host").guard(router), host, port, ProxyServer.PORT_ADVICE);
             return new WebUiServer(vertx, server, host, token);
         } catch (RuntimeException e) {
             vertx.close().await();

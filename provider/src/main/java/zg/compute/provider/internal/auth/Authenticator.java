@@ -13,8 +13,8 @@ import zg.compute.provider.internal.chain.AccountCache.AccountView;
 
 /**
  * Provider spec §11.1: parse the app-sk token, check it statically, against the on-chain account
- * (generation, revocation bitmap) and its signature. Verified tokens are cached, so a warm request
- * does neither ecrecover nor RPC.
+ * (generation, revocation bitmap) and its signature — the signature before the chain. Verified tokens are cached,
+ * so a warm request does neither ecrecover nor RPC.
  */
 public final class Authenticator {
 
@@ -37,17 +37,18 @@ public final class Authenticator {
     public record Authenticated(String user, Optional<AccountView> account) {
     }
 
+    /**
+     * Static checks and the signature come first: a token that is not signed by the address it names is refused
+     * without any chain read (junk tokens used to cost an RPC call each).
+     *
+     * @throws zg.compute.provider.internal.chain.ChainUnavailable when the account cannot be read nor is cached
+     */
     public Authenticated authenticate(String authorization) throws RequestRejected {
         try {
             ReceivedToken t = ReceivedToken.parse(authorization);
             long now = clock.millis();
             t.checkStatic(provider, now);
             SessionToken token = t.token();
-            // If the account cannot be read the revocation check passes; the caller rejects missing accounts.
-            Optional<AccountView> account = accounts.get(token.address());
-            if (account.isPresent()) {
-                checkRevocation(token, account.get());
-            }
             String key = t.cacheKey();
             Long at = verified.get(key);
             if (at == null || now - at >= tokenTtl.toMillis()) {
@@ -56,6 +57,11 @@ public final class Authenticator {
                     verified.entrySet().removeIf(e -> now - e.getValue() >= tokenTtl.toMillis());
                 }
                 verified.put(key, now);
+            }
+            // If the account cannot be read the revocation check passes; the caller rejects missing accounts.
+            Optional<AccountView> account = accounts.get(token.address());
+            if (account.isPresent()) {
+                checkRevocation(token, account.get());
             }
             return new Authenticated(token.address(), account);
         } catch (TokenException e) {

@@ -10,10 +10,15 @@ import zg.compute.protocol.contracts.bindings.InferenceServing;
 
 /**
  * On-chain account data per user (generation, revocation bitmap, acknowledgement, balance), kept for
- * a TTL so a warm request does no RPC. Missing accounts are not cached: a user who funds the account
- * can use it at once.
+ * a TTL so a warm request does no RPC. Missing accounts are remembered for {@link #NEGATIVE_TTL} only, so
+ * repeated requests for an unknown account cost one RPC call per window while a user who funds the account can
+ * use it seconds later. When the chain cannot be read, an entry past its TTL is still served (the store's
+ * reservation keeps what is served covered by it); without one, {@link ChainUnavailable}.
  */
 public final class AccountCache {
+
+    public static final Duration NEGATIVE_TTL = Duration.ofSeconds(5);
+    private static final int MAX_MISSING = 100_000;
 
     /** What the broker needs from {@code InferenceServing.Account}. */
     public record AccountView(BigInteger nonce, BigInteger balance, BigInteger pendingRefund, boolean acknowledged,
@@ -35,26 +40,63 @@ public final class AccountCache {
     private final Function<String, Optional<InferenceServing.Account>> loader;
     private final Duration ttl;
     private final Clock clock;
+    private final RpcOutage outage;
     private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> missing = new ConcurrentHashMap<>();
 
-    public AccountCache(Function<String, Optional<InferenceServing.Account>> loader, Duration ttl, Clock clock) {
+    public AccountCache(Function<String, Optional<InferenceServing.Account>> loader, Duration ttl, Clock clock,
+            RpcOutage outage) {
         this.loader = loader;
         this.ttl = ttl;
         this.clock = clock;
+        this.outage = outage;
     }
 
+    /** @throws ChainUnavailable when the chain cannot be read and nothing is cached for {@code user} */
     public Optional<AccountView> get(String user) {
-        Entry e = cache.get(user.toLowerCase());
-        if (e != null && clock.millis() - e.fetchedAt < ttl.toMillis()) {
+        String key = user.toLowerCase();
+        long now = clock.millis();
+        Entry e = cache.get(key);
+        if (e != null && now - e.fetchedAt < ttl.toMillis()) {
             return Optional.of(e.view);
         }
-        return refresh(user);
+        Long gone = missing.get(key);
+        if (gone != null && now - gone < NEGATIVE_TTL.toMillis()) {
+            return Optional.empty();
+        }
+        try {
+            return refresh(user);
+        } catch (ChainUnavailable down) {
+            if (e == null) {
+                throw down;
+            }
+            outage.servedFromCache();
+            return Optional.of(e.view);
+        }
     }
 
+    /** @throws ChainUnavailable when the chain cannot be read */
     public Optional<AccountView> refresh(String user) {
-        Optional<AccountView> v = loader.apply(user).map(AccountView::of);
-        v.ifPresentOrElse(view -> cache.put(user.toLowerCase(), new Entry(view, clock.millis())),
-                () -> cache.remove(user.toLowerCase()));
+        String key = user.toLowerCase();
+        Optional<AccountView> v;
+        try {
+            v = loader.apply(user).map(AccountView::of);
+        } catch (RuntimeException rpc) {
+            outage.failed(rpc);
+            throw new ChainUnavailable(rpc);
+        }
+        outage.ok();
+        long now = clock.millis();
+        if (v.isPresent()) {
+            cache.put(key, new Entry(v.get(), now));
+            missing.remove(key);
+        } else {
+            cache.remove(key);
+            if (missing.size() >= MAX_MISSING) {
+                missing.entrySet().removeIf(m -> now - m.getValue() >= NEGATIVE_TTL.toMillis());
+            }
+            missing.put(key, now);
+        }
         return v;
     }
 

@@ -2,7 +2,9 @@ package zg.compute.provider.internal.finetuning;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Keys;
@@ -25,6 +28,8 @@ import zg.compute.protocol.finetuning.FineTuningMessages;
 import zg.compute.protocol.finetuning.FineTuningSignatures;
 import zg.compute.provider.TeeKeySource;
 import zg.compute.provider.internal.auth.RequestRejected;
+import zg.compute.server.GuardedHttpServer;
+import zg.compute.server.ServerLimits;
 
 /**
  * The fine-tuning HTTP API (provider spec §7.3 plus the current SDK's TEE dataset upload and LoRA
@@ -43,6 +48,9 @@ public final class TaskHttp {
     private final long maxDatasetBytes;
     private final Duration signatureWindow;
     private final Clock clock;
+    /** The body limit of every route but the dataset upload. */
+    static final long SMALL_BODY = 64 * 1024;
+    private static final Pattern UPLOAD = Pattern.compile("/v1/user/[^/]+/dataset/?");
     private HttpServer server;
 
     public TaskHttp(Vertx vertx, TaskStore store, TaskIntake intake, TaskFiles files, TeeKeySource tee,
@@ -57,11 +65,15 @@ public final class TaskHttp {
         this.clock = clock;
     }
 
-    public int start(String host, int port) {
+    /** @param limits header, body and idle timeouts ({@code server.*TimeoutSeconds}) */
+    public int start(String host, int port, ServerLimits limits) {
         Router router = Router.router(vertx);
-        // multipart overhead on top of the dataset itself
-        router.route().handler(BodyHandler.create(files.uploads().toString()).setBodyLimit(maxDatasetBytes + 64 * 1024)
-                .setDeleteUploadedFilesOnEnd(true));
+        // multipart overhead on top of the dataset itself; only the dataset upload may be that large
+        BodyHandler upload = BodyHandler.create(files.uploads().toString()).setBodyLimit(maxDatasetBytes + 64 * 1024)
+                .setDeleteUploadedFilesOnEnd(true);
+        BodyHandler small = BodyHandler.create(false).setBodyLimit(SMALL_BODY);
+        router.route().handler(ctx -> (ctx.request().method() == HttpMethod.POST
+                && UPLOAD.matcher(ctx.request().path()).matches() ? upload : small).handle(ctx));
         router.errorHandler(413, ctx -> error(ctx.response(), 413,
                 "request too large: a dataset may have at most " + maxDatasetBytes + " bytes"));
         router.errorHandler(500, ctx -> {
@@ -84,8 +96,7 @@ public final class TaskHttp {
         router.post("/v1/user/:user/task/:id/cancel").handler(this::cancel);
         router.post("/v1/user/:user/task/:id/lora").handler(this::downloadLora);
         router.route().last().handler(ctx -> error(ctx.response(), 404, "endpoint not supported"));
-        server = vertx.createHttpServer().requestHandler(router);
-        server.listen(port, host).await();
+        server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits, router, host, port, " (server.port)");
         return server.actualPort();
     }
 

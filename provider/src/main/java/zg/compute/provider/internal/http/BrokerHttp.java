@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,8 +36,12 @@ import zg.compute.provider.internal.service.HostedImages;
 import zg.compute.provider.internal.service.ModelCatalog;
 import zg.compute.provider.internal.service.PaidRequest;
 import zg.compute.provider.internal.service.ServiceStrategy;
+import zg.compute.provider.internal.chain.ChainUnavailable;
 import zg.compute.provider.internal.chain.ServiceStatus;
 import zg.compute.provider.internal.metrics.BrokerMetrics;
+import zg.compute.provider.internal.metrics.MetricsHttp;
+import zg.compute.provider.internal.service.ServiceStrategies;
+import zg.compute.server.GuardedHttpServer;
 
 /**
  * The broker's HTTP API (provider.md §11.6): the billed route of the provider's service type (chat,
@@ -51,6 +56,11 @@ public final class BrokerHttp {
 
     public static final long MAX_BODY = 32L * 1024 * 1024;
     static final String TOO_LARGE = "Request body size exceeds the maximum allowed size of 32MB";
+    /**
+     * The body limit of every request that is not a paid one whose headers authenticated a user who may pay: the
+     * full {@link #MAX_BODY} is only read for them (16 unauthenticated 31 MiB bodies took the JVM to 1.46 GB).
+     */
+    public static final long UNAUTHENTICATED_BODY = 64 * 1024;
 
     /** Upstream headers a relayed answer does not repeat; a rewritten one (another body) drops the body's too. */
     private static final Set<String> NOT_RELAYED = Set.of("content-length", "transfer-encoding", "connection",
@@ -73,7 +83,10 @@ public final class BrokerHttp {
     private final HostedImages images;
     private final AsyncJobs async;
     private final Clock clock;
+    private final RawBody smallBody = new RawBody(UNAUTHENTICATED_BODY);
+    private final RawBody fullBody = new RawBody(MAX_BODY);
     private HttpServer server;
+    private MetricsHttp metricsServer;
 
     /** @param images broker-hosted images of an image service, else null */
     public BrokerHttp(Vertx vertx, ProviderConfig config, ServiceStrategy strategy, ModelCatalog catalog,
@@ -99,16 +112,15 @@ public final class BrokerHttp {
     public int start(String host, int port) {
         Router router = Router.router(vertx);
         router.route().handler(cors());
-        router.route().handler(new RawBody(MAX_BODY));
-        router.errorHandler(413, ctx -> error(ctx.response(), 413, TOO_LARGE));
+        router.route().handler(this::body);
+        router.errorHandler(413, ctx -> {
+            closeAfterAnswer(ctx); // the rest of the body is not read
+            error(ctx.response(), 413, TOO_LARGE);
+        });
         router.errorHandler(500, ctx -> {
             log.error("request failed", ctx.failure());
             error(ctx.response(), 500, "Internal Server Error");
         });
-        if (config.server().metrics()) {
-            router.get("/metrics").handler(ctx -> ctx.response()
-                    .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
-        }
         router.get("/health").handler(ctx -> json(ctx.response(), 200, new JsonObject().put("status", "ok")));
         router.get("/v1/models").handler(this::models);
         router.get("/v1/quote").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8")
@@ -117,18 +129,77 @@ public final class BrokerHttp {
         router.route("/v1/proxy/*").handler(this::proxy);
         async.routes(router);
         router.route().last().handler(ctx -> error(ctx.response(), 400, "endpoint not supported"));
-        server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
-                .requestHandler(router);
-        server.listen(port, host).await();
+        ProviderConfig.Server s = config.server();
+        server = GuardedHttpServer.listen(vertx, new HttpServerOptions().setCompressionSupported(false), s.limits(),
+                router, host, port, " (server.port)");
+        if (s.metrics()) {
+            try {
+                metricsServer = MetricsHttp.start(vertx, metrics, s.metricsHost(), s.metricsPort(), s.limits());
+            } catch (RuntimeException e) {
+                server.close().await();
+                throw e;
+            }
+        }
         return server.actualPort();
+    }
+
+    /** The port of the {@code /metrics} listener, or -1 when metrics are off. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
     }
 
     public void stop() {
         async.close();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         if (server != null) {
             server.close().await();
         }
         pipeline.close();
+    }
+
+    /**
+     * Reads the body: a paid request only once its headers authenticated a user who may pay (then up to
+     * {@link #MAX_BODY}); every other request up to {@link #UNAUTHENTICATED_BODY}. A refused paid request is
+     * answered at once and its connection closed, its body never read.
+     */
+    private void body(RoutingContext ctx) {
+        if (!isPaid(ctx.request())) {
+            smallBody.handle(ctx);
+            return;
+        }
+        HttpServerRequest req = ctx.request();
+        req.pause();
+        String authorization = req.getHeader("Authorization");
+        pipeline.blocking(() -> pipeline.authorize(authorization)).onComplete(ar -> {
+            if (ar.succeeded()) {
+                fullBody.handle(ctx);
+            } else {
+                metrics.request(route, "rejected");
+                closeAfterAnswer(ctx);
+                fail(ctx.response(), ar.cause());
+            }
+        });
+    }
+
+    /** For an answer sent before the body was read: the connection closes after it instead of reading on. */
+    private static void closeAfterAnswer(RoutingContext ctx) {
+        ctx.response().putHeader("Connection", "close");
+        ctx.addEndHandler(v -> ctx.request().connection().close());
+    }
+
+    /** The billed route (sync, or async when enabled for this type): the only ones with a large body. */
+    private boolean isPaid(HttpServerRequest req) {
+        if (req.method() != HttpMethod.POST) {
+            return false;
+        }
+        String path = req.path();
+        if (path.startsWith("/v1/proxy/")) {
+            return targetPath(path).equals(strategy.path());
+        }
+        return config.async().enabled() && ServiceStrategies.ASYNC_TYPES.contains(strategy.type())
+                && path.equals("/v1/async" + strategy.path());
     }
 
     private CorsHandler cors() {
@@ -459,9 +530,16 @@ public final class BrokerHttp {
         fail(resp, cause, metrics);
     }
 
-    /** A refusal as {@code {"error": …}} with its status (429: retry in 1 s, 503: in 5 s); anything else is a 500. */
+    /**
+     * A refusal as {@code {"error": …}} with its status (429: retry in 1 s, 503: in 5 s; an unreachable chain is a
+     * 503 too); anything else is a 500.
+     */
     static void fail(HttpServerResponse resp, Throwable cause, BrokerMetrics metrics) {
-        if (cause instanceof RequestRejected r) {
+        if (cause instanceof ChainUnavailable) {
+            metrics.rejected("chain");
+            resp.putHeader("Retry-After", "5");
+            error(resp, 503, cause.getMessage()); // logged once per outage window by RpcOutage, not here
+        } else if (cause instanceof RequestRejected r) {
             metrics.rejected(BrokerMetrics.reasonOf(r.getMessage()));
             if (r.status() == 429) {
                 resp.putHeader("Retry-After", "1");

@@ -112,8 +112,11 @@ final class PaidPipeline {
         return route;
     }
 
-    /** Blocking: everything a request must pass before the upstream is called, its reservation last. */
-    Admitted admit(String authorization, byte[] body, String contentType) throws RequestRejected {
+    /**
+     * Blocking: the checks the headers alone decide (token, account, acknowledgements). Run before the body is
+     * read, so only a user who may pay gets the full body limit.
+     */
+    Authorized authorize(String authorization) throws RequestRejected {
         Authenticator.Authenticated a = auth.authenticate(authorization);
         AccountView account = a.account()
                 .orElseThrow(() -> new RequestRejected(400, "get account from contract, account not exist"));
@@ -124,6 +127,20 @@ final class PaidPipeline {
         if (!service.teeSignerAcknowledged()) {
             throw new RequestRejected(400, "service not acknowledge the tee signer");
         }
+        return new Authorized(a.user(), account);
+    }
+
+    /** A user {@link #authorize} let through, with the account as read then. */
+    record Authorized(String user, AccountView account) {
+    }
+
+    /**
+     * Blocking: everything a request must pass before the upstream is called, its reservation last. The header
+     * checks run again (cached by then: no ecrecover, no RPC) so the account is as fresh as the cache allows.
+     */
+    Admitted admit(String authorization, byte[] body, String contentType) throws RequestRejected {
+        Authorized a = authorize(authorization);
+        AccountView account = a.account();
         PaidRequest request = strategy.read(body, contentType);
         UserConcurrency.Permit permit = concurrency.acquire(a.user());
         try {

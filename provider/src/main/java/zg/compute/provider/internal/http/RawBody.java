@@ -55,5 +55,6 @@ final class RawBody implements Handler<RoutingContext> {
             }
         });
         req.exceptionHandler(e -> refused[0] = true);
+        req.resume(); // a handler before this one may have paused it (e.g. to authenticate first)
     }
 }
