@@ -67,12 +67,8 @@ final class AsyncJobsHandler {
                     + "this proxy for POST /v1/async" + route.path());
             return;
         }
-        ClientRequest body;
-        try {
-            body = ClientRequest.read(route, ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
-                    ctx.request().getHeader(HttpHeaders.ORIGIN), RawBody.of(ctx));
-        } catch (ClientRequest.Invalid e) {
-            JsonReplies.error(ctx.response(), e.status(), e.getMessage());
+        ClientRequest body = ClientRequest.readOrReply(ctx, route);
+        if (body == null) {
             return;
         }
         Target t = targets.get(0); // a job lives at one provider: no failover once submitted

@@ -1,8 +1,10 @@
 package zg.compute.cli.internal.serve;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
 
 /**
@@ -41,6 +43,17 @@ final class ClientRequest {
     private ClientRequest(JsonObject json, FormBody form) {
         this.json = json;
         this.form = form;
+    }
+
+    /** The request of {@code ctx} for {@code route}, or null after answering its one-line error. */
+    static ClientRequest readOrReply(RoutingContext ctx, Route route) {
+        try {
+            return read(route, ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
+                    ctx.request().getHeader(HttpHeaders.ORIGIN), RawBody.of(ctx));
+        } catch (Invalid e) {
+            JsonReplies.error(ctx.response(), e.status(), e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -64,12 +64,8 @@ final class RelayHandler implements Handler<RoutingContext> {
                             .collect(Collectors.joining(", ")));
             return;
         }
-        ClientRequest body;
-        try {
-            body = ClientRequest.read(route, ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
-                    ctx.request().getHeader(HttpHeaders.ORIGIN), RawBody.of(ctx));
-        } catch (ClientRequest.Invalid e) {
-            JsonReplies.error(ctx.response(), e.status(), e.getMessage());
+        ClientRequest body = ClientRequest.readOrReply(ctx, route);
+        if (body == null) {
             return;
         }
         attempt(ctx, body, targets, 0, new ArrayList<>());
