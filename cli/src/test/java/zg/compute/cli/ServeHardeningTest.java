@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -61,17 +60,8 @@ class ServeHardeningTest {
         var settings = new ProxyServer.Settings("127.0.0.1", 0, Duration.ofSeconds(10), Duration.ofSeconds(60))
                 .withLimits(new ServerLimits(Duration.ofMillis(500), Duration.ofMillis(800), Duration.ofMillis(500)));
         try (ProxyServer s = start(settings)) {
-            List<SlowClient> held = new ArrayList<>();
-            try {
-                for (int i = 0; i < 30; i++) {
-                    held.add(SlowClient.connect("127.0.0.1", s.port()).partialHead("/v1/chat/completions"));
-                }
-                for (SlowClient c : held) {
-                    assertThat(c.closedWithin(Duration.ofSeconds(3))).isEqualTo("");
-                }
-            } finally {
-                held.forEach(SlowClient::close);
-            }
+            assertThat(SlowClient.holdPartialHeads("127.0.0.1", s.port(), "/v1/chat/completions", 30,
+                    Duration.ofSeconds(3))).hasSize(30).containsOnly("");
             try (SlowClient c = SlowClient.connect("127.0.0.1", s.port())) {
                 String got = c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
                         + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"model\"")

@@ -233,17 +233,8 @@ class WebUiTest {
             WebUiServer s = WebUiServer.start(broker, stack.devnet().rpcUrl(), "127.0.0.1", 0, List.of(),
                     new ServerLimits(Duration.ofMillis(500), Duration.ofMillis(800), Duration.ofMillis(500)));
             try {
-                List<SlowClient> held = new java.util.ArrayList<>();
-                try {
-                    for (int i = 0; i < 30; i++) {
-                        held.add(SlowClient.connect("127.0.0.1", s.port()).partialHead("/api/deposit"));
-                    }
-                    for (SlowClient c : held) {
-                        assertThat(c.closedWithin(Duration.ofSeconds(3))).isEqualTo("");
-                    }
-                } finally {
-                    held.forEach(SlowClient::close);
-                }
+                assertThat(SlowClient.holdPartialHeads("127.0.0.1", s.port(), "/api/deposit", 30,
+                        Duration.ofSeconds(3))).hasSize(30).containsOnly("");
                 try (SlowClient c = SlowClient.connect("127.0.0.1", s.port())) {
                     String got = c.send("POST /api/deposit HTTP/1.1\r\nHost: localhost\r\n" + WebUiServer.TOKEN_HEADER
                             + ": " + s.token() + "\r\nContent-Length: 100\r\n\r\n{").closedWithin(Duration.ofSeconds(3));

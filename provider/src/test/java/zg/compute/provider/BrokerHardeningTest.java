@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -139,17 +138,8 @@ class BrokerHardeningTest {
         try (ProviderBroker b = start(f, d.rpcUrl(), SHORT_LIMITS, "")) {
             Credentials u = d.account(2);
             f.fund(u, 5, 3);
-            List<SlowClient> held = new ArrayList<>();
-            try {
-                for (int i = 0; i < 40; i++) {
-                    held.add(SlowClient.connect("127.0.0.1", b.port()).partialHead(CHAT));
-                }
-                for (SlowClient c : held) {
-                    assertThat(c.closedWithin(Duration.ofSeconds(4))).as("no complete head in 1 s").isEqualTo("");
-                }
-            } finally {
-                held.forEach(SlowClient::close);
-            }
+            assertThat(SlowClient.holdPartialHeads("127.0.0.1", b.port(), CHAT, 40,
+                    Duration.ofSeconds(4))).as("no complete head in 1 s").hasSize(40).containsOnly("");
             try (SlowClient c = SlowClient.connect("127.0.0.1", b.port())) {
                 String got = c.send(head(CHAT, f.authorization(u), 1000) + "{\"model\"")
                         .closedWithin(Duration.ofSeconds(4));

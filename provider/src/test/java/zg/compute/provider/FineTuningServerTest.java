@@ -62,17 +62,8 @@ class FineTuningServerTest {
         String yaml = f.configYaml(FineTuningFixture.PRICE, 5, 21_600).replace("port: 0 }",
                 "port: 0, headerTimeoutSeconds: 1, bodyTimeoutSeconds: 1, idleTimeoutSeconds: 1 }");
         try (FineTuningProviderBroker b = f.start(new ConfigLoader(f.base.env()).parseFineTuning(yaml, dir))) {
-            List<SlowClient> held = new ArrayList<>();
-            try {
-                for (int i = 0; i < 30; i++) {
-                    held.add(SlowClient.connect("127.0.0.1", b.port()).partialHead("/v1/user/0x1/dataset"));
-                }
-                for (SlowClient c : held) {
-                    assertThat(c.closedWithin(Duration.ofSeconds(4))).isEqualTo("");
-                }
-            } finally {
-                held.forEach(SlowClient::close);
-            }
+            assertThat(SlowClient.holdPartialHeads("127.0.0.1", b.port(), "/v1/user/0x1/dataset", 30,
+                    Duration.ofSeconds(4))).hasSize(30).containsOnly("");
             try (SlowClient c = SlowClient.connect("127.0.0.1", b.port())) {
                 String got = c.send("POST /v1/user/0x1/dataset HTTP/1.1\r\nHost: localhost\r\n"
                         + "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 5000\r\n\r\n--x\r\n")

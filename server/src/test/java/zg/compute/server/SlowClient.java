@@ -8,6 +8,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A raw TCP client that sends only part of a request and then waits, the way slowloris-style clients hold a
@@ -39,6 +41,26 @@ public final class SlowClient implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return this;
+    }
+
+    /**
+     * Opens {@code count} connections that each send a head that never ends, then reads each until the server closes
+     * it: what each got before the close, in order (null for one still open after {@code within}).
+     */
+    public static List<String> holdPartialHeads(String host, int port, String path, int count, Duration within) {
+        List<SlowClient> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                held.add(connect(host, port).partialHead(path));
+            }
+            List<String> got = new ArrayList<>();
+            for (SlowClient c : held) {
+                got.add(c.closedWithin(within));
+            }
+            return got;
+        } finally {
+            held.forEach(SlowClient::close);
+        }
     }
 
     /** A head that never ends (no blank line). */

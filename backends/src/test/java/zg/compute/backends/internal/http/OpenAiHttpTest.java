@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import zg.compute.server.ServerLimits;
 import zg.compute.server.SlowClient;
@@ -23,17 +21,8 @@ class OpenAiHttpTest {
             OpenAiHttp http = OpenAiHttp.start(vertx, 0, 1024 * 1024, SHORT,
                     r -> r.post("/v1/echo").handler(ctx -> ctx.response().end(ctx.body().asString())));
             int port = Integer.parseInt(http.baseUrl().replaceAll(".*:(\\d+)/v1$", "$1"));
-            List<SlowClient> held = new ArrayList<>();
-            try {
-                for (int i = 0; i < 30; i++) {
-                    held.add(SlowClient.connect("127.0.0.1", port).partialHead("/v1/echo"));
-                }
-                for (SlowClient c : held) {
-                    assertThat(c.closedWithin(Duration.ofSeconds(3))).isEqualTo("");
-                }
-            } finally {
-                held.forEach(SlowClient::close);
-            }
+            assertThat(SlowClient.holdPartialHeads("127.0.0.1", port, "/v1/echo", 30,
+                    Duration.ofSeconds(3))).hasSize(30).containsOnly("");
             try (SlowClient c = SlowClient.connect("127.0.0.1", port)) {
                 String got = c.send("POST /v1/echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50\r\n\r\n{")
                         .closedWithin(Duration.ofSeconds(3));
