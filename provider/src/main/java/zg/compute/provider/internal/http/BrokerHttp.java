@@ -184,9 +184,24 @@ public final class BrokerHttp {
     }
 
     /** For an answer sent before the body was read: the connection closes after it instead of reading on. */
+    /** How long a refused request's connection keeps discarding input before it is closed. */
+    private static final long LINGER_MILLIS = 500;
+
     private static void closeAfterAnswer(RoutingContext ctx) {
         ctx.response().putHeader("Connection", "close");
-        ctx.addEndHandler(v -> ctx.request().connection().close());
+        ctx.addEndHandler(v -> {
+            HttpServerRequest req = ctx.request();
+            if (req.isEnded()) {
+                req.connection().close();
+                return;
+            }
+            // A lingering close: the client may still be sending the body it was refused. Closing with unread
+            // bytes resets the connection, which can destroy the answer before the client reads it, so what
+            // still arrives is discarded (never kept) for a moment first.
+            req.handler(ignored -> { });
+            req.resume();
+            ctx.vertx().setTimer(LINGER_MILLIS, t -> req.connection().close());
+        });
     }
 
     /** The billed route (sync, or async when enabled for this type): the only ones with a large body. */
