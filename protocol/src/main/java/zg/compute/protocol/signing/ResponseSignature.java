@@ -16,7 +16,12 @@ public record ResponseSignature(String text, String signature) {
 
     /** {@code sha256hex(request):sha256hex(response)} over the exact bytes sent and received. */
     public static String text(byte[] requestBody, byte[] responseBody) {
-        return sha256Hex(requestBody) + ":" + sha256Hex(responseBody);
+        return text(requestBody, sha256Hex(responseBody));
+    }
+
+    /** The same for a response hashed as it passed ({@code responseSha256}: lower-case hex), never held whole. */
+    public static String text(byte[] requestBody, String responseSha256) {
+        return sha256Hex(requestBody) + ":" + responseSha256;
     }
 
     /**

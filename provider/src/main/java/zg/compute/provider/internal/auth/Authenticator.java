@@ -44,6 +44,18 @@ public final class Authenticator {
      * @throws zg.compute.provider.internal.chain.ChainUnavailable when the account cannot be read nor is cached
      */
     public Authenticated authenticate(String authorization) throws RequestRejected {
+        return authenticate(authorization, false).orElseThrow();
+    }
+
+    /**
+     * {@link #authenticate} from memory alone — a token whose signature was verified within the TTL and an
+     * account the cache holds — or empty when that needs an ecrecover or a chain read. Never blocks.
+     */
+    public Optional<Authenticated> authenticateFromMemory(String authorization) throws RequestRejected {
+        return authenticate(authorization, true);
+    }
+
+    private Optional<Authenticated> authenticate(String authorization, boolean memoryOnly) throws RequestRejected {
         try {
             ReceivedToken t = ReceivedToken.parse(authorization);
             long now = clock.millis();
@@ -52,6 +64,9 @@ public final class Authenticator {
             String key = t.cacheKey();
             Long at = verified.get(key);
             if (at == null || now - at >= tokenTtl.toMillis()) {
+                if (memoryOnly) {
+                    return Optional.empty();
+                }
                 t.checkSignature();
                 if (verified.size() > 100_000) {
                     verified.entrySet().removeIf(e -> now - e.getValue() >= tokenTtl.toMillis());
@@ -59,11 +74,20 @@ public final class Authenticator {
                 verified.put(key, now);
             }
             // If the account cannot be read the revocation check passes; the caller rejects missing accounts.
-            Optional<AccountView> account = accounts.get(token.address());
+            Optional<AccountView> account;
+            if (memoryOnly) {
+                Optional<Optional<AccountView>> known = accounts.fromMemory(token.address());
+                if (known.isEmpty()) {
+                    return Optional.empty();
+                }
+                account = known.get();
+            } else {
+                account = accounts.get(token.address());
+            }
             if (account.isPresent()) {
                 checkRevocation(token, account.get());
             }
-            return new Authenticated(token.address(), account);
+            return Optional.of(new Authenticated(token.address(), account));
         } catch (TokenException e) {
             throw new RequestRejected(400, PREFIX + e.getMessage());
         }

@@ -19,12 +19,6 @@ import zg.compute.protocol.http.ContentEncoding;
 public final class UsageExtractor {
 
     private static final ObjectMapper JSON = StrictJson.MAPPER;
-    /**
-     * SSE events: one value per {@code data:} line, trailing data refused, but no duplicate-key tracking —
-     * the events come from the provider's own engine, one parse per token, and this is the hot path.
-     */
-    private static final ObjectMapper EVENTS = new ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final int MAX_DECODED = 64 * 1024 * 1024;
 
     private UsageExtractor() {
@@ -87,38 +81,9 @@ public final class UsageExtractor {
     }
 
     private static Usage fromStream(String text, long promptEstimate) {
-        Usage last = null;
-        StringBuilder content = new StringBuilder();
-        for (String raw : text.split("\n")) {
-            String line = raw.strip();
-            if (!line.startsWith("data:")) {
-                continue; // blank separators, ": keep-alive" comments, "event:" lines
-            }
-            String data = line.substring(5).strip();
-            if (data.equals("[DONE]")) {
-                break;
-            }
-            JsonNode n;
-            try {
-                n = EVENTS.readTree(data);
-            } catch (IOException notJson) {
-                content.append(data).append(' '); // delivered all the same
-                continue;
-            }
-            if (n == null) {
-                continue;
-            }
-            Usage u = usage(n.get("usage"));
-            if (u != null) {
-                last = u;
-            }
-            for (JsonNode c : n.path("choices")) {
-                content.append(c.path("delta").path("content").asText(""))
-                        .append(c.path("delta").path("reasoning_content").asText(""))
-                        .append(c.path("text").asText(""));
-            }
-        }
-        return last != null ? last : new Usage(promptEstimate, TokenEstimate.of(content), false);
+        SseUsage stream = new SseUsage();
+        stream.accept(text.getBytes(StandardCharsets.UTF_8));
+        return stream.usage(promptEstimate);
     }
 
     private static void append(StringBuilder out, JsonNode text) {
@@ -128,7 +93,7 @@ public final class UsageExtractor {
         }
     }
 
-    private static Usage usage(JsonNode u) {
+    static Usage usage(JsonNode u) {
         if (u == null || !u.isObject() || !u.has("prompt_tokens") && !u.has("completion_tokens")) {
             return null;
         }

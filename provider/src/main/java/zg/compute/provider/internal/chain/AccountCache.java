@@ -54,16 +54,11 @@ public final class AccountCache {
 
     /** @throws ChainUnavailable when the chain cannot be read and nothing is cached for {@code user} */
     public Optional<AccountView> get(String user) {
-        String key = user.toLowerCase();
-        long now = clock.millis();
-        Entry e = cache.get(key);
-        if (e != null && now - e.fetchedAt < ttl.toMillis()) {
-            return Optional.of(e.view);
+        Optional<Optional<AccountView>> known = fromMemory(user);
+        if (known.isPresent()) {
+            return known.get();
         }
-        Long gone = missing.get(key);
-        if (gone != null && now - gone < NEGATIVE_TTL.toMillis()) {
-            return Optional.empty();
-        }
+        Entry e = cache.get(user.toLowerCase());
         try {
             return refresh(user);
         } catch (ChainUnavailable down) {
@@ -73,6 +68,24 @@ public final class AccountCache {
             outage.servedFromCache();
             return Optional.of(e.view);
         }
+    }
+
+    /**
+     * What {@link #get} answers from memory alone — the account, or empty for one known not to exist — or
+     * empty when it would have to read the chain. Never blocks: for the event loop.
+     */
+    public Optional<Optional<AccountView>> fromMemory(String user) {
+        String key = user.toLowerCase();
+        long now = clock.millis();
+        Entry e = cache.get(key);
+        if (e != null && now - e.fetchedAt < ttl.toMillis()) {
+            return Optional.of(Optional.of(e.view));
+        }
+        Long gone = missing.get(key);
+        if (gone != null && now - gone < NEGATIVE_TTL.toMillis()) {
+            return Optional.of(Optional.empty());
+        }
+        return Optional.empty();
     }
 
     /** @throws ChainUnavailable when the chain cannot be read */

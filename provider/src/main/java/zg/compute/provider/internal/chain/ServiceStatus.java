@@ -24,6 +24,12 @@ public final class ServiceStatus {
         this.outage = outage;
     }
 
+    /** True when an acknowledgement within the TTL is known: {@link #teeSignerAcknowledged} without a chain read. */
+    public boolean acknowledgedInMemory() {
+        long at = acknowledgedAt;
+        return at >= 0 && clock.millis() - at < ttl.toMillis();
+    }
+
     /** @throws ChainUnavailable when the chain cannot be read and the signer was never seen acknowledged */
     public boolean teeSignerAcknowledged() {
         long at = acknowledgedAt;

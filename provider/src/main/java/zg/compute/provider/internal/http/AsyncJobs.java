@@ -145,7 +145,7 @@ final class AsyncJobs {
             HttpClientResponse[] answer = new HttpClientResponse[1];
             Buffer body = pipeline.send(ad, headers).compose(r -> {
                 answer[0] = r;
-                return r.body();
+                return PaidPipeline.whole(r);
             }).await();
             HttpClientResponse up = answer[0];
             if (up.statusCode() != 200) {

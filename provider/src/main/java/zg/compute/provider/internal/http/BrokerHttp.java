@@ -30,7 +30,6 @@ import zg.compute.provider.TeeKeySource;
 import zg.compute.provider.internal.auth.Authenticator;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.BalanceGate;
-import zg.compute.provider.internal.billing.OutputLimit;
 import zg.compute.provider.internal.http.PaidPipeline.Admitted;
 import zg.compute.provider.internal.service.HostedImages;
 import zg.compute.provider.internal.service.ModelCatalog;
@@ -170,8 +169,19 @@ public final class BrokerHttp {
             return;
         }
         HttpServerRequest req = ctx.request();
-        req.pause();
         String authorization = req.getHeader("Authorization");
+        try {
+            if (pipeline.authorizeFromMemory(authorization).isPresent()) {
+                fullBody.handle(ctx); // a warm user: no hand-off to a worker for the header checks
+                return;
+            }
+        } catch (RequestRejected refused) {
+            metrics.request(route, "rejected");
+            closeAfterAnswer(ctx);
+            fail(ctx.response(), refused);
+            return;
+        }
+        req.pause();
         pipeline.blocking(() -> pipeline.authorize(authorization)).onComplete(ar -> {
             if (ar.succeeded()) {
                 fullBody.handle(ctx);
@@ -294,13 +304,15 @@ public final class BrokerHttp {
         });
     }
 
-    /** Upstream errors pass through verbatim and are never billed. */
+    /** Upstream errors pass through verbatim, streamed (never held), and are never billed. */
     private void relayError(HttpServerResponse resp, Admitted ad, HttpClientResponse up) {
         copyHeaders(up, resp, NOT_RELAYED);
         resp.setStatusCode(up.statusCode()).setChunked(true);
-        up.body().onComplete(b -> {
+        up.pipeTo(resp).onComplete(done -> {
             pipeline.unbilled(ad);
-            resp.end(b.succeeded() ? b.result() : Buffer.buffer());
+            if (done.failed() && !resp.closed()) {
+                resp.reset();
+            }
         });
     }
 
@@ -311,9 +323,9 @@ public final class BrokerHttp {
     private void deliver(HttpServerResponse resp, byte[] requestBytes, Admitted ad, HttpClientResponse up) {
         String encoding = up.getHeader("Content-Encoding");
         String contentType = up.getHeader("Content-Type");
-        up.body().onComplete(b -> {
+        PaidPipeline.whole(up).onComplete(b -> {
             if (b.failed()) {
-                log.warn("upstream answer broke off for request {}: {}", ad.requestId(), b.cause().toString());
+                log.warn("upstream answer broke off for request {}: {}", ad.requestId(), b.cause().getMessage());
                 pipeline.unbilled(ad);
                 error(resp, 502, "upstream model server unavailable");
                 return;
@@ -359,20 +371,16 @@ public final class BrokerHttp {
         if (sse) {
             resp.putHeader("X-Accel-Buffering", "no");
         }
-        Buffer received = Buffer.buffer();
         String encoding = up.getHeader("Content-Encoding");
-        // An upstream that ignores max_tokens must not stream past what the reservation covers: count the
-        // SSE events (about one token each) of a plain stream and end it cleanly at the limit.
-        long eventLimit = ad.request().streamEventLimit(ad.reserved());
-        OutputLimit limit = eventLimit >= 0 && sse && (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity"))
-                ? new OutputLimit(eventLimit) : null;
+        ReceivedBody received = new ReceivedBody(ad.request().meter(ad.reserved(), contentType, encoding),
+                ReceivedBody.KEEP_LIMIT);
         AtomicBoolean finished = new AtomicBoolean();
         AtomicReference<Consumer<Throwable>> finishRef = new AtomicReference<>();
         up.handler(chunk -> {
             if (finished.get()) {
                 return;
             }
-            received.appendBuffer(chunk);
+            received.append(chunk);
             if (!resp.closed()) {
                 resp.write(chunk);
                 if (resp.writeQueueFull()) {
@@ -380,11 +388,11 @@ public final class BrokerHttp {
                     resp.drainHandler(v -> up.resume());
                 }
             }
-            if (limit != null && limit.exceededBy(chunk)) {
-                log.warn("request {}: the upstream streamed past the {} output tokens the user's balance covers;"
-                        + " ending the stream", ad.requestId(), eventLimit);
+            if (received.pastLimit()) {
+                log.warn("request {}: the upstream streamed past the output the user's balance covers;"
+                        + " ending the stream", ad.requestId());
                 Buffer done = Buffer.buffer("\n\ndata: [DONE]\n\n");
-                received.appendBuffer(done);
+                received.append(done);
                 if (!resp.closed()) {
                     resp.write(done);
                 }
@@ -405,8 +413,7 @@ public final class BrokerHttp {
             }
             pipeline.blocking(() -> {
                 try {
-                    settleResponse(ad, requestBytes,
-                            new PaidRequest.Response(received.getBytes(), encoding, contentType), chatKey);
+                    settleResponse(ad, requestBytes, received.response(encoding, contentType), chatKey);
                 } finally {
                     ad.permit().release();
                 }

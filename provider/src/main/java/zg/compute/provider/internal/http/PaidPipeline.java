@@ -2,6 +2,7 @@ package zg.compute.provider.internal.http;
 
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -11,10 +12,12 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.math.BigInteger;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -50,6 +53,9 @@ final class PaidPipeline {
             "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
             "proxy-connection", "accept-encoding", "origin", "referer", "cookie");
 
+    /** The longest answer read whole (ten large b64 pictures fit). */
+    static final int WHOLE_LIMIT = 64 * 1024 * 1024;
+
     /**
      * An admitted request: its pending row holds {@code reserved}, the most it will be billed; {@code permit}
      * is its concurrency slot.
@@ -69,7 +75,11 @@ final class PaidPipeline {
     private final Vertx vertx;
     private final ProviderConfig config;
     private final ServiceStrategy strategy;
-    private final String upstream;
+    private final String upstreamHost;
+    private final int upstreamPort;
+    private final boolean upstreamSsl;
+    /** The upstream's base path and this type's path. */
+    private final String upstreamPath;
     private final Authenticator auth;
     private final BalanceGate gate;
     private final UserConcurrency concurrency;
@@ -88,7 +98,12 @@ final class PaidPipeline {
         this.vertx = vertx;
         this.config = config;
         this.strategy = strategy;
-        this.upstream = upstream.replaceAll("/+$", "");
+        // parsed once: an absolute URI per request cost a URL parse each
+        URI base = URI.create(upstream.replaceAll("/+$", ""));
+        this.upstreamSsl = "https".equalsIgnoreCase(base.getScheme());
+        this.upstreamHost = base.getHost();
+        this.upstreamPort = base.getPort() > 0 ? base.getPort() : upstreamSsl ? 443 : 80;
+        this.upstreamPath = (base.getRawPath() == null ? "" : base.getRawPath()) + strategy.path();
         this.auth = auth;
         this.gate = gate;
         this.concurrency = new UserConcurrency(config.limits().maxConcurrentPerUser());
@@ -117,7 +132,22 @@ final class PaidPipeline {
      * read, so only a user who may pay gets the full body limit.
      */
     Authorized authorize(String authorization) throws RequestRejected {
-        Authenticator.Authenticated a = auth.authenticate(authorization);
+        return authorized(auth.authenticate(authorization));
+    }
+
+    /**
+     * {@link #authorize} from memory alone (a verified token, a cached account): empty when it needs an
+     * ecrecover or a chain read. Never blocks, so the event loop can take a warm request without a hand-off.
+     */
+    Optional<Authorized> authorizeFromMemory(String authorization) throws RequestRejected {
+        if (!service.acknowledgedInMemory()) {
+            return Optional.empty();
+        }
+        Optional<Authenticator.Authenticated> a = auth.authenticateFromMemory(authorization);
+        return a.isEmpty() ? Optional.empty() : Optional.of(authorized(a.get()));
+    }
+
+    private Authorized authorized(Authenticator.Authenticated a) throws RequestRejected {
         AccountView account = a.account()
                 .orElseThrow(() -> new RequestRejected(400, "get account from contract, account not exist"));
         if (!account.acknowledged()) {
@@ -174,19 +204,18 @@ final class PaidPipeline {
 
     /** Sends the admitted request upstream; {@code headers} are {@link #forwardable} client headers. */
     Future<HttpClientResponse> send(Admitted ad, MultiMap headers) {
-        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST)
-                .setAbsoluteURI(upstream + strategy.path() + strategy.upstreamQuery());
-        MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(headers);
-        h.set("Accept-Encoding", "gzip, deflate, br"); // what billing can decode
-        if (ad.forwardContentType() != null) {
-            h.set("Content-Type", ad.forwardContentType());
-        }
-        for (Map.Entry<String, String> s : config.service().additionalSecret().entrySet()) {
-            h.set(s.getKey(), s.getValue());
-        }
+        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(upstreamHost)
+                .setPort(upstreamPort).setSsl(upstreamSsl).setURI(upstreamPath + strategy.upstreamQuery());
         long started = System.nanoTime();
         return client.request(opts).compose(req -> {
-            req.headers().addAll(h);
+            MultiMap h = req.headers().addAll(headers);
+            h.set("Accept-Encoding", "gzip, deflate, br"); // what billing can decode
+            if (ad.forwardContentType() != null) {
+                h.set("Content-Type", ad.forwardContentType());
+            }
+            for (Map.Entry<String, String> s : config.service().additionalSecret().entrySet()) {
+                h.set(s.getKey(), s.getValue());
+            }
             return req.send(ad.forwardBody());
         }).andThen(ar -> {
             metrics.upstreamLatency(Duration.ofNanos(System.nanoTime() - started));
@@ -197,6 +226,29 @@ final class PaidPipeline {
                 metrics.request(route, "upstream_error");
             }
         });
+    }
+
+    /**
+     * The whole answer, for a type that needs it before the client gets anything (images: delivered as URLs,
+     * async jobs): at most {@link #WHOLE_LIMIT} bytes, a longer one fails (and is not billed) instead of being
+     * held. Call it in the response's own callback, before any chunk can have arrived.
+     */
+    static Future<Buffer> whole(HttpClientResponse up) {
+        Promise<Buffer> whole = Promise.promise();
+        Buffer body = Buffer.buffer();
+        up.handler(chunk -> {
+            if (body.length() + chunk.length() > WHOLE_LIMIT) {
+                if (whole.tryFail(new IllegalStateException("the upstream answer is longer than "
+                        + WHOLE_LIMIT + " bytes"))) {
+                    up.request().reset();
+                }
+            } else {
+                body.appendBuffer(chunk);
+            }
+        });
+        up.exceptionHandler(whole::tryFail);
+        up.endHandler(v -> whole.tryComplete(body));
+        return whole.future();
     }
 
     /** The upstream never answered or answered an error: nothing is billed and the reservation goes back. */

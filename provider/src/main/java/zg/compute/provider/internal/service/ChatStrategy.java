@@ -1,11 +1,14 @@
 package zg.compute.provider.internal.service;
 
 import java.math.BigInteger;
+import java.util.Locale;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.ChatRequest;
+import zg.compute.provider.internal.billing.SseUsage;
+import zg.compute.provider.internal.billing.TokenCount;
 import zg.compute.provider.internal.billing.Usage;
 import zg.compute.provider.internal.billing.UsageExtractor;
 
@@ -18,6 +21,9 @@ import zg.compute.provider.internal.billing.UsageExtractor;
 public final class ChatStrategy implements ServiceStrategy {
 
     private static final Logger log = LoggerFactory.getLogger(ChatStrategy.class);
+
+    /** Events past the covered output tokens before a plain stream is cut. */
+    static final int EVENT_SLACK = 8;
 
     private final ModelCatalog catalog;
     private final long defaultMaxOutput;
@@ -55,6 +61,8 @@ public final class ChatStrategy implements ServiceStrategy {
         private final BigInteger outputPrice;
         private final BigInteger promptFee;
         private final long wanted;
+        /** The plain SSE answer read as it passed, if it was one. */
+        private SseUsage stream;
 
         Chat(ChatRequest request, ModelCatalog.Resolved model) {
             this.request = request;
@@ -90,16 +98,48 @@ public final class ChatStrategy implements ServiceStrategy {
                     model.setUpstream()), "application/json");
         }
 
+        /**
+         * A plain (unencoded) SSE answer is read as it passes, never held: its usage, the content for the
+         * broker's own count, and its events — an upstream that ignores max_tokens must not stream past what
+         * the reservation covers (engines send about one token per event; a few events of slack cover the role,
+         * usage and [DONE] events).
+         */
         @Override
-        public long streamEventLimit(BigInteger reserved) {
-            return covered(reserved);
+        public Meter meter(BigInteger reserved, String contentType, String contentEncoding) {
+            boolean sse = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("text/event-stream");
+            boolean plain = contentEncoding == null || contentEncoding.isBlank()
+                    || contentEncoding.equalsIgnoreCase("identity");
+            if (!sse || !plain) {
+                return null;
+            }
+            long maxEvents = covered(reserved) + EVENT_SLACK;
+            SseUsage stream = new SseUsage();
+            this.stream = stream;
+            return new Meter() {
+                @Override
+                public void accept(byte[] bytes, int offset, int length) {
+                    stream.accept(bytes, offset, length);
+                }
+
+                @Override
+                public boolean pastLimit() {
+                    return stream.events() > maxEvents;
+                }
+            };
         }
 
         @Override
         public Bill bill(Response r) {
             Usage u;
             try {
-                u = UsageExtractor.extract(r.bytes(), r.encoding(), r.contentType(), request.promptTokens());
+                if (stream != null) {
+                    u = stream.usage(request.promptTokens());
+                } else if (r.bytes() == null) {
+                    // longer than the broker holds and not a plain stream: its size is what was delivered
+                    u = new Usage(request.promptTokens(), new TokenCount().appendOpaque(r.size()).tokens(), false);
+                } else {
+                    u = UsageExtractor.extract(r.bytes(), r.encoding(), r.contentType(), request.promptTokens());
+                }
             } catch (Exception e) {
                 // undecodable for the client too: the prompt was processed all the same
                 log.warn("cannot read chat usage: {}", e.getMessage());

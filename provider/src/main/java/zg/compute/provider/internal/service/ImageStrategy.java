@@ -262,7 +262,7 @@ public final class ImageStrategy implements ServiceStrategy {
         @Override
         public String signedText(byte[] requestBody, Response r) {
             List<byte[]> images = images(r);
-            return images == null ? ResponseSignature.text(requestBody, r.bytes())
+            return images == null ? PaidRequest.super.signedText(requestBody, r)
                     : ResponseSignature.imagesText(requestBody, images);
         }
     }

@@ -25,9 +25,22 @@ public interface PaidRequest {
         return null;
     }
 
-    /** Output events a plain SSE answer may carry for {@code reserved} before it is cut, or -1 for no limit. */
-    default long streamEventLimit(BigInteger reserved) {
-        return -1;
+    /**
+     * Reads a relayed answer as it passes, for answers too long to hold (a plain SSE chat stream), or null: the
+     * answer is then billed from the bytes kept ({@link Response#bytes}). Called once, before the first byte.
+     *
+     * @param reserved what the request holds: the meter tells when the answer goes past it
+     */
+    default Meter meter(BigInteger reserved, String contentType, String contentEncoding) {
+        return null;
+    }
+
+    /** What {@link #meter} returns: fed every byte the client is sent; {@link #bill} then reads it. */
+    interface Meter {
+        void accept(byte[] bytes, int offset, int length);
+
+        /** True once the answer went past what the reservation covers: the broker then ends it. */
+        boolean pastLimit();
     }
 
     /** Usage and fee of the response exactly as the client received it (the caller caps it at the reservation). */
@@ -54,7 +67,7 @@ public interface PaidRequest {
 
     /** The text the TEE key signs for this response: by default {@code sha256(request):sha256(response bytes)}. */
     default String signedText(byte[] requestBody, Response response) {
-        return ResponseSignature.text(requestBody, response.bytes());
+        return ResponseSignature.text(requestBody, response.sha256());
     }
 
     /** What the client receives instead of the upstream's bytes. */
@@ -65,13 +78,25 @@ public interface PaidRequest {
     record Forward(byte[] body, String contentType) {
     }
 
-    /** The upstream's answer as relayed: bytes, {@code Content-Encoding}, {@code Content-Type}. */
-    record Response(byte[] bytes, String encoding, String contentType) {
+    /**
+     * The upstream's answer as relayed: its SHA-256 (hex) and size, {@code Content-Encoding}, {@code Content-Type},
+     * and its bytes when they were kept — null for an answer longer than the broker holds, which is then billed
+     * by its {@link Meter} or each type's fallback.
+     */
+    record Response(byte[] bytes, String sha256, long size, String encoding, String contentType) {
 
         private static final int MAX_DECODED = 512 * 1024 * 1024;
 
-        /** The body decoded from its {@code Content-Encoding}; empty if it cannot be decoded. */
+        /** An answer held whole. */
+        public Response(byte[] bytes, String encoding, String contentType) {
+            this(bytes, ResponseSignature.sha256Hex(bytes), bytes.length, encoding, contentType);
+        }
+
+        /** The body decoded from its {@code Content-Encoding}; empty if it was not kept or cannot be decoded. */
         public Optional<byte[]> decoded() {
+            if (bytes == null) {
+                return Optional.empty();
+            }
             try {
                 return Optional.of(ContentEncoding.decode(bytes, encoding, MAX_DECODED));
             } catch (IOException undecodable) {
