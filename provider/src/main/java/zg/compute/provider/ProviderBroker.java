@@ -67,13 +67,16 @@ public final class ProviderBroker implements AutoCloseable {
     private final String teeSigner;
     private final long refundBufferSeconds;
     private final BrokerMetrics metrics;
+    /** The chain's reachability as every part of the broker sees it. */
+    private final RpcOutage outage;
     private final HostedImages images;
     private final String metricsHost;
 
     private ProviderBroker(Vertx vertx, Store store, ProviderChain chain, ModelBackend backend, BrokerHttp http,
             SettlementWorker settlement, ScheduledExecutorService scheduler, ServiceRegistrar.Result registration,
             int port, String teeSigner, long refundBufferSeconds, BrokerMetrics metrics, HostedImages images,
-            String metricsHost) {
+            String metricsHost, RpcOutage outage) {
+        this.outage = outage;
         this.images = images;
         this.metricsHost = metricsHost;
         this.vertx = vertx;
@@ -160,7 +163,7 @@ public final class ProviderBroker implements AutoCloseable {
             });
             ProviderBroker broker = new ProviderBroker(vertx, store, chain, backend, http, worker, scheduler, reg, port,
                     tee.address(), config.settlement().refundBuffer().toSeconds(), metrics, images,
-                    config.server().metricsHost());
+                    config.server().metricsHost(), outage);
             broker.scheduleMaintenance(config, options.clock());
             if (options.scheduleSettlement()) {
                 broker.schedule(config.settlement());
@@ -188,7 +191,7 @@ public final class ProviderBroker implements AutoCloseable {
         long[] last = {0, 0};
         boolean[] unfinished = {false}; // the last run threw: run again at once to recover what it left
         scheduler.scheduleWithFixedDelay(() -> {
-            guarded("settlement run", () -> {
+            guarded("settlement run", outage, () -> {
                 long now = System.currentTimeMillis();
                 boolean due = last[0] == 0 || unfinished[0] || now - last[0] >= cfg.interval().toMillis()
                         || overThreshold(cfg);
@@ -201,6 +204,7 @@ public final class ProviderBroker implements AutoCloseable {
                     unfinished[0] = true;
                     var o = settleNow();
                     unfinished[0] = false;
+                    outage.ok();
                     if (o.itemsSent() > 0 || o.itemsRejected() > 0) {
                         log.info("settlement run: {} items sent, {} rejected, {} neuron settled", o.itemsSent(),
                                 o.itemsRejected(), o.settled());
@@ -275,8 +279,22 @@ public final class ProviderBroker implements AutoCloseable {
      * while its settlement silently stopped would be worse than one that retries.
      */
     static void guarded(String what, Runnable task) {
+        guarded(what, null, task);
+    }
+
+    /**
+     * {@link #guarded} where an unreachable chain is part of an outage ({@code outage}: one line when it starts,
+     * a summary at most every {@link RpcOutage#WINDOW}) rather than a stack trace on every tick.
+     */
+    static void guarded(String what, RpcOutage outage, Runnable task) {
         try {
             task.run();
+        } catch (RuntimeException e) {
+            if (outage != null && RpcOutage.isUnreachable(e)) {
+                outage.failed(e);
+            } else {
+                log.error("{} failed; will retry on the next tick", what, e);
+            }
         } catch (VirtualMachineError e) {
             log.error("FATAL in {}: {}; the schedule continues, but this JVM should be restarted", what, e.toString(), e);
         } catch (Throwable e) { // NOPMD: see above

@@ -196,4 +196,34 @@ class BrokerHardeningTest {
                     .isPositive();
         }
     }
+
+    @Test
+    void aSettlementScheduleDuringAnRpcOutageLogsOneLineNotAStackTracePerTick(Devnet d, @TempDir Path dir)
+            throws Exception {
+        BrokerFixture f = new BrokerFixture(d, dir);
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        try (RpcFaultProxy rpc = new RpcFaultProxy(d.rpcUrl());
+                ProviderBroker b = f.start(IN, OUT, rpc.url(), "intervalSeconds: 1", true)) {
+            d.inference(d.account(0)).acknowledgeTEESignerByOwner(f.provider.getAddress()).send();
+            Credentials user = d.account(2);
+            f.fund(user, 5, 3);
+            f.chat(b, user, 1); // a billed row: every settlement run has work to do
+            logged.start();
+            root.addAppender(logged);
+            try {
+                rpc.add((call, p) -> new RpcFaultProxy.Drop(false));
+                Thread.sleep(4_500); // four or more settlement ticks against a dead chain
+            } finally {
+                root.detachAppender(logged);
+            }
+            List<ILoggingEvent> warnings = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                    .toList();
+            assertThat(warnings).as("one line for the outage, not one per settlement tick: %s",
+                    warnings.stream().map(ILoggingEvent::getFormattedMessage).toList()).hasSize(1);
+            assertThat(warnings.get(0).getFormattedMessage()).startsWith("chain RPC unreachable");
+            assertThat(warnings.get(0).getThrowableProxy()).as("no stack trace").isNull();
+            rpc.clear();
+        }
+    }
 }

@@ -182,13 +182,15 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
      * (sdk-cli.md §2). Reuses the ephemeral session (tokenId 255) until less than an hour of it is left;
      * a new one carries the account's current on-chain generation. Unless auto-funding runs for this
      * provider, first tops the sub-account up as {@link #checkAndFund(String)} does (errors there are only
-     * logged, as in the official SDK).
+     * logged, as in the official SDK) — unlike the official SDK not on every call: a check that found the
+     * sub-account covered is reused for up to {@link #FUND_CHECK_REUSE}, while the fees computed since stay below
+     * half of what could still be spent before the provider refuses (the check costs an RPC call and an HTTP call to the provider).
      *
      * @throws ZGComputeException "Provider signer is not acknowledged" when the user never acknowledged
      */
     public Map<String, String> getRequestHeaders(String provider) {
         LedgerBroker.requireAddress(provider, "provider");
-        if (fundOnRequestHeaders && !autoFunding.containsKey(provider)) {
+        if (fundOnRequestHeaders && !autoFunding.containsKey(provider) && fundCheckDue(provider)) {
             try {
                 checkAndFund(provider, DEFAULT_BUFFER_MULTIPLIER);
             } catch (ZGComputeException e) {
@@ -330,6 +332,25 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         }
     }
 
+    /** How long a top-up check that found the sub-account covered stands for {@link #getRequestHeaders}. */
+    public static final java.time.Duration FUND_CHECK_REUSE = java.time.Duration.ofSeconds(1);
+
+    /**
+     * A top-up check that found the sub-account covered: when, half of what could still be spent before the
+     * provider refuses, and the fees computed by then.
+     */
+    private record FundCheck(long atNanos, BigInteger headroom, BigInteger feesSeen) {
+    }
+
+    private final Map<String, FundCheck> fundChecks = new ConcurrentHashMap<>();
+
+    private boolean fundCheckDue(String provider) {
+        FundCheck c = fundChecks.get(key(provider));
+        return c == null || System.nanoTime() - c.atNanos() > FUND_CHECK_REUSE.toNanos()
+                || seenFees.getOrDefault(key(provider), BigInteger.ZERO).subtract(c.feesSeen())
+                        .compareTo(c.headroom()) >= 0;
+    }
+
     private Optional<TxResult> fund(String provider, int bufferMultiplier) {
         BigInteger buffer = MIN_LOCKED_BALANCE.multiply(BigInteger.valueOf(bufferMultiplier));
         BigInteger local = cachedFee(provider);
@@ -359,8 +380,15 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         BigInteger available = account == null ? BigInteger.ZERO : account.available();
         BigInteger deficit = required.subtract(available);
         if (deficit.signum() <= 0) {
+            // what can still be spent before the provider refuses (it wants the 1 0G reserve + unsettled fees)
+            BigInteger headroom = available.subtract(unsettled).subtract(MIN_LOCKED_BALANCE);
+            if (headroom.signum() > 0) {
+                fundChecks.put(key(provider), new FundCheck(System.nanoTime(), headroom.shiftRight(1),
+                        seenFees.getOrDefault(key(provider), BigInteger.ZERO)));
+            }
             return Optional.empty();
         }
+        fundChecks.remove(key(provider));
         BigInteger minimum = ledger.minimumTransferAmount().neuron();
         BigInteger cap = maxAutoFund != null ? maxAutoFund.neuron() : trusted.add(buffer);
         BigInteger amount = deficit.max(minimum);

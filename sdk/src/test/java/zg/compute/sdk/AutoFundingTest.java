@@ -148,4 +148,22 @@ class AutoFundingTest {
             assertThat(b.inference().getAccount(provider).balance()).isEqualTo(Units.og(2));
         }
     }
+
+    @Test
+    void aCoveredSubAccountIsNotCheckedAgainOnEveryRequestHeadersCall(Devnet d) throws Exception {
+        server.setUnsettledFee("0");
+        try (var b = user(d, SdkFixtures.options().withFundOnRequestHeaders(true))) {
+            b.inference().getRequestHeaders(provider); // tops up to 2 0G: covered from here on
+            int afterTopUp = server.requests().size();
+            for (int i = 0; i < 50; i++) {
+                assertThat(b.inference().getRequestHeaders(provider)).containsKey("Authorization");
+            }
+            assertThat(server.requests()).as("50 calls within the reuse window ask the provider at most once more")
+                    .hasSizeLessThanOrEqualTo(afterTopUp + 1);
+            Thread.sleep(InferenceBroker.FUND_CHECK_REUSE.toMillis() + 100);
+            int before = server.requests().size();
+            b.inference().getRequestHeaders(provider);
+            assertThat(server.requests()).as("checked again once the window passed").hasSize(before + 1);
+        }
+    }
 }

@@ -67,6 +67,16 @@ public final class RpcOutage {
         }
     }
 
+    /** Whether {@code e} is the chain being unreachable (an I/O failure somewhere in its causes). */
+    public static boolean isUnreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.io.IOException || t instanceof ChainUnavailable) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String reason(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
