@@ -1,5 +1,6 @@
 package zg.compute.cli.internal.serve;
 
+import zg.compute.server.RawBody;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.Json;

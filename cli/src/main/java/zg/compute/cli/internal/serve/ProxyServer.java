@@ -1,5 +1,6 @@
 package zg.compute.cli.internal.serve;
 
+import zg.compute.server.RawBody;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;

@@ -1,5 +1,6 @@
 package zg.compute.provider.internal.http;
 
+import zg.compute.server.RawBody;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -99,7 +100,7 @@ final class AsyncJobs {
             BrokerHttp.error(ctx.response(), 400, "endpoint not supported");
             return;
         }
-        byte[] body = RawBody.of(ctx);
+        byte[] body = RawBody.bytes(ctx);
         if (body.length == 0) {
             BrokerHttp.error(ctx.response(), 400, "request body is required");
             return;

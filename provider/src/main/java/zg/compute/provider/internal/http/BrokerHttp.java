@@ -1,5 +1,6 @@
 package zg.compute.provider.internal.http;
 
+import zg.compute.server.RawBody;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -269,7 +270,7 @@ public final class BrokerHttp {
     // ---- the billed route of this provider's service type ----
 
     private void paid(RoutingContext ctx) {
-        byte[] requestBytes = RawBody.of(ctx);
+        byte[] requestBytes = RawBody.bytes(ctx);
         String authorization = ctx.request().getHeader("Authorization");
         String contentType = ctx.request().getHeader("Content-Type");
         MultiMap headers = PaidPipeline.forwardable(ctx.request().headers());
