@@ -188,7 +188,9 @@ final class BenchReport {
         sb.append("## SDK: getRequestHeaders per second\n\n");
         sb.append("Same devnet, same provider, one user each, calls in a loop for the configured seconds after one "
                 + "warm-up call. *plain* = the default, which checks the sub-account's balance (and tops it up if "
-                + "needed) on every call; *auto-funding* = after `startAutoFunding`, which moves that check to a "
+                + "needed) before handing out the header — the official SDK on every call (an RPC and an HTTP call), "
+                + "ours reuses a check that found the sub-account covered for 1 s while the fees computed since stay "
+                + "below half the headroom it found; *auto-funding* = after `startAutoFunding`, which moves that check to a "
                 + "background timer. Official: `interop/bench-request-headers.mjs` (node, `@0gfoundation/0g-compute-ts-sdk` "
                 + "0.9.0); ours: `InferenceBroker.getRequestHeaders`.\n\n");
         sb.append("![sdk](benchmarks/sdk-headers.png)\n\n| SDK | plain calls/s | auto-funding calls/s |\n|---|---:|---:|\n");
@@ -232,27 +234,24 @@ final class BenchReport {
     private static void analysis(StringBuilder sb, Results r) {
         sb.append(f("""
                 **Why the targets are missed.** nginx forwards bytes; the broker does a paid request's work on every
-                one: verify the session token (cached), read the account (cached), parse the body strictly, take a
-                per-user slot, **reserve** the estimate in one SQLite transaction, forward, relay and parse the answer
-                for `usage`, then **bill, release the reservation and store the signature** in a second transaction,
-                and sign `sha256(request):sha256(response)` with secp256k1 (about 60 µs, [signing.md](../bench/reports/signing.md)).
-                In the profile SQLite takes %.0f %% of the CPU, HTTP (Netty and Vert.x: the broker is both a server and
-                a client, headers copied each way) %.0f %%, secp256k1 and hashing %.0f %%, JSON %.0f %%. Both
-                transactions go through SQLite's single writer on the blocking pool, so concurrent requests queue
-                behind each other's commits — that queue, with GC and the CPU shared by wrk and the upstream, sets the
-                p99 at 64 connections; at one connection the added p50 is the two commits, four thread hand-offs
-                (event loop → blocking pool → event loop, twice) and signing. The SDK target is met with auto-funding
-                but not plain: our plain `getRequestHeaders` reads the sub-account and the provider's unsettled fee
-                (an HTTP call to the broker) on every call to decide on a top-up, as the official SDK does; the
-                session token itself is cached.
+                one: verify the session token (cached; a warm user's header checks run on the event loop), read the
+                account (cached), parse the body strictly, take a per-user slot, **reserve** the estimate in the store,
+                forward, relay the answer while hashing it and reading its usage as it passes, then **bill, release the
+                reservation and store the signature** in a second store write, and sign
+                `sha256(request):sha256(response)` with secp256k1 (native, about 60 µs,
+                [signing.md](../bench/reports/signing.md)). In the profile SQLite takes %.0f %% of the CPU, HTTP (Netty
+                and Vert.x: the broker is both a server and a client) %.0f %%, secp256k1 and hashing %.0f %%, JSON
+                %.0f %%. Both writes are group-committed by SQLite's one writer thread, but each still parks a
+                blocking-pool thread while it waits (event loop → pool → writer → pool → event loop, twice): at one
+                connection the added p50 is those eight thread switches, two commits and the signature; at 64
+                connections the queue in front of the writer, GC and the CPU shared with wrk and the upstream set the
+                p99.
 
-                **What would close it**, in order of expected effect: group commit — one writer transaction for all
-                the reservations (and one for all the billings) that arrived during the previous commit, answering
-                each request once its batch committed (hot-path issue 12), which removes most of the SQLite share and
-                the queue; signing on the event loop's own thread or in parallel with the billing transaction instead
-                of another hand-off; fewer header copies between the server and client side; for the SDK, a cached
-                top-up decision with a short TTL in the plain path (the auto-funding path already does this). And
-                measure on a machine where wrk and the upstream do not share the broker's two cores.
+                **What would close it**, in order of expected effect: one store write per request — for the embedded
+                single-broker SQLite store, reservations held in memory and the request row written once with its
+                bill (PostgreSQL keeps the row lock: several brokers share it); the event loop handing each write to
+                the writer thread directly (an asynchronous store API) instead of parking a pool thread on it; signing
+                while the bill commits; and a machine where wrk and the upstream do not share the broker's two cores.
 
                 """, share(r, "SQLite"), share(r, "HTTP"), share(r, "secp256k1") + share(r, "crypto")
                 + share(r, "JDK security") + share(r, "protocol"), share(r, "JSON")));

@@ -20,7 +20,7 @@ import zg.compute.sdk.ZGComputeNetworkBroker;
 /**
  * SDK {@code getRequestHeaders} calls per second against one provider on the devnet: ours (Java SDK) and the
  * official TS SDK 0.9.0 ({@code interop/bench-request-headers.mjs}, node), each first plain (the default top-up check
- * on every call) and then with auto-funding started (the check moves to a background timer). One user each.
+ * before each header; ours reuses a covered check for up to 1 s) and then with auto-funding started (the check moves to a background timer). One user each.
  */
 final class RequestHeadersBench {
 
