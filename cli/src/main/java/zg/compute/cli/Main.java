@@ -15,7 +15,13 @@ public final class Main {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "zg-cli-logback.xml");
         }
+        // The repository the launcher runs from (devnet commands find anvil under it); the distribution's own
+        // launcher takes it from the environment, as JVM options are its own.
         String repo = System.getProperty("zg.repo.dir");
+        if (repo == null && System.getenv("ZG_REPO_DIR") != null && !System.getenv("ZG_REPO_DIR").isBlank()) {
+            repo = System.getenv("ZG_REPO_DIR");
+            System.setProperty("zg.repo.dir", repo);
+        }
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         CliContext ctx = new CliContext(System.getenv(), Path.of(System.getProperty("user.home")),
