@@ -274,7 +274,8 @@ public final class InferenceCommands implements Runnable {
 
     @Command(name = "verify", mixinStandardHelpOptions = true, description = {
             "Download the provider's TEE attestation reports and check them against its on-chain signer.",
-            "Exits with 1 when a check fails (the official CLI exits 0)."})
+            "Exits with 1 when a check fails or a report carries no hardware quote (not attested; the official CLI "
+                    + "exits 0)."})
     public static final class Verify extends BrokerCommand {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
@@ -296,12 +297,20 @@ public final class InferenceCommands implements Runnable {
                         out().flush();
                     }));
             out().println("Reports: " + r.reportsGenerated());
-            if (r.verified()) {
-                out().println("✓ Verified: every report names the on-chain signer and its compose hash matches.");
-                return 0;
+            if (!r.verified()) {
+                ctx().err().println("✗ Verification failed: see the steps above.");
+                return 1;
             }
-            ctx().err().println("✗ Verification failed: see the steps above.");
-            return 1;
+            if (!r.attested()) {
+                // the signer matches only by the provider's word: a key outside a TEE passes the same checks
+                ctx().err().println("✗ Not attested: the " + String.join(", ", r.unattestedReports()) + " report"
+                        + (r.unattestedReports().size() == 1 ? " carries" : "s carry") + " no hardware quote; it names "
+                        + "the on-chain signer, but nothing proves a TEE holds that key.");
+                return 1;
+            }
+            out().println("✓ Verified: every report carries a quote, names the on-chain signer and its compose hash "
+                    + "matches.");
+            return 0;
         }
     }
 
@@ -362,8 +371,9 @@ public final class InferenceCommands implements Runnable {
             Duration life = duration != null ? Durations.parse(duration) : menu();
             return withBroker(b -> {
                 b.ledger().getLedger();
-                SubAccount account = b.inference().getAccount(provider);
+                // the service first: for an address nobody serves, "transfer-fund" (the sub-account hint) is wrong
                 ServiceInfo service = b.inference().getService(provider);
+                SubAccount account = b.inference().getAccount(provider);
                 IssuedTokens issued = new IssuedTokens(ctx().configDir());
                 long generation = account.generation().longValueExact();
                 Integer id = tokenId != null ? tokenId
