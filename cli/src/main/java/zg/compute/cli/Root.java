@@ -3,6 +3,7 @@ package zg.compute.cli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,7 +71,28 @@ public final class Root implements Runnable {
             ctx.err().flush();
             return 1;
         });
+        cl.setParameterExceptionHandler(Root::badUsage);
         return cl;
+    }
+
+    /**
+     * A mistyped command or option: the error and a suggestion in a line or two, not the whole usage (which
+     * hides the one line that matters); exit 2.
+     */
+    private static int badUsage(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        String line = "✗ " + ex.getMessage();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+            List<String> suggestions = u.getSuggestions();
+            if (!suggestions.isEmpty()) {
+                line += " — did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size())))
+                        + "?";
+            }
+        }
+        cl.getErr().println(line);
+        cl.getErr().println("Run \"" + cl.getCommandSpec().qualifiedName() + " --help\" for the usage.");
+        cl.getErr().flush();
+        return cl.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     public static int run(CliContext ctx, String... args) {
