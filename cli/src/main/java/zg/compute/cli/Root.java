@@ -11,9 +11,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import zg.compute.cli.internal.commands.AccountCommands;
+import zg.compute.cli.internal.commands.CompletionCommand;
 import zg.compute.cli.internal.commands.DevnetCommands;
 import zg.compute.cli.internal.commands.FineTuningCommands;
 import zg.compute.cli.internal.commands.InferenceCommands;
+import zg.compute.cli.internal.commands.JsonResult;
 import zg.compute.cli.internal.commands.KeyCommands;
 import zg.compute.cli.internal.commands.NetworkCommands;
 import zg.compute.cli.internal.commands.ProviderCommands;
@@ -34,7 +36,7 @@ import zg.compute.sdk.ZGComputeException;
                 AccountCommands.Refund.class, AccountCommands.TransferFund.class, AccountCommands.RetrieveFund.class,
                 AccountCommands.GetSubAccount.class,
                 InferenceCommands.class, FineTuningCommands.class, ProviderCommands.class, DevnetCommands.class,
-                WebUiCommands.class})
+                WebUiCommands.class, CompletionCommand.class})
 public final class Root implements Runnable {
 
     private final Invocation inv;
@@ -72,6 +74,14 @@ public final class Root implements Runnable {
             return 1;
         });
         cl.setParameterExceptionHandler(Root::badUsage);
+        cl.setExecutionStrategy(parsed -> {
+            int code = new CommandLine.RunLast().execute(parsed);
+            Object command = parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1).getCommand();
+            if (code == 0 && command instanceof JsonResult r) {
+                r.jsonResult().ifPresent(json -> ctx.out().println(json));
+            }
+            return code;
+        });
         return cl;
     }
 
@@ -81,6 +91,10 @@ public final class Root implements Runnable {
      */
     private static int badUsage(CommandLine.ParameterException ex, String[] args) {
         CommandLine cl = ex.getCommandLine();
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException) && !cl.getUnmatchedArguments().isEmpty()) {
+            // a mistyped option also leaves a required one "missing": the typo is what to show
+            ex = new CommandLine.UnmatchedArgumentException(cl, cl.getUnmatchedArguments());
+        }
         String line = "✗ " + ex.getMessage();
         if (ex instanceof CommandLine.UnmatchedArgumentException u) {
             List<String> suggestions = u.getSuggestions();

@@ -104,7 +104,7 @@ public final class AccountCommands {
 
     @Command(name = "add-account", mixinStandardHelpOptions = true,
             description = "Create the main account with a first deposit (at least the contract's minimum).")
-    public static final class AddAccount extends TransactionCommand {
+    public static final class AddAccount extends OneShotTransaction {
 
         @Option(names = "--amount", required = true, paramLabel = "<0G>", description = "First deposit in 0G")
         String amount;
@@ -128,7 +128,7 @@ public final class AccountCommands {
 
     @Command(name = "deposit", mixinStandardHelpOptions = true,
             description = "Deposit 0G from your wallet into the main account (the first deposit creates it).")
-    public static final class Deposit extends TransactionCommand {
+    public static final class Deposit extends OneShotTransaction {
 
         @Option(names = "--amount", required = true, paramLabel = "<0G>", description = "Amount in 0G, e.g. 10 or 0.5")
         String amount;
@@ -149,7 +149,7 @@ public final class AccountCommands {
 
     @Command(name = "refund", mixinStandardHelpOptions = true,
             description = "Withdraw available funds from the main account back to your wallet.")
-    public static final class Refund extends TransactionCommand {
+    public static final class Refund extends OneShotTransaction {
 
         @Option(names = {"-a", "--amount"}, required = true, paramLabel = "<0G>", description = "Amount in 0G")
         String amount;
@@ -170,7 +170,7 @@ public final class AccountCommands {
 
     @Command(name = "transfer-fund", mixinStandardHelpOptions = true,
             description = "Move funds from the main account to a provider sub-account.")
-    public static final class TransferFund extends TransactionCommand {
+    public static final class TransferFund extends OneShotTransaction {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>", description = "Provider address")
         String provider;
@@ -228,7 +228,7 @@ public final class AccountCommands {
             "Move sub-account funds back to the main account. The first call requests the refund, which stays "
                     + "locked for the contract's lock time; call it again after that to collect it.",
             "Without --provider every sub-account of the service is included."})
-    public static final class RetrieveFund extends TransactionCommand {
+    public static final class RetrieveFund extends OneShotTransaction {
 
         @Option(names = "--service", paramLabel = "<inference|fine-tuning>", defaultValue = "inference",
                 description = "Sub-account kind (default: ${DEFAULT-VALUE})")

@@ -35,7 +35,8 @@ import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
                 InferenceCommands.DownloadReport.class, InferenceCommands.GetSecret.class,
                 InferenceCommands.RevokeToken.class, InferenceCommands.RevokeAllTokens.class,
                 ServeCommands.Serve.class, ServeCommands.RouterServe.class,
-                ProviderServiceCommands.UpdateService.class, ProviderServiceCommands.RemoveService.class})
+                ProviderServiceCommands.UpdateService.class, ProviderServiceCommands.RemoveService.class,
+                ProviderServiceCommands.AckProvider.class, ProviderServiceCommands.Revoke.class})
 public final class InferenceCommands implements Runnable {
 
     private final Invocation inv;
@@ -254,7 +255,7 @@ public final class InferenceCommands implements Runnable {
     @Command(name = "acknowledge-provider", mixinStandardHelpOptions = true, description = {
             "Trust a provider's TEE signer (needed before using it).",
             "Creates the sub-account with the contract's minimum transfer (1 0G) when there is none."})
-    public static final class AcknowledgeProvider extends TransactionCommand {
+    public static final class AcknowledgeProvider extends OneShotTransaction {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
         String provider;
@@ -459,7 +460,7 @@ public final class InferenceCommands implements Runnable {
 
     @Command(name = "revoke-token", mixinStandardHelpOptions = true,
             description = "Revoke one API key slot on chain (the slot stays burnt until revoke-all-tokens).")
-    public static final class RevokeToken extends TransactionCommand {
+    public static final class RevokeToken extends OneShotTransaction {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
         String provider;
@@ -482,7 +483,7 @@ public final class InferenceCommands implements Runnable {
 
     @Command(name = "revoke-all-tokens", mixinStandardHelpOptions = true,
             description = "Invalidate every API key and session for one provider (bumps the generation).")
-    public static final class RevokeAllTokens extends TransactionCommand {
+    public static final class RevokeAllTokens extends OneShotTransaction {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
         String provider;
