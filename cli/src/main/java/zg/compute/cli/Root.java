@@ -93,7 +93,8 @@ public final class Root implements Runnable {
         CommandLine cl = ex.getCommandLine();
         if (!(ex instanceof CommandLine.UnmatchedArgumentException) && !cl.getUnmatchedArguments().isEmpty()) {
             // a mistyped option also leaves a required one "missing": the typo is what to show
-            ex = new CommandLine.UnmatchedArgumentException(cl, cl.getUnmatchedArguments());
+            // (only the first: the rest is usually the mistyped option's value)
+            ex = new CommandLine.UnmatchedArgumentException(cl, cl.getUnmatchedArguments().subList(0, 1));
         }
         String line = "✗ " + ex.getMessage();
         if (ex instanceof CommandLine.UnmatchedArgumentException u) {
