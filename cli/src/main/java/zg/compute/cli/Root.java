@@ -28,16 +28,21 @@ import zg.compute.sdk.ZGComputeException;
  * with {@code --verbose} or {@code VERBOSE=true}), 2 on bad usage.
  */
 @Command(name = "0g-compute-cli", mixinStandardHelpOptions = true, version = "0g-compute-cli 0.1.0 (zg-compute)",
-        description = "Use the 0G Compute Network from the command line: network, login, accounts, inference.",
-        subcommands = {
-                NetworkCommands.SetupNetwork.class, NetworkCommands.ShowNetwork.class,
-                KeyCommands.Login.class, KeyCommands.Logout.class, KeyCommands.Status.class,
-                AccountCommands.GetAccount.class, AccountCommands.AddAccount.class, AccountCommands.Deposit.class,
-                AccountCommands.Refund.class, AccountCommands.TransferFund.class, AccountCommands.RetrieveFund.class,
-                AccountCommands.GetSubAccount.class,
-                InferenceCommands.class, FineTuningCommands.class, ProviderCommands.class, DevnetCommands.class,
-                WebUiCommands.class, CompletionCommand.class})
+        description = "Use the 0G Compute Network from the command line: network, login, accounts, inference.")
 public final class Root implements Runnable {
+
+    /**
+     * The top-level commands in usage order. A command line that names one gets only that one built: picocli
+     * reads every command's annotations when it is added, which was most of a short command's start time.
+     */
+    private static final List<Class<?>> COMMANDS = List.of(
+            NetworkCommands.SetupNetwork.class, NetworkCommands.ShowNetwork.class,
+            KeyCommands.Login.class, KeyCommands.Logout.class, KeyCommands.Status.class,
+            AccountCommands.GetAccount.class, AccountCommands.AddAccount.class, AccountCommands.Deposit.class,
+            AccountCommands.Refund.class, AccountCommands.TransferFund.class, AccountCommands.RetrieveFund.class,
+            AccountCommands.GetSubAccount.class,
+            InferenceCommands.class, FineTuningCommands.class, ProviderCommands.class, DevnetCommands.class,
+            WebUiCommands.class, CompletionCommand.class);
 
     private final Invocation inv;
 
@@ -60,6 +65,7 @@ public final class Root implements Runnable {
     public static CommandLine commandLine(Invocation inv, String... args) {
         CliContext ctx = inv.ctx();
         CommandLine cl = new CommandLine(new Root(inv), new Factory(inv));
+        named(args).map(List::<Class<?>>of).orElse(COMMANDS).forEach(cl::addSubcommand);
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());
         boolean verbose = Arrays.asList(args).contains("--verbose") || "true".equalsIgnoreCase(ctx.envValue("VERBOSE"));
@@ -118,6 +124,21 @@ public final class Root implements Runnable {
             ctx.out().flush();
             ctx.err().flush();
         }
+    }
+
+    /**
+     * The top-level command the first non-option argument names, if any. Not {@code completion}, which
+     * describes the whole tree; a name that matches none (a typo, for the "did you mean") gets them all.
+     */
+    private static java.util.Optional<Class<?>> named(String... args) {
+        String first = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse(null);
+        if (first == null) {
+            return java.util.Optional.empty();
+        }
+        return COMMANDS.stream().filter(c -> c != CompletionCommand.class).filter(c -> {
+            Command cmd = c.getAnnotation(Command.class);
+            return cmd.name().equals(first) || Arrays.asList(cmd.aliases()).contains(first);
+        }).findFirst();
     }
 
     static String message(Throwable ex) {
