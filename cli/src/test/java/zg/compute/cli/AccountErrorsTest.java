@@ -23,8 +23,8 @@ class AccountErrorsTest {
         assertFriendlyFailure(cli.run("get-account"),
                 "✗ Operation failed: Account does not exist. Please create an account first using \"add-account\".");
         assertFriendlyFailure(cli.run("refund", "--amount", "1"), "Account does not exist");
-        assertFriendlyFailure(cli.run("transfer-fund", "--provider", d.account(2).getAddress(), "--amount", "1"),
-                "Account does not exist");
+        assertFriendlyFailure(cli.run("transfer-fund", "--provider", d.account(2).getAddress(), "--amount", "1",
+                "--force"), "Account does not exist");
     }
 
     @Test
@@ -53,9 +53,18 @@ class AccountErrorsTest {
                 "Sub-account not found. Initialize it by transferring funds via \"transfer-fund\"");
         assertFriendlyFailure(cli.run("inference", "acknowledge-provider", "--provider", UNKNOWN),
                 "Service not found for provider " + UNKNOWN);
-        assertFriendlyFailure(cli.run("inference", "get-secret", "--provider", UNKNOWN), "Sub-account not found");
+        CliRunner.Result r = cli.run("inference", "get-secret", "--provider", UNKNOWN);
+        assertFriendlyFailure(r, "Service not found for provider " + UNKNOWN);
+        assertThat(r.err()).doesNotContain("transfer-fund");
         assertFriendlyFailure(cli.run("transfer-fund", "--provider", "0x1234", "--amount", "1"),
                 "The provider is not a valid 0x address: 0x1234");
+        // nobody serves there: refused, nothing moved; --force sends it anyway
+        assertFriendlyFailure(cli.run("transfer-fund", "--provider", UNKNOWN, "--amount", "1"),
+                UNKNOWN + " offers no inference service, so the funds would only be locked");
+        assertThat(cli.run("get-account").cell("Locked (transferred to sub-accounts)")).isEqualTo("0");
+        r = cli.run("transfer-fund", "--provider", UNKNOWN, "--amount", "1", "--force");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(cli.run("get-account").cell("Locked (transferred to sub-accounts)")).isEqualTo("1");
     }
 
     @Test

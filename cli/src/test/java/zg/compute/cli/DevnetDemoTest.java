@@ -2,6 +2,7 @@ package zg.compute.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,9 +13,13 @@ import zg.compute.backends.SpeechToTextServer;
 class DevnetDemoTest {
 
     @Test
-    void demoRunsTheSeedFlowAnImageAndATranscriptionVerifiesEachAndSettles(@TempDir Path home) {
+    void demoRunsTheSeedFlowAnImageAndATranscriptionVerifiesEachAndSettles(@TempDir Path home) throws Exception {
+        // ./devnet.json of a `devnet up` running beside the demo stays as it is
+        Path running = home.resolve("devnet.json");
+        Files.writeString(running, "{\"rpcUrl\":\"http://127.0.0.1:8545\"}");
         CliRunner cli = new CliRunner(home);
         CliRunner.Result r = cli.run("devnet", "demo", "--port", "0");
+        assertThat(running).hasContent("{\"rpcUrl\":\"http://127.0.0.1:8545\"}");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out())
                 .contains("[demo 1] listService")

@@ -47,6 +47,22 @@ class DevnetUpTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
+    void refusesToOverwriteTheFileOfARunningDevnet(@TempDir Path dir) throws Exception {
+        try (ServerSocket running = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Path info = dir.resolve("devnet.json");
+            String before = "{\"rpcUrl\":\"http://127.0.0.1:" + running.getLocalPort() + "\",\"chainId\":31337}";
+            Files.writeString(info, before);
+            CliRunner.Result r = new CliRunner(dir).run("devnet", "up", "--port", "0", "--exit", "--chat-only");
+            assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+            assertThat(r.err().lines().toList()).hasSize(1).first().asString()
+                    .contains("belongs to a devnet still running at http://127.0.0.1:" + running.getLocalPort())
+                    .contains("--out");
+            assertThat(r.out()).doesNotContain("start anvil");
+            assertThat(info).hasContent(before);
+        }
+    }
+
+    @Test
     void stackServesVerifiedChatAndSettlesOnChain(@TempDir Path dir) throws Exception {
         Path info = dir.resolve("devnet.json");
         List<String> progress = new ArrayList<>();

@@ -35,6 +35,17 @@ class ProviderCommandsTest {
     }
 
     @Test
+    void startTakesTheFineTuningConfigThatInitWrites(@TempDir Path home) throws Exception {
+        CliRunner cli = new CliRunner(home);
+        assertThat(cli.run("provider", "init", "--fine-tuning", "ft.yaml").exit()).isZero();
+        // no provider key in this environment: the fine-tuning config is read (not refused as an inference
+        // broker's with unknown keys) and start stops at the first thing it needs from outside the file
+        CliRunner.Result r = cli.run("provider", "start", "--config", "ft.yaml");
+        assertThat(r.exit()).as(r.toString()).isNotZero();
+        assertThat(r.err()).doesNotContain("unknown key").doesNotContain("\tat ");
+    }
+
+    @Test
     void startNamesTheBadConfigKeyWithoutAStackTrace(@TempDir Path home) throws Exception {
         CliRunner cli = new CliRunner(home);
         assertThat(cli.run("provider", "init").exit()).isZero();

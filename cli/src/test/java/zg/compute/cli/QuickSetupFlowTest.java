@@ -103,7 +103,19 @@ class QuickSetupFlowTest {
             assertThat(r.cell("Funds Applied for Return to Main Account (0G)")).isEqualTo("0");
             assertThat(r.out()).contains("No pending refunds.");
 
-            r = step(results, cli.run("retrieve-fund"));
+            // every sub-account at once: says what gets locked, and wants a yes (no terminal here: --yes)
+            r = cli.run("retrieve-fund");
+            assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+            assertThat(r.err()).contains("requests the refund of every inference sub-account (1 provider, 5 0G)")
+                    .contains("locked for 1h 0min 0s").contains("Pass --yes to confirm");
+            cli.interactive = true;
+            cli.answers.add("n");
+            r = cli.run("retrieve-fund");
+            assertThat(r.out()).contains("Cancelled; nothing was sent.").doesNotContain("Retrieve request sent");
+            assertThat(cli.prompts).last().asString().contains("Request the refund of all of them?");
+            cli.interactive = false;
+
+            r = step(results, cli.run("retrieve-fund", "--yes"));
             assertThat(r.out()).contains("✓ Retrieve request sent").contains("Main account available: 5 0G")
                     .containsPattern("\\| " + provider + " \\| 5 +\\| 5 +\\|");
 

@@ -286,4 +286,25 @@ class RouterServeTest {
                     .as("the unavailable provider is not tried again").isEqualTo(failuresOfFirst);
         }
     }
+
+    @Test
+    @Order(101)
+    void theCommandStartsWithAProviderThatDoesNotAnswerAndMarksItUnavailable(@TempDir Path home) throws Exception {
+        // provider 1's broker was stopped by the test before
+        CliRunner cli = CliFixtures.runnerFor(stack.devnet(), home, stack.devnet().account(DevnetStack.USER));
+        try (BackgroundCli router = BackgroundCli.start(cli, "inference", "router-serve", "--add-provider",
+                p(0).address() + ",1", "--add-provider", p(1).address() + ",2", "--port", "0")) {
+            String out = router.awaitOutput("ready", Duration.ofSeconds(60));
+            assertThat(out).contains("⚠ provider " + p(0).address() + " does not answer: marked unavailable for 60 s");
+            Matcher m = Pattern.compile("listening on (http://\\S+)").matcher(out);
+            assertThat(m.find()).isTrue();
+            ProxyClient c = new ProxyClient(m.group(1));
+            assertThat(status(c, p(0).address()).path("available").asBoolean()).isFalse();
+            assertThat(status(c, p(1).address()).path("available").asBoolean()).isTrue();
+            HttpResponse<String> r = c.chat("the second answers at once");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.headers().firstValue("X-Provider-Address")).contains(p(1).address());
+            assertThat(router.stop()).isZero();
+        }
+    }
 }

@@ -52,8 +52,13 @@ class VerifyCommandsTest {
     }
 
     private static String report(String namedSigner) {
+        // a stand-in quote (hex): the CLI does not check the quote itself (dstack-verifier does), only that one is there
+        return report(namedSigner, "\"quote\":\"040002008100000000000000\",");
+    }
+
+    private static String report(String namedSigner, String quoteFields) {
         String compose = "{\"docker_compose_file\":\"services:\\n  broker:\\n    image: zg/broker:1\\n\"}";
-        return "{\"report_data\":\"" + Base64.getEncoder().encodeToString(namedSigner.getBytes(StandardCharsets.UTF_8))
+        return "{" + quoteFields + "\"report_data\":\"" + Base64.getEncoder().encodeToString(namedSigner.getBytes(StandardCharsets.UTF_8))
                 + "\",\"tcb_info\":{\"app_compose\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(compose)
                 + "},\"event_log\":[{\"event\":\"compose-hash\",\"event_payload\":\""
                 + ResponseSignature.sha256Hex(compose.getBytes(StandardCharsets.UTF_8)) + "\"}]}";
@@ -73,6 +78,13 @@ class VerifyCommandsTest {
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).contains("[SUCCESS]").contains("✓ Verified");
         assertThat(Files.readString(home.resolve("reports/attestation_report.json"))).isEqualTo(quote.get());
+
+        // a provider signing with a local key: the right signer, but an empty quote and "attested": false
+        quote.set(report(tee.getAddress(), "\"quote\":\"\",\"attested\":false,"));
+        r = cli.run("inference", "verify", "--provider", provider.getAddress(), "--output-dir", "reports");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        assertThat(r.out()).doesNotContain("✓ Verified").contains("[WARNING] combined report carries no hardware quote");
+        assertThat(r.err()).contains("✗ Not attested: the combined report carries no hardware quote");
 
         quote.set(report(d.account(7).getAddress()));
         r = cli.run("inference", "verify", "--provider", provider.getAddress(), "--output-dir", "reports");

@@ -14,7 +14,7 @@ import zg.compute.protocol.auth.SignedToken;
 import zg.compute.protocol.signing.ResponseSignature;
 
 /**
- * Byte-exact agreement with the official TS SDK 0.9.0's wire vectors (shared/spec/vectors): the token
+ * Byte-exact agreement with the official TS SDK 0.9.0's wire vectors (test resources official/vectors, from shared/spec/vectors): the token
  * JSON, its signature and Authorization header, and the response-signature text and signature.
  */
 class WireVectorsTest {
@@ -24,7 +24,7 @@ class WireVectorsTest {
 
     @BeforeAll
     static void load() throws IOException {
-        vectors = new ObjectMapper().readTree(SharedSpec.file("vectors/wire-vectors.json").toFile());
+        vectors = new ObjectMapper().readTree(OfficialFacts.bytes("vectors/wire-vectors.json"));
         user = Credentials.create(vectors.get("userPrivateKey").asText());
     }
 

@@ -204,7 +204,10 @@ class BrokerAuthTest {
             assertError(f.post(b, CHAT, f.authorization(u), body), 400, "insufficient balance: your locked balance is 1"
                     + " 0G, but the required minimum is " + required + " 0G (breakdown: minimum reserve 1 0G + unsettled"
                     + " fees 0 0G + current request fee " + fee + " 0G). Please add more funds with: 0g-compute-cli"
-                    + " transfer-fund --provider " + Keys.toChecksumAddress(f.provider.getAddress()) + " --amount " + fee);
+                    + " transfer-fund --provider " + Keys.toChecksumAddress(f.provider.getAddress()) + " --amount "
+                    + Units.neuronToOg(current.add(Units.og(2))).toPlainString() + " (" + fee + " 0G missing + 2 0G"
+                    + " for the requests after this one: 10 × this request's fee, at least the 2 0G buffer the SDK's"
+                    + " auto-funding keeps)");
             assertThat(b.store().billedTotal()).isZero();
             // A top-up is seen at once (the gate re-reads the chain before refusing).
             d.ledger(u).transferFund(f.provider.getAddress(), BrokerFixture.SERVICE, Units.og(1)).send();

@@ -104,8 +104,12 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     /** The sub-account and how long each active refund stays locked, by the chain's clock. */
     public SubAccountDetail getAccountWithDetail(String provider) {
         SubAccount a = getAccount(provider);
-        long lockTime = chain.call(() -> contract.lockTime().send()).longValueExact();
-        return new SubAccountDetail(a, PendingRefund.of(a.refunds(), lockTime, chain.latestBlockTimestamp()));
+        return new SubAccountDetail(a, PendingRefund.of(a.refunds(), getLockedTime(), chain.latestBlockTimestamp()));
+    }
+
+    /** How long, in seconds, a requested refund stays locked ({@code lockTime()}). */
+    public long getLockedTime() {
+        return chain.call(() -> contract.lockTime().send()).longValueExact();
     }
 
     /** Whether the user acknowledged this provider (a transfer into a sub-account does so). */
@@ -930,15 +934,21 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             return new VerificationResult(true, teeVerifier, separated, verifierUrl, files, outputDir,
                     new VerificationResult.SignerVerification(s.teeSignerAddress(), List.of(), false),
                     new VerificationResult.ComposeVerification(false, List.of("not checked for cryptopilot")),
-                    List.of(), steps);
+                    List.of(), steps, List.copyOf(reports.keySet()));
         }
 
         List<VerificationResult.ReportAddress> addresses = new ArrayList<>();
         List<String> composeDetails = new ArrayList<>();
         boolean composeOk = true;
         Set<String> images = new LinkedHashSet<>();
+        List<String> unattested = new ArrayList<>();
         for (Map.Entry<String, JsonNode> e : reports.entrySet()) {
             JsonNode report = e.getValue();
+            if (!AttestationReports.hasHardwareQuote(report)) {
+                unattested.add(e.getKey());
+                log.accept(step(VerificationResult.StepType.WARNING, e.getKey() + " report carries no hardware quote"
+                        + (report.path("attested").isBoolean() ? " (attested: false)" : "") + ": not attested"));
+            }
             String named;
             String expected;
             if ("llm".equals(e.getKey())) {
@@ -964,7 +974,8 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
                 + "POST the report files to its /verify endpoint; check the image digests against the releases."));
         return new VerificationResult(true, teeVerifier, separated, verifierUrl, files, outputDir,
                 new VerificationResult.SignerVerification(s.teeSignerAddress(), addresses, allMatch),
-                new VerificationResult.ComposeVerification(composeOk, composeDetails), new ArrayList<>(images), steps);
+                new VerificationResult.ComposeVerification(composeOk, composeDetails), new ArrayList<>(images), steps,
+                unattested);
     }
 
     private JsonNode download(String url, Path file, List<Path> files, Consumer<VerificationResult.Step> log) {

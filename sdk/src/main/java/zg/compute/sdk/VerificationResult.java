@@ -5,13 +5,16 @@ import java.util.List;
 
 /**
  * What {@code verifyService} found (sdk-cli.md §4.3). As in the official SDK, {@code success} only means
- * nothing failed to download; whether the checks passed is {@link #verified()}.
+ * nothing failed to download; whether the checks passed is {@link #verified()}, and whether the reports carry
+ * hardware evidence at all is {@link #attested()} ({@link #unattestedReports()} names those that do not).
  */
 public record VerificationResult(boolean success, String teeVerifier, boolean targetSeparated, String verifierURL,
         List<Path> reportsGenerated, Path outputDirectory, SignerVerification signerVerification,
-        ComposeVerification composeVerification, List<String> dockerImages, List<Step> steps) {
+        ComposeVerification composeVerification, List<String> dockerImages, List<Step> steps,
+        List<String> unattestedReports) {
 
     public VerificationResult {
+        unattestedReports = List.copyOf(unattestedReports);
         reportsGenerated = List.copyOf(reportsGenerated);
         dockerImages = List.copyOf(dockerImages);
         steps = List.copyOf(steps);
@@ -20,6 +23,14 @@ public record VerificationResult(boolean success, String teeVerifier, boolean ta
     /** Every report is bound to the expected signer and every compose hash matches its event log. */
     public boolean verified() {
         return signerVerification.allMatch() && composeVerification.passed();
+    }
+
+    /**
+     * Every report also carries hardware evidence (a quote, not {@code attested: false}). Without it a match
+     * above proves only that the provider says so: a key held outside a TEE passes the same checks.
+     */
+    public boolean attested() {
+        return !signerVerification.reportAddresses().isEmpty() && unattestedReports.isEmpty();
     }
 
     /** The signer each report names, against the address on chain. */

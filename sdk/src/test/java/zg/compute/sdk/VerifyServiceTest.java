@@ -81,6 +81,7 @@ class VerifyServiceTest {
             List<VerificationResult.Step> seen = new java.util.ArrayList<>();
             VerificationResult r = b.inference().verifyService(provider, dir, seen::add);
             assertThat(r.verified()).isTrue();
+            assertThat(r.attested()).isTrue();
             assertThat(r.success()).isTrue();
             assertThat(r.teeVerifier()).isEqualTo("dstack");
             assertThat(r.verifierURL()).isEqualTo("https://verifier.example");

@@ -6,8 +6,6 @@ import static zg.compute.devnet.contracts.InferenceFixture.SUCCESS;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigInteger;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -16,6 +14,7 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.utils.Numeric;
 import zg.compute.devnet.Devnet;
 import zg.compute.devnet.testing.DevnetExtension;
+import zg.compute.protocol.OfficialFacts;
 import zg.compute.protocol.contracts.bindings.InferenceServing;
 import zg.compute.protocol.contracts.bindings.InferenceServing.ServiceParams;
 import zg.compute.protocol.contracts.bindings.InferenceServing.TEESettlementData;
@@ -82,7 +81,7 @@ class Eip712OnChainTest {
 
     @Test
     void officialSdkWireVectorIsAcceptedAsIs(Devnet d) throws Exception {
-        JsonNode v = new ObjectMapper().readTree(Files.readString(wireVectors())).get("teeSettlement");
+        JsonNode v = new ObjectMapper().readTree(OfficialFacts.bytes("vectors/wire-vectors.json")).get("teeSettlement");
         JsonNode domain = v.get("domain");
         JsonNode msg = v.get("message");
 
@@ -137,11 +136,4 @@ class Eip712OnChainTest {
                 .isEqualTo(providerBefore.add(fee).subtract(InferenceFixture.gasCost(r)));
     }
 
-    private static Path wireVectors() {
-        String shared = System.getProperty("zg.shared.dir");
-        assertThat(shared).as("system property zg.shared.dir").isNotBlank();
-        Path p = Path.of(shared, "spec", "vectors", "wire-vectors.json");
-        assertThat(p).exists();
-        return p;
-    }
 }

@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import zg.compute.protocol.SharedSpec;
+import zg.compute.protocol.OfficialFacts;
 
 /**
  * Our compiled ABI must equal the official deployed ABI: every function (inputs, outputs,
@@ -30,7 +30,7 @@ class AbiConformanceTest {
     @MethodSource("contracts")
     void compiledAbiMatchesTheDeployedAbi(String name, String officialFile) throws IOException {
         Set<String> ours = entries(ContractArtifact.load(name).abi());
-        Set<String> official = entries(new ObjectMapper().readTree(SharedSpec.file("abi/" + officialFile).toFile()));
+        Set<String> official = entries(new ObjectMapper().readTree(OfficialFacts.bytes("abi/" + officialFile)));
 
         Set<String> missing = new TreeSet<>(official);
         missing.removeAll(ours);

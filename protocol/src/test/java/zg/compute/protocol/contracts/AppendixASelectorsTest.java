@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -14,11 +13,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Hash;
-import zg.compute.protocol.SharedSpec;
+import zg.compute.protocol.OfficialFacts;
 
 /**
  * Every selector, event topic and error selector listed in contracts.md Appendix A is present in
- * our compiled ABI with exactly that hash (read from the spec file, not copied into the test).
+ * our compiled ABI with exactly that hash (read from the official table kept in test resources, not copied into the test).
  */
 class AppendixASelectorsTest {
 
@@ -44,7 +43,7 @@ class AppendixASelectorsTest {
 
     /** contract name → (signature → selector/topic) as listed in the appendix code blocks. */
     private static Map<String, Map<String, String>> parseAppendix() throws IOException {
-        List<String> lines = Files.readAllLines(SharedSpec.file("contracts.md"));
+        List<String> lines = OfficialFacts.text("contracts-appendix-a.md").lines().toList();
         Map<String, Map<String, String>> out = new LinkedHashMap<>();
         boolean inAppendix = false;
         String current = null;

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Hash;
 import org.web3j.utils.Numeric;
-import zg.compute.protocol.SharedSpec;
+import zg.compute.protocol.OfficialFacts;
 
 /** The EIP-712 constants and test vectors of contracts.md §9.2 and the official SDK's wire vectors. */
 class Eip712VectorsTest {
@@ -80,7 +80,7 @@ class Eip712VectorsTest {
 
     @Test
     void officialSdkTeeSettlementVector() throws IOException {
-        JsonNode v = new ObjectMapper().readTree(SharedSpec.file("vectors/wire-vectors.json").toFile()).get("teeSettlement");
+        JsonNode v = new ObjectMapper().readTree(OfficialFacts.bytes("vectors/wire-vectors.json")).get("teeSettlement");
         JsonNode d = v.get("domain");
         JsonNode m = v.get("message");
         Eip712Domain domain = new Eip712Domain(d.get("name").asText(), d.get("version").asText(),

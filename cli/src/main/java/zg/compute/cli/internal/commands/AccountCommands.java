@@ -7,6 +7,7 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import zg.compute.cli.CliException;
 import zg.compute.cli.Invocation;
 import zg.compute.cli.internal.output.Fmt;
 import zg.compute.cli.internal.output.Table;
@@ -103,7 +104,7 @@ public final class AccountCommands {
 
     @Command(name = "add-account", mixinStandardHelpOptions = true,
             description = "Create the main account with a first deposit (at least the contract's minimum).")
-    public static final class AddAccount extends TransactionCommand {
+    public static final class AddAccount extends OneShotTransaction {
 
         @Option(names = "--amount", required = true, paramLabel = "<0G>", description = "First deposit in 0G")
         String amount;
@@ -127,7 +128,7 @@ public final class AccountCommands {
 
     @Command(name = "deposit", mixinStandardHelpOptions = true,
             description = "Deposit 0G from your wallet into the main account (the first deposit creates it).")
-    public static final class Deposit extends TransactionCommand {
+    public static final class Deposit extends OneShotTransaction {
 
         @Option(names = "--amount", required = true, paramLabel = "<0G>", description = "Amount in 0G, e.g. 10 or 0.5")
         String amount;
@@ -148,7 +149,7 @@ public final class AccountCommands {
 
     @Command(name = "refund", mixinStandardHelpOptions = true,
             description = "Withdraw available funds from the main account back to your wallet.")
-    public static final class Refund extends TransactionCommand {
+    public static final class Refund extends OneShotTransaction {
 
         @Option(names = {"-a", "--amount"}, required = true, paramLabel = "<0G>", description = "Amount in 0G")
         String amount;
@@ -169,7 +170,7 @@ public final class AccountCommands {
 
     @Command(name = "transfer-fund", mixinStandardHelpOptions = true,
             description = "Move funds from the main account to a provider sub-account.")
-    public static final class TransferFund extends TransactionCommand {
+    public static final class TransferFund extends OneShotTransaction {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>", description = "Provider address")
         String provider;
@@ -181,6 +182,9 @@ public final class AccountCommands {
                 description = "Sub-account kind (default: ${DEFAULT-VALUE})")
         String service;
 
+        @Option(names = "--force", description = "Transfer even when the address has no service of that kind")
+        boolean force;
+
         TransferFund(Invocation inv) {
             super(inv);
         }
@@ -189,11 +193,34 @@ public final class AccountCommands {
         public Integer call() {
             Amount a = Amount.og(amount);
             ServiceKind k = kind(service);
-            TxResult tx = withBroker(b -> b.ledger().transferFund(provider, k, a));
+            TxResult tx = withBroker(b -> {
+                if (!force) {
+                    requireService(b, k);
+                }
+                return b.ledger().transferFund(provider, k, a);
+            });
             out().println("✓ Transferred " + Fmt.og(a.neuron()) + " 0G to the " + k.label() + " sub-account of "
                     + provider);
             printTx(tx);
             return 0;
+        }
+
+        /** Money sent to an address nobody serves from stays there until a refund's lock time has passed. */
+        private void requireService(ZGComputeNetworkBroker b, ServiceKind k) {
+            try {
+                if (k == ServiceKind.INFERENCE) {
+                    b.inference().getService(provider);
+                } else {
+                    b.fineTuning().getService(provider);
+                }
+            } catch (ContractErrorException e) {
+                if (!"ServiceNotExist".equals(e.errorName())) {
+                    throw e;
+                }
+                String list = k == ServiceKind.INFERENCE ? "inference list-providers" : "fine-tuning list-providers";
+                throw new CliException(provider + " offers no " + k.label() + " service, so the funds would only "
+                        + "be locked: check the address with \"" + list + "\" (or pass --force)");
+            }
         }
     }
 
@@ -201,7 +228,7 @@ public final class AccountCommands {
             "Move sub-account funds back to the main account. The first call requests the refund, which stays "
                     + "locked for the contract's lock time; call it again after that to collect it.",
             "Without --provider every sub-account of the service is included."})
-    public static final class RetrieveFund extends TransactionCommand {
+    public static final class RetrieveFund extends OneShotTransaction {
 
         @Option(names = "--service", paramLabel = "<inference|fine-tuning>", defaultValue = "inference",
                 description = "Sub-account kind (default: ${DEFAULT-VALUE})")
@@ -209,6 +236,10 @@ public final class AccountCommands {
 
         @Option(names = "--provider", paramLabel = "<address>", description = "Only this provider")
         String provider;
+
+        @Option(names = {"-y", "--yes"}, description = "Without --provider: do not ask before requesting every "
+                + "sub-account")
+        boolean yes;
 
         RetrieveFund(Invocation inv) {
             super(inv);
@@ -218,6 +249,10 @@ public final class AccountCommands {
         public Integer call() {
             ServiceKind k = kind(service);
             return withBroker(b -> {
+                if (provider == null && !yes && !confirmAll(b, k)) {
+                    out().println("Cancelled; nothing was sent.");
+                    return 0;
+                }
                 List<TxResult> sent = provider != null
                         ? List.of(b.ledger().retrieveFundFromProvider(k, provider))
                         : b.ledger().retrieveFund(k);
@@ -236,6 +271,35 @@ public final class AccountCommands {
                         + "again after it to move them back to the main account.");
                 return 0;
             });
+        }
+
+        /**
+         * Every sub-account at once locks all the money there and stops inference with each provider until
+         * funds are transferred again: say what gets locked and for how long, and ask (or want --yes). A call
+         * that only collects refunds already requested locks nothing new and goes ahead.
+         */
+        private boolean confirmAll(ZGComputeNetworkBroker b, ServiceKind k) {
+            LedgerDetail d = b.ledger().getLedgerWithDetail();
+            List<SubAccountBalance> subs = k == ServiceKind.INFERENCE ? d.inference() : d.fineTuning();
+            List<SubAccountBalance> locking = subs.stream()
+                    .filter(s -> s.balance().compareTo(s.pendingRefund()) > 0).toList();
+            if (locking.isEmpty()) {
+                return true;
+            }
+            java.math.BigInteger amount = locking.stream().map(s -> s.balance().subtract(s.pendingRefund()))
+                    .reduce(java.math.BigInteger.ZERO, java.math.BigInteger::add);
+            long lock = k == ServiceKind.INFERENCE ? b.inference().getLockedTime() : b.fineTuning().getLockedTime();
+            String what = "Without --provider this requests the refund of every " + k.label() + " sub-account ("
+                    + locking.size() + " provider" + (locking.size() == 1 ? "" : "s") + ", " + Fmt.og(amount)
+                    + " 0G): the money stays locked for " + Fmt.remaining(lock) + " and requests to "
+                    + (locking.size() == 1 ? "that provider" : "those providers") + " fail until you transfer funds again";
+            if (!ctx().prompter().interactive()) {
+                throw new CliException(what + ". Pass --yes to confirm, or --provider <address> for one.");
+            }
+            out().println(what + ":");
+            printSubAccounts(out(), k == ServiceKind.INFERENCE ? "Inference sub-accounts" : "Fine-tuning sub-accounts",
+                    locking);
+            return confirm("Request the refund of all of them?");
         }
     }
 

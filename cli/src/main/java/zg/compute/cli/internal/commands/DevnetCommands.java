@@ -217,8 +217,10 @@ public final class DevnetCommands implements Runnable {
         @Option(names = "--port", defaultValue = "0", description = "Chain RPC port (default: any free port)")
         int port;
 
-        @Option(names = "--out", defaultValue = "devnet.json", paramLabel = "<file>",
-                description = "Where to write devnet.json (default ./${DEFAULT-VALUE})")
+        // No file by default: the demo's devnet is gone when it ends, and ./devnet.json may belong to a running
+        // `devnet up` that the next command must still find.
+        @Option(names = "--out", paramLabel = "<file>",
+                description = "Also write the demo devnet's devnet.json there (default: none)")
         String out;
 
         Demo(Invocation inv) {
@@ -230,7 +232,7 @@ public final class DevnetCommands implements Runnable {
             long t0 = System.nanoTime();
             out().println("Starting the 0G Compute devnet for the demo");
             StackConfig config = new StackConfig(port, DevnetConfig.DEFAULT_LOCK_TIME, Duration.ofSeconds(1), null, null,
-                    ctx().resolve(out), null, true);
+                    out == null ? null : ctx().resolve(out), null, true);
             try (DevnetStack stack = startStack(config)) {
                 out().println("✓ devnet ready; running the seed's inference flow with the Java SDK");
                 new zg.compute.cli.internal.devnet.SeedDemo(stack, out()).run(Duration.ofSeconds(60));

@@ -42,7 +42,8 @@ import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
                 FineTuningCommands.ListTasks.class, FineTuningCommands.GetTask.class, FineTuningCommands.GetLog.class,
                 FineTuningCommands.AcknowledgeModel.class,
                 FineTuningCommands.ListDeliverables.class, FineTuningCommands.GetDeliverable.class,
-                FineTuningCommands.AcknowledgeDeliverable.class, FineTuningCommands.DecryptModel.class})
+                FineTuningCommands.AcknowledgeDeliverable.class, FineTuningCommands.DecryptModel.class,
+                ProviderServiceCommands.FineTuningAckProvider.class, ProviderServiceCommands.FineTuningRevoke.class})
 public final class FineTuningCommands implements Runnable {
 
     private final Invocation inv;
@@ -205,7 +206,7 @@ public final class FineTuningCommands implements Runnable {
             "Create a fine-tuning task. With --dataset-path the dataset is first uploaded to the provider's TEE.",
             "The provider's signer is acknowledged first if needed (the fine-tuning sub-account must exist: "
                     + "transfer-fund --service fine-tuning)."})
-    public static final class CreateTask extends TransactionCommand {
+    public static final class CreateTask extends OneShotTransaction {
 
         /** Exactly one of a dataset hash or a file to upload. */
         static final class Dataset {
@@ -382,7 +383,7 @@ public final class FineTuningCommands implements Runnable {
                     + "root hash on chain and acknowledge it, so the provider releases its key.",
             "Then wait until the provider settled the task (get-deliverable: Model Key Released) and run "
                     + "decrypt-model."})
-    public static final class AcknowledgeModel extends TransactionCommand {
+    public static final class AcknowledgeModel extends OneShotTransaction {
 
         @Mixin
         TaskRef task;
@@ -497,7 +498,7 @@ public final class FineTuningCommands implements Runnable {
 
     @Command(name = "acknowledge-deliverable", mixinStandardHelpOptions = true,
             description = "Acknowledge a delivered model without downloading it, so the provider releases its key.")
-    public static final class AcknowledgeDeliverable extends TransactionCommand {
+    public static final class AcknowledgeDeliverable extends OneShotTransaction {
 
         @Mixin
         TaskRef task;

@@ -35,7 +35,8 @@ import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
                 InferenceCommands.DownloadReport.class, InferenceCommands.GetSecret.class,
                 InferenceCommands.RevokeToken.class, InferenceCommands.RevokeAllTokens.class,
                 ServeCommands.Serve.class, ServeCommands.RouterServe.class,
-                ProviderServiceCommands.UpdateService.class, ProviderServiceCommands.RemoveService.class})
+                ProviderServiceCommands.UpdateService.class, ProviderServiceCommands.RemoveService.class,
+                ProviderServiceCommands.AckProvider.class, ProviderServiceCommands.Revoke.class})
 public final class InferenceCommands implements Runnable {
 
     private final Invocation inv;
@@ -254,7 +255,7 @@ public final class InferenceCommands implements Runnable {
     @Command(name = "acknowledge-provider", mixinStandardHelpOptions = true, description = {
             "Trust a provider's TEE signer (needed before using it).",
             "Creates the sub-account with the contract's minimum transfer (1 0G) when there is none."})
-    public static final class AcknowledgeProvider extends TransactionCommand {
+    public static final class AcknowledgeProvider extends OneShotTransaction {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
         String provider;
@@ -274,7 +275,8 @@ public final class InferenceCommands implements Runnable {
 
     @Command(name = "verify", mixinStandardHelpOptions = true, description = {
             "Download the provider's TEE attestation reports and check them against its on-chain signer.",
-            "Exits with 1 when a check fails (the official CLI exits 0)."})
+            "Exits with 1 when a check fails or a report carries no hardware quote (not attested; the official CLI "
+                    + "exits 0)."})
     public static final class Verify extends BrokerCommand {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
@@ -296,12 +298,20 @@ public final class InferenceCommands implements Runnable {
                         out().flush();
                     }));
             out().println("Reports: " + r.reportsGenerated());
-            if (r.verified()) {
-                out().println("✓ Verified: every report names the on-chain signer and its compose hash matches.");
-                return 0;
+            if (!r.verified()) {
+                ctx().err().println("✗ Verification failed: see the steps above.");
+                return 1;
             }
-            ctx().err().println("✗ Verification failed: see the steps above.");
-            return 1;
+            if (!r.attested()) {
+                // the signer matches only by the provider's word: a key outside a TEE passes the same checks
+                ctx().err().println("✗ Not attested: the " + String.join(", ", r.unattestedReports()) + " report"
+                        + (r.unattestedReports().size() == 1 ? " carries" : "s carry") + " no hardware quote; it names "
+                        + "the on-chain signer, but nothing proves a TEE holds that key.");
+                return 1;
+            }
+            out().println("✓ Verified: every report carries a quote, names the on-chain signer and its compose hash "
+                    + "matches.");
+            return 0;
         }
     }
 
@@ -362,8 +372,9 @@ public final class InferenceCommands implements Runnable {
             Duration life = duration != null ? Durations.parse(duration) : menu();
             return withBroker(b -> {
                 b.ledger().getLedger();
-                SubAccount account = b.inference().getAccount(provider);
+                // the service first: for an address nobody serves, "transfer-fund" (the sub-account hint) is wrong
                 ServiceInfo service = b.inference().getService(provider);
+                SubAccount account = b.inference().getAccount(provider);
                 IssuedTokens issued = new IssuedTokens(ctx().configDir());
                 long generation = account.generation().longValueExact();
                 Integer id = tokenId != null ? tokenId
@@ -449,7 +460,7 @@ public final class InferenceCommands implements Runnable {
 
     @Command(name = "revoke-token", mixinStandardHelpOptions = true,
             description = "Revoke one API key slot on chain (the slot stays burnt until revoke-all-tokens).")
-    public static final class RevokeToken extends TransactionCommand {
+    public static final class RevokeToken extends OneShotTransaction {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
         String provider;
@@ -472,7 +483,7 @@ public final class InferenceCommands implements Runnable {
 
     @Command(name = "revoke-all-tokens", mixinStandardHelpOptions = true,
             description = "Invalidate every API key and session for one provider (bumps the generation).")
-    public static final class RevokeAllTokens extends TransactionCommand {
+    public static final class RevokeAllTokens extends OneShotTransaction {
 
         @Option(names = "--provider", required = true, paramLabel = "<address>")
         String provider;

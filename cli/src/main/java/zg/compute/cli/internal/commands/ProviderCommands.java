@@ -15,8 +15,8 @@ import zg.compute.cli.Invocation;
 import zg.compute.provider.ConfigException;
 import zg.compute.provider.ConfigLoader;
 import zg.compute.provider.ProviderBroker;
-import zg.compute.provider.ProviderConfig;
 import zg.compute.provider.ProviderMain;
+import zg.compute.provider.finetuning.FineTuningProviderBroker;
 
 /** {@code provider init|start}: run the provider broker a GPU owner puts in front of a model server. */
 @Command(name = "provider", mixinStandardHelpOptions = true,
@@ -80,28 +80,47 @@ public final class ProviderCommands implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
-            ProviderConfig cfg;
+            Path file = ctx().resolve(config);
+            ConfigLoader loader = new ConfigLoader(ctx().env());
+            AutoCloseable server;
             try {
-                cfg = new ConfigLoader(ctx().env()).load(ctx().resolve(config));
+                // as ProviderMain: a file with a top-level fineTuning section (provider init --fine-tuning) runs
+                // the fine-tuning task server
+                if (ConfigLoader.isFineTuning(Files.readString(file))) {
+                    FineTuningProviderBroker ft = FineTuningProviderBroker.start(loader.loadFineTuning(file));
+                    started("Fine-tuning server", ft.port(), ft.registration().action().name(),
+                            ft.registration().teeSignerAcknowledged(), ft.teeSignerAddress());
+                    server = ft;
+                } else {
+                    ProviderBroker broker = ProviderBroker.start(loader.load(file));
+                    started("Provider broker", broker.port(), broker.registration().action().name(),
+                            broker.registration().teeSignerAcknowledged(), broker.teeSignerAddress());
+                    server = broker;
+                }
             } catch (ConfigException e) {
                 throw new CliException("Config error: " + e.getMessage());
-            } catch (UncheckedIOException e) {
+            } catch (IOException | UncheckedIOException e) {
                 throw new CliException("Cannot read " + config + ": " + e.getMessage());
             }
-            ProviderBroker broker = ProviderBroker.start(cfg);
-            out().println("✓ Provider broker listening on port " + broker.port() + " (service "
-                    + broker.registration().action().name().toLowerCase() + ")");
-            out().println("  TEE signer " + broker.teeSignerAddress() + (broker.registration().teeSignerAcknowledged()
-                    ? " — acknowledged by the contract owner"
-                    : " — NOT acknowledged by the contract owner yet: requests are refused until it is"));
-            out().flush();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                broker.close();
+                try {
+                    server.close();
+                } catch (Exception e) {
+                    ctx().err().println("stopping: " + e.getMessage());
+                }
                 stopped.countDown();
             }, "provider-stop"));
             stopped.await();
             return 0;
+        }
+
+        private void started(String what, int port, String action, boolean acknowledged, String teeSigner) {
+            out().println("✓ " + what + " listening on port " + port + " (service " + action.toLowerCase() + ")");
+            out().println("  TEE signer " + teeSigner + (acknowledged
+                    ? " — acknowledged by the contract owner"
+                    : " — NOT acknowledged by the contract owner yet: requests are refused until it is"));
+            out().flush();
         }
     }
 }

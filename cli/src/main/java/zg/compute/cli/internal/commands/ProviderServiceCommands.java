@@ -16,6 +16,7 @@ import zg.compute.cli.internal.output.Fmt;
 import zg.compute.protocol.chain.ContractRevertException;
 import zg.compute.protocol.chain.ChainTransactionManager;
 import zg.compute.protocol.contracts.RevertDecoder;
+import zg.compute.protocol.contracts.bindings.FineTuningServing;
 import zg.compute.protocol.contracts.bindings.InferenceServing;
 import zg.compute.sdk.Amount;
 import zg.compute.sdk.ServiceInfo;
@@ -33,7 +34,7 @@ final class ProviderServiceCommands {
     }
 
     /** Runs one owner transaction against InferenceServing with the resolved network and key. */
-    abstract static class OwnerCommand extends TransactionCommand {
+    abstract static class OwnerCommand extends OneShotTransaction {
 
         OwnerCommand(Invocation inv) {
             super(inv);
@@ -44,20 +45,45 @@ final class ProviderServiceCommands {
                     ServiceInfo current) throws Exception;
         }
 
+        /** One transaction through a generated binding, sent with the resolved key. */
+        interface Transaction {
+            org.web3j.protocol.core.methods.response.TransactionReceipt send(ZGComputeNetworkBroker broker,
+                    Binding binding) throws Exception;
+        }
+
+        /** Loads a generated contract binding that sends with the resolved key and gas price. */
+        record Binding(Web3j web3j, ChainTransactionManager tx, StaticGasProvider gas) {
+            InferenceServing inference(ZGComputeNetworkBroker broker) {
+                return InferenceServing.load(broker.contracts().inference(), web3j, tx, gas);
+            }
+
+            FineTuningServing fineTuning(ZGComputeNetworkBroker broker) {
+                String address = broker.contracts().fineTuning();
+                if (address == null || address.isEmpty()) {
+                    throw new CliException("This network has no fine-tuning contract configured.");
+                }
+                return FineTuningServing.load(address, web3j, tx, gas);
+            }
+        }
+
+        /** The caller's own inference service, changed by {@code action} (provider commands). */
         String run(Action action) {
+            return transact((broker, b) -> action.send(b.inference(broker),
+                    broker.inference().getService(broker.ledger().userAddress())));
+        }
+
+        String transact(Transaction transaction) {
             Connection conn = Connection.resolve(inv, network, gas);
             Credentials creds = conn.credentials();
             try (ZGComputeNetworkBroker broker = conn.broker(creds)) {
-                ServiceInfo current = broker.inference().getService(creds.getAddress());
                 Web3j web3j = Web3j.build(new HttpService(conn.rpc()));
                 try {
                     BigInteger price = gas.gasPrice != null ? gas.gasPrice : web3j.ethGasPrice().send().getGasPrice();
                     ChainTransactionManager tx = new ChainTransactionManager(web3j, creds, broker.chainId(),
                             new PollingTransactionReceiptProcessor(web3j, 200, 1500),
                             RevertDecoder.forComputeContracts());
-                    InferenceServing contract = InferenceServing.load(broker.contracts().inference(), web3j, tx,
-                            new StaticGasProvider(price, BigInteger.valueOf(3_000_000)));
-                    return action.send(contract, current).getTransactionHash();
+                    Binding binding = new Binding(web3j, tx, new StaticGasProvider(price, BigInteger.valueOf(3_000_000)));
+                    return transaction.send(broker, binding).getTransactionHash();
                 } catch (ContractRevertException e) {
                     throw new CliException(ContractErrorException.from(e).getMessage());
                 } catch (IOException e) {
@@ -119,7 +145,7 @@ final class ProviderServiceCommands {
                 out().println("  Prices (0G per token): input " + (in == null ? "unchanged" : Fmt.og(in))
                         + ", output " + (outP == null ? "unchanged" : Fmt.og(outP)));
             }
-            out().println("  Transaction: " + hash);
+            printTxHash(hash);
             return 0;
         }
 
@@ -140,8 +166,77 @@ final class ProviderServiceCommands {
         public Integer call() {
             String hash = run((contract, s) -> contract.removeService().send());
             out().println("✓ Service removed");
-            out().println("  Transaction: " + hash);
+            printTxHash(hash);
             return 0;
+        }
+    }
+
+    /**
+     * The contract owner's hidden commands {@code ack-provider} and {@code revoke} (sdk-cli.md §6.3, §6.4):
+     * {@code acknowledgeTEESignerByOwner} / {@code revokeTEESignerAcknowledgement} on InferenceServing or
+     * FineTuningServing, for anyone running their own network on these contracts.
+     */
+    abstract static class SignerAcknowledgement extends OwnerCommand {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>")
+        String provider;
+
+        private final boolean acknowledge;
+        private final boolean fineTuning;
+
+        SignerAcknowledgement(Invocation inv, boolean acknowledge, boolean fineTuning) {
+            super(inv);
+            this.acknowledge = acknowledge;
+            this.fineTuning = fineTuning;
+        }
+
+        @Override
+        public Integer call() {
+            if (!org.web3j.crypto.WalletUtils.isValidAddress(provider)) {
+                throw new CliException("The provider is not a valid 0x address: " + provider);
+            }
+            String hash = transact((broker, b) -> fineTuning
+                    ? (acknowledge ? b.fineTuning(broker).acknowledgeTEESignerByOwner(provider).send()
+                            : b.fineTuning(broker).revokeTEESignerAcknowledgement(provider).send())
+                    : (acknowledge ? b.inference(broker).acknowledgeTEESignerByOwner(provider).send()
+                            : b.inference(broker).revokeTEESignerAcknowledgement(provider).send()));
+            out().println("✓ TEE signer of the " + (fineTuning ? "fine-tuning" : "inference") + " service of " + provider
+                    + (acknowledge ? " acknowledged by the contract owner" : ": acknowledgement revoked"));
+            printTxHash(hash);
+            return 0;
+        }
+    }
+
+    @Command(name = "ack-provider", hidden = true, mixinStandardHelpOptions = true,
+            description = "Contract owner only: acknowledge a provider's TEE signer (acknowledgeTEESignerByOwner).")
+    static final class AckProvider extends SignerAcknowledgement {
+        AckProvider(Invocation inv) {
+            super(inv, true, false);
+        }
+    }
+
+    @Command(name = "revoke", hidden = true, mixinStandardHelpOptions = true,
+            description = "Contract owner only: revoke a provider's TEE signer acknowledgement "
+                    + "(revokeTEESignerAcknowledgement).")
+    static final class Revoke extends SignerAcknowledgement {
+        Revoke(Invocation inv) {
+            super(inv, false, false);
+        }
+    }
+
+    @Command(name = "ack-provider", hidden = true, mixinStandardHelpOptions = true,
+            description = "Contract owner only: acknowledge a fine-tuning provider's TEE signer.")
+    static final class FineTuningAckProvider extends SignerAcknowledgement {
+        FineTuningAckProvider(Invocation inv) {
+            super(inv, true, true);
+        }
+    }
+
+    @Command(name = "revoke", hidden = true, mixinStandardHelpOptions = true,
+            description = "Contract owner only: revoke a fine-tuning provider's TEE signer acknowledgement.")
+    static final class FineTuningRevoke extends SignerAcknowledgement {
+        FineTuningRevoke(Invocation inv) {
+            super(inv, false, true);
         }
     }
 }

@@ -230,6 +230,15 @@ public final class ServeCommands {
                             e.model(), e.serviceType()), e.priority()));
                 }
                 PriorityRouter router = new PriorityRouter(targets, Duration.ofSeconds(60), Clock.systemUTC());
+                // as the official router: a provider that does not answer at start is marked unavailable (and
+                // tried again after the cool-down) instead of stopping the start or taking the first request
+                for (PriorityRouter.Prioritised p : targets) {
+                    if (p.target() instanceof ProviderTarget t && t.unreachableAtConnect().isPresent()) {
+                        router.failed(t, t.unreachableAtConnect().get());
+                        out().println("⚠ provider " + t.id() + " does not answer: marked unavailable for 60 s ("
+                                + t.unreachableAtConnect().get() + ")");
+                    }
+                }
                 ProxyServer server = start(() -> ProxyServer.start(router, new ProxyServer.Settings(listen.host,
                         listen.port, Duration.ofSeconds(requestTimeout), Duration.ofSeconds(cacheDuration))
                         .withAllowedHosts(listen.allowedHosts), log()));

@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Optional;
 import zg.compute.devnet.DevnetInfo;
 
 /**
@@ -29,6 +33,32 @@ public final class DevnetFile {
             return JSON.readValue(file.toFile(), DevnetInfo.class);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /**
+     * The RPC URL of the devnet that {@code file} describes when something still listens there: a running
+     * {@code devnet up} owns that file, and overwriting it would lose that network for every later command.
+     */
+    public static Optional<String> liveOwner(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        String rpc;
+        try {
+            rpc = JSON.readTree(file.toFile()).path("rpcUrl").asText("");
+        } catch (IOException e) {
+            return Optional.empty(); // not a devnet file we can read: nothing to protect
+        }
+        try (Socket s = new Socket()) {
+            URI uri = URI.create(rpc);
+            if (uri.getHost() == null || uri.getPort() <= 0) {
+                return Optional.empty();
+            }
+            s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 500);
+            return Optional.of(rpc);
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 

@@ -120,6 +120,12 @@ public final class DevnetStack implements AutoCloseable {
      * throws {@link StepFailedException} naming the step.
      */
     public static DevnetStack start(StackConfig config, Consumer<String> progress) {
+        if (config.infoFile() != null) {
+            DevnetFile.liveOwner(config.infoFile()).ifPresent(rpc -> {
+                throw new StepFailedException(config.infoFile() + " belongs to a devnet still running at " + rpc
+                        + ": stop it first, or write this one elsewhere with --out <file>", null);
+            });
+        }
         long t0 = System.nanoTime();
         boolean all = config.allServiceTypes();
         ModelServers servers = new ModelServers(t0);

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import zg.compute.sdk.InferenceBroker;
+import zg.compute.sdk.ProviderHttpException;
 import zg.compute.sdk.ProviderModel;
 import zg.compute.sdk.ResponseVerification;
 import zg.compute.sdk.ServiceInfo;
@@ -19,14 +20,22 @@ public final class ProviderTarget implements Target {
     /** What the provider serves: a client's model among these is kept, any other becomes the default. */
     private final Set<String> served;
     private final String serviceType;
+    /** Why the provider did not answer when connected (null: it answered). */
+    private final String unreachable;
 
     private ProviderTarget(InferenceBroker inference, String provider, ServiceMetadata meta, Set<String> served,
-            String serviceType) {
+            String serviceType, String unreachable) {
         this.inference = inference;
         this.provider = provider;
         this.meta = meta;
         this.served = served;
         this.serviceType = serviceType;
+        this.unreachable = unreachable;
+    }
+
+    /** Why the provider did not answer at {@link #connect} (its catalog request got no response), if so. */
+    public java.util.Optional<String> unreachableAtConnect() {
+        return java.util.Optional.ofNullable(unreachable);
     }
 
     /**
@@ -38,13 +47,17 @@ public final class ProviderTarget implements Target {
         ServiceInfo service = inference.getService(provider);
         ServiceMetadata meta = inference.getServiceMetadata(provider);
         Set<String> served;
+        String unreachable = null;
         try {
             served = inference.getProviderModels(provider).models().stream().map(ProviderModel::id)
                     .collect(Collectors.toUnmodifiableSet());
         } catch (ZGComputeException noCatalog) {
             served = Set.of(meta.model()); // the catalog is optional: the on-chain model is always served
+            if (noCatalog instanceof ProviderHttpException h && h.status() == -1) {
+                unreachable = h.getMessage();
+            }
         }
-        return new ProviderTarget(inference, provider, meta, served, service.serviceType());
+        return new ProviderTarget(inference, provider, meta, served, service.serviceType(), unreachable);
     }
 
     @Override

@@ -18,7 +18,7 @@ import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Hash;
 import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
-import zg.compute.protocol.SharedSpec;
+import zg.compute.protocol.OfficialFacts;
 import zg.compute.protocol.auth.SignedToken;
 import zg.compute.protocol.eip712.DigestSigner;
 import zg.compute.protocol.signing.PersonalSign;
@@ -37,7 +37,7 @@ class Secp256k1Test {
     @BeforeAll
     static void load() throws IOException {
         nativeImpl = NativeSecp256k1.load(WEB3J);
-        vectors = new ObjectMapper().readTree(SharedSpec.file("vectors/wire-vectors.json").toFile());
+        vectors = new ObjectMapper().readTree(OfficialFacts.bytes("vectors/wire-vectors.json"));
     }
 
     /** One signature of wire-vectors.json: the hash that was signed, by whom, and the official SDK's bytes. */

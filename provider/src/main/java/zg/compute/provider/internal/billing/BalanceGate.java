@@ -55,11 +55,23 @@ public final class BalanceGate {
 
     private RequestRejected insufficient(BigInteger lock, BigInteger unsettled, BigInteger currentFee) {
         BigInteger required = MINIMUM_LOCKED_BALANCE.add(unsettled).add(currentFee);
+        BigInteger missing = required.subtract(lock).max(BigInteger.ZERO);
+        BigInteger headroom = topUpHeadroom(currentFee);
         return new RequestRejected(400, "insufficient balance: your locked balance is " + og(lock)
                 + " 0G, but the required minimum is " + og(required) + " 0G (breakdown: minimum reserve "
                 + og(MINIMUM_LOCKED_BALANCE) + " 0G + unsettled fees " + og(unsettled) + " 0G + current request fee "
                 + og(currentFee) + " 0G). Please add more funds with: 0g-compute-cli transfer-fund --provider "
-                + provider + " --amount " + og(required.subtract(lock).max(BigInteger.ZERO)));
+                + provider + " --amount " + og(missing.add(headroom)) + " (" + og(missing) + " 0G missing + "
+                + og(headroom) + " 0G for the requests after this one: 10 × this request's fee, at least the 2 0G "
+                + "buffer the SDK's auto-funding keeps)");
+    }
+
+    /**
+     * What a suggested top-up adds beyond the shortfall: topping up only the shortfall makes the very next
+     * request fail again, as fees accumulate unsettled until the next settlement.
+     */
+    static BigInteger topUpHeadroom(BigInteger currentFee) {
+        return currentFee.multiply(BigInteger.TEN).max(MINIMUM_LOCKED_BALANCE.shiftLeft(1));
     }
 
     static String og(BigInteger neuron) {

@@ -32,6 +32,17 @@ public final class AttestationReports {
         }
     }
 
+    /**
+     * Whether the report carries hardware evidence: a non-empty {@code quote} (dstack) or {@code intel_quote}
+     * (model reports), and not {@code "attested": false} (a provider signing with a local key says so).
+     */
+    public static boolean hasHardwareQuote(JsonNode report) {
+        if (report.path("attested").isBoolean() && !report.get("attested").asBoolean()) {
+            return false;
+        }
+        return !report.path("quote").asText("").isBlank() || !report.path("intel_quote").asText("").isBlank();
+    }
+
     /** {@code report_data} (base64) as text without NUL padding, or null when absent/undecodable. */
     public static String reportDataAddress(JsonNode report) {
         String b64 = report.path("report_data").asText("");
