@@ -183,22 +183,48 @@ public final class ZgInterceptor implements Interceptor {
                             copy.clear();
                         }
                     }
-                    if (n == -1 && !done) {
-                        done = true;
-                        if (overflow) {
-                            LOG.warn("stream {} from {} is longer than {} bytes: not verified", resKey, provider,
-                                    MAX_ANSWER_BYTES);
-                            ResponseOutcome o = new ResponseOutcome(resKey, ResponseVerification.REJECTED,
-                                    BigInteger.ZERO);
-                            tell(listener, o);
-                            if (tagged != null) {
-                                tell(tagged, o);
-                            }
-                        } else {
-                            process(resKey, sent, copy.readByteArray(), tagged);
-                        }
+                    if (n == -1) {
+                        finish();
                     }
                     return n;
+                }
+
+                @Override
+                public void close() throws IOException {
+                    // clients that stop reading at "data: [DONE]" close before the end of file: the rest is empty
+                    if (!done && !overflow && endsWithDone()) {
+                        while (super.read(new Buffer(), 8192) != -1) {
+                            // drain the final separators
+                        }
+                        finish();
+                    } else if (!done) {
+                        LOG.warn("stream {} from {} was closed before its end: not verified", resKey, provider);
+                    }
+                    super.close();
+                }
+
+                private boolean endsWithDone() {
+                    long from = Math.max(0, copy.size() - 32);
+                    return copy.snapshot().substring((int) from).utf8().contains("[DONE]");
+                }
+
+                private void finish() {
+                    if (done) {
+                        return;
+                    }
+                    done = true;
+                    if (overflow) {
+                        LOG.warn("stream {} from {} is longer than {} bytes: not verified", resKey, provider,
+                                MAX_ANSWER_BYTES);
+                        ResponseOutcome o = new ResponseOutcome(resKey, ResponseVerification.REJECTED,
+                                BigInteger.ZERO);
+                        tell(listener, o);
+                        if (tagged != null) {
+                            tell(tagged, o);
+                        }
+                    } else {
+                        process(resKey, sent, copy.readByteArray(), tagged);
+                    }
                 }
             };
             this.source = Okio.buffer(teeing);

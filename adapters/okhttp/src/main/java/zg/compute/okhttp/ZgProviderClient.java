@@ -2,9 +2,13 @@ package zg.compute.okhttp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import okhttp3.MediaType;
@@ -15,6 +19,7 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.BufferedSource;
 import zg.compute.sdk.InferenceBroker;
+import zg.compute.sdk.InvalidRequestException;
 import zg.compute.sdk.ProviderHttpException;
 import zg.compute.sdk.ResponseOutcome;
 import zg.compute.sdk.ServiceMetadata;
@@ -119,6 +124,80 @@ public final class ZgProviderClient {
         } catch (IOException e) {
             throw new ZGComputeException("POST " + route + " (stream) to " + provider + " failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code POST /chat/completions} with {@code turns}; {@code model} null means {@link #model()};
+     * {@code parameters} are further OpenAI fields ({@code temperature}, {@code max_tokens}, …; null values left out).
+     */
+    public ChatResult chat(List<ChatTurn> turns, String model, Map<String, Object> parameters) {
+        ZgAnswer a = postJson("/chat/completions", chatJson(turns, model, parameters, false));
+        JsonNode doc;
+        try {
+            doc = JSON.readTree(a.body());
+        } catch (IOException e) {
+            throw new ZGComputeException("The provider's chat answer is not JSON");
+        }
+        JsonNode choice = doc.path("choices").path(0);
+        JsonNode usage = doc.path("usage");
+        return new ChatResult(choice.path("message").path("content").asText(""),
+                choice.path("finish_reason").asText(null), usage.path("prompt_tokens").asLong(-1),
+                usage.path("completion_tokens").asLong(-1), doc.path("id").asText(null),
+                doc.path("model").asText(null), a.outcome());
+    }
+
+    /**
+     * As {@link #chat}, streamed: each piece of text goes to {@code onText} as it arrives (the final usage is asked
+     * for with {@code stream_options.include_usage}); the result holds the whole text and the outcome.
+     */
+    public ChatResult chatStream(List<ChatTurn> turns, String model, Map<String, Object> parameters,
+            Consumer<String> onText) {
+        StringBuilder text = new StringBuilder();
+        String[] last = new String[3]; // finish_reason, id, model
+        long[] usage = {-1, -1};
+        ResponseOutcome outcome = streamJson("/chat/completions", chatJson(turns, model, parameters, true), chunk -> {
+            last[1] = last[1] == null ? chunk.path("id").asText(null) : last[1];
+            last[2] = last[2] == null ? chunk.path("model").asText(null) : last[2];
+            for (JsonNode c : chunk.path("choices")) {
+                String piece = c.path("delta").path("content").asText("");
+                if (!piece.isEmpty()) {
+                    text.append(piece);
+                    onText.accept(piece);
+                }
+                if (c.path("finish_reason").isTextual()) {
+                    last[0] = c.get("finish_reason").asText();
+                }
+            }
+            if (chunk.path("usage").isObject()) {
+                usage[0] = chunk.get("usage").path("prompt_tokens").asLong(-1);
+                usage[1] = chunk.get("usage").path("completion_tokens").asLong(-1);
+            }
+        });
+        return new ChatResult(text.toString(), last[0], usage[0], usage[1], last[1], last[2], outcome);
+    }
+
+    private String chatJson(List<ChatTurn> turns, String model, Map<String, Object> parameters, boolean stream) {
+        if (turns == null || turns.isEmpty()) {
+            throw new InvalidRequestException("A chat request needs at least one message");
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("model", model != null ? model : metadata.model());
+        ArrayNode messages = body.putArray("messages");
+        for (ChatTurn t : turns) {
+            messages.addObject().put("role", t.role()).put("content", t.content());
+        }
+        if (parameters != null) {
+            parameters.forEach((k, v) -> {
+                if (v != null) {
+                    body.set(k, JSON.valueToTree(v));
+                }
+            });
+        }
+        if (stream) {
+            body.put("stream", true);
+            body.putObject("stream_options").put("include_usage", true);
+        }
+        return body.toString();
     }
 
     private Request request(String route, String json, AtomicReference<ResponseOutcome> outcome) {
