@@ -6,5 +6,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 repo=${ZG_REPO:-/tmp/zgrepo}
 mvn -B -q -f "$root/pom.xml" -pl .,contracts,protocol,sdk,adapters/okhttp,adapters/openai,adapters/langchain4j,adapters/spring-ai \
-    deploy -DskipTests -DaltDeploymentRepository="zg::default::file://$repo" "$@"
+    deploy -Dmaven.test.skip=true -DaltDeploymentRepository="zg::default::file://$repo" "$@"
 echo "published zg.compute:* 0.1.0-SNAPSHOT to $repo"

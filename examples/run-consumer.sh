@@ -10,10 +10,15 @@ export ZG_REPO=${ZG_REPO:-$work/repo}
 export ZG_EXAMPLES_M2=${ZG_EXAMPLES_M2:-$work/m2}
 export ZG_DEVNET_JSON=$work/devnet.json
 devnet_pid=
-cleanup() { [ -n "$devnet_pid" ] && kill "$devnet_pid" 2>/dev/null && wait "$devnet_pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  local rc=$?
+  if [ -n "$devnet_pid" ]; then kill "$devnet_pid" 2>/dev/null || true; wait "$devnet_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+  exit $rc
+}
 trap cleanup EXIT
 
-"$here/publish.sh"
+[ -n "${ZG_SKIP_PUBLISH:-}" ] || "$here/publish.sh"
 "$root/0g-compute-cli" devnet up --port 0 --chat-only --out "$ZG_DEVNET_JSON" > "$work/devnet.log" 2>&1 &
 devnet_pid=$!
 for _ in $(seq 1 180); do grep -q 'ready' "$work/devnet.log" 2>/dev/null && break; sleep 1; done
