@@ -32,6 +32,7 @@ import zg.compute.protocol.contracts.bindings.InferenceServing;
 import zg.compute.protocol.signing.ResponseSignature;
 import zg.compute.protocol.units.Units;
 import zg.compute.sdk.internal.auth.SessionIssuer;
+import zg.compute.sdk.internal.billing.ExchangeFacts;
 import zg.compute.sdk.internal.billing.FeeEstimator;
 import zg.compute.sdk.internal.billing.ModelPrices;
 import zg.compute.sdk.internal.chain.ChainClient;
@@ -544,6 +545,37 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         List<byte[]> images = FeeEstimator.isImageType(s.serviceType())
                 ? ImageAnswer.decode(responseBody, Integer.MAX_VALUE) : null;
         return verify(s, chatID, requestBody, responseBody, images);
+    }
+
+    /**
+     * {@link #processResponse(String, String, String, byte[], byte[])} for a client that relayed a request itself
+     * (an HTTP interceptor, a framework adapter): the fee content is read from the bytes — the usage of a JSON
+     * answer or of the last SSE chunk carrying one, the request JSON for image services, the seconds of a WAV
+     * answer for generated speech — and the chat id is {@code resKey}, else the completion id. An unverifiable
+     * signature (the provider cannot serve it) is {@link ResponseVerification#REJECTED}, never an exception, so a
+     * paid answer is not lost.
+     *
+     * @param resKey the answer's {@code ZG-Res-Key} header (null when absent)
+     */
+    public ResponseOutcome processExchange(String provider, String resKey, byte[] requestBody, byte[] responseBody) {
+        if (requestBody == null || responseBody == null) {
+            throw new InvalidRequestException("requestBody and responseBody are required for the content check");
+        }
+        LedgerBroker.requireAddress(provider, "provider");
+        ServiceInfo s = cachedService(provider);
+        ExchangeFacts facts = ExchangeFacts.read(responseBody);
+        String chatId = resKey != null && !resKey.isBlank() ? resKey : facts.completionId();
+        String feeContent;
+        if (FeeEstimator.isImageType(s.serviceType())) {
+            String req = new String(requestBody, StandardCharsets.UTF_8);
+            feeContent = req.stripLeading().startsWith("{") ? req : null; // a form: the pictures delivered count
+        } else if (facts.wavSeconds() > 0) {
+            feeContent = "{\"usage\":{\"output_audio_seconds\":" + facts.wavSeconds() + "}}";
+        } else {
+            feeContent = facts.usageJson();
+        }
+        Paid p = finish(s, provider, requestBody, responseBody, chatId, answer -> feeContent);
+        return new ResponseOutcome(chatId, p.verification(), p.fee());
     }
 
     /** What {@link #process} found: the verification and the fee it added to the local estimate. */
