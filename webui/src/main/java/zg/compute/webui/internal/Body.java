@@ -41,7 +41,7 @@ public record Body(JsonObject json) {
     public Amount og(String field) {
         Object v = json.getValue(field);
         if (!(v instanceof String s) || s.isBlank()) {
-            throw new InvalidRequestException(field + " must be a decimal amount of 0G, e.g. \"1.5\"");
+            throw new InvalidRequestException(field + " must be a decimal string of 0G, e.g. \"1.5\"");
         }
         return Amount.og(s.strip());
     }
