@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
 import java.util.List;
+import zg.compute.sdk.Amount;
 import zg.compute.sdk.LedgerDetail;
 import zg.compute.sdk.PendingRefund;
 import zg.compute.sdk.ServiceKind;
@@ -56,13 +57,15 @@ public final class AccountApi {
     }
 
     public JsonObject deposit(Body b) {
-        return tx("Deposited " + b.required("amount") + " 0G", broker.ledger().depositFund(b.og("amount")));
+        Amount amount = b.og("amount");
+        return tx("Deposited " + b.required("amount") + " 0G", broker.ledger().depositFund(amount));
     }
 
     public JsonObject transfer(Body b) {
+        Amount amount = b.og("amount");
         String provider = b.required("provider");
         return tx("Moved " + b.required("amount") + " 0G to " + provider,
-                broker.ledger().transferFund(provider, b.kind(), b.og("amount")));
+                broker.ledger().transferFund(provider, b.kind(), amount));
     }
 
     /** One provider at a time (the page asks first): the funds stay locked for the contract's lock time. */
@@ -73,7 +76,8 @@ public final class AccountApi {
     }
 
     public JsonObject refund(Body b) {
-        return tx("Withdrew " + b.required("amount") + " 0G to the wallet", broker.ledger().refund(b.og("amount")));
+        Amount amount = b.og("amount");
+        return tx("Withdrew " + b.required("amount") + " 0G to the wallet", broker.ledger().refund(amount));
     }
 
     private static JsonObject sub(SubAccountBalance s, List<PendingRefund> refunds) {

@@ -38,9 +38,10 @@ export function txText(r) {
 }
 
 export function table(headers, rows, caption) {
-  return el('div', { class: 'table-wrap' }, el('table', {},
+  // the wrapper scrolls sideways on a narrow screen: focusable and named so a keyboard can scroll it
+  return el('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': caption || 'Table' }, el('table', {},
     caption ? el('caption', { class: 'sr-only' }, caption) : null,
-    el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col' }, h)))),
+    el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col' }, h || el('span', { class: 'sr-only' }, 'Actions'))))),
     el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c)))))));
 }
 
