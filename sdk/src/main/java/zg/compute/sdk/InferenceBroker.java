@@ -425,6 +425,15 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         return cachedFees.getOrDefault(key(provider), BigInteger.ZERO);
     }
 
+    /**
+     * The provider's own figure of this user's fees it has not yet settled on chain
+     * ({@code GET <url>/v1/user/<user>/unsettledfee}); empty when it cannot give a sane one (unreachable, an error,
+     * a negative number). Shown as is: auto-funding trusts it only up to {@link #FEE_TRUST_MULTIPLIER}.
+     */
+    public Optional<BigInteger> getUnsettledFee(String provider) {
+        return Optional.ofNullable(reportedUnsettledFee(provider));
+    }
+
     /** The provider's own figure, or null when it cannot give a sane one (then the local estimate is used). */
     private BigInteger reportedUnsettledFee(String provider) {
         try {

@@ -30,8 +30,8 @@ public final class AccountApi {
     }
 
     /**
-     * Main account and each sub-account with its pending refunds and their remaining lock. "Unsettled" is what
-     * this UI's own requests cost (the SDK's fee count per provider) and the provider has not yet settled.
+     * Main account and each sub-account with its pending refunds and their remaining lock, and the fees each
+     * provider says it has not yet settled on chain (null where it cannot say).
      */
     public JsonObject account(Body b) {
         LedgerDetail d = broker.ledger().getLedgerWithDetail();
@@ -39,9 +39,9 @@ public final class AccountApi {
         BigInteger unsettled = BigInteger.ZERO;
         for (SubAccountBalance s : d.inference()) {
             SubAccountDetail detail = broker.inference().getAccountWithDetail(s.provider());
-            BigInteger fee = broker.inference().cachedFee(s.provider());
-            unsettled = unsettled.add(fee);
-            inference.add(sub(s, detail.refunds()).put("unsettled", Body.amount(fee)));
+            BigInteger fee = broker.inference().getUnsettledFee(s.provider()).orElse(null);
+            unsettled = fee == null ? unsettled : unsettled.add(fee);
+            inference.add(sub(s, detail.refunds()).put("unsettled", fee == null ? null : Body.amount(fee)));
         }
         JsonArray fineTuning = new JsonArray();
         for (SubAccountBalance s : d.fineTuning()) {
