@@ -22,11 +22,12 @@ const summary = { steps: [], consoleErrors: [], axe: {}, overflow: [], screensho
 const t0 = Date.now();
 const step = (name) => summary.steps.push({ name, ms: Date.now() - t0 });
 
+let page;
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
+  page = await context.newPage();
   page.setDefaultTimeout(60_000);
   page.on('console', (m) => { if (m.type() === 'error') summary.consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => summary.consoleErrors.push(String(e)));
@@ -96,7 +97,8 @@ try {
   await go('speech');
   await page.getByLabel('Audio file').setInputFiles(process.env.ZG_AUDIO);
   await page.getByRole('button', { name: 'Transcribe' }).click();
-  await page.locator('#transcript').waitFor();
+  // pocketsphinx on a busy 2-core machine: allow it more than the other steps
+  await page.locator('#transcript').waitFor({ timeout: 120_000 });
   await expectStatus(/^Transcribed, verified\.$/);
   summary.transcript = await page.locator('#transcript').textContent();
   step('transcription, verified');
@@ -160,8 +162,15 @@ try {
     }
   }
   step('every page: axe, overflow, screenshots');
+} catch (err) {
+  // what the user would have seen: the status line and the page
+  const seen = page ? await page.locator('#status').textContent().catch(() => '?') : '?';
+  if (page) await page.screenshot({ path: path.join(out, 'failure.png'), fullPage: true }).catch(() => {});
+  console.error(`${err.message.split('\n')[0]} — status line: "${seen}" (screenshot failure.png)`);
+  process.exitCode = 1;
 } finally {
   await browser.close();
 }
+if (process.exitCode) process.exit(1);
 summary.ms = Date.now() - t0;
 console.log(JSON.stringify(summary));
