@@ -115,7 +115,7 @@ try {
   await page.locator('#new-key').waitFor();
   const key = await page.locator('#new-key').textContent();
   if (!key.startsWith('app-sk-')) throw new Error('not an API key: ' + key);
-  await page.getByRole('cell', { name: 'browser test' }).waitFor();
+  await page.getByRole('cell', { name: 'browser test' }).first().waitFor();
   summary.apiKeySlot = Number(/slot (\d+)/.exec(await status().textContent())[1]);
   step('API key');
 

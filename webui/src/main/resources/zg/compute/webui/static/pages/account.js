@@ -75,7 +75,7 @@ export default async function account(ctx) {
           retrieve.disabled = false;
         }
       });
-      subRows.push([service, el('span', { class: 'addr' }, s.provider), og(s.balance), og(s.pendingRefund),
+      subRows.push([service, el('span', { class: 'addr', title: s.provider }, short(s.provider)), og(s.balance), og(s.pendingRefund),
         s.unsettled ? og(s.unsettled) : '—', lock, retrieve]);
     }
   }

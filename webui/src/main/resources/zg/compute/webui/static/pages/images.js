@@ -10,11 +10,14 @@ function results(r, before) {
         el('figcaption', {}, el('a', { href: src, download: `image-${i + 1}.png` }, 'Download'))))));
 }
 
+// the last answers of this tab (pictures stay in memory only), shown again when the page is opened
+const last = { gen: null, edit: null };
+
 export default async function images(ctx) {
   const p = await ctx.providers();
   const wanted = ctx.params().get('provider');
-  const genOut = el('div', { 'aria-live': 'polite' });
-  const editOut = el('div', { 'aria-live': 'polite' });
+  const genOut = el('div', { 'aria-live': 'polite' }, last.gen);
+  const editOut = el('div', { 'aria-live': 'polite' }, last.edit);
   const gen = onSubmit(el('form', { class: 'card', 'aria-labelledby': 'gen-h' },
     el('h2', { id: 'gen-h' }, 'Generate'),
     el('div', { class: 'row' },
@@ -25,7 +28,8 @@ export default async function images(ctx) {
     el('button', { type: 'submit' }, 'Generate')),
   async (f) => {
     const r = await api.post('images/generate', { ...f, n: Number(f.n) });
-    genOut.replaceChildren(results(r));
+    last.gen = results(r);
+    genOut.replaceChildren(last.gen);
     ctx.refreshBalance().catch(() => {});
     return `${r.images.length} picture(s), ${r.verification === 'VERIFIED' ? 'verified' : 'NOT verified'}.`;
   });
@@ -42,7 +46,8 @@ export default async function images(ctx) {
     if (picked.size > 10 * 1024 * 1024) throw new Error('The picture is larger than 10 MB.');
     const data = await readFile(picked);
     const r = await api.post('images/edit', { provider: f.provider, prompt: f.prompt, image: data, imageName: picked.name });
-    editOut.replaceChildren(results(r, data));
+    last.edit = results(r, data);
+    editOut.replaceChildren(last.edit);
     ctx.refreshBalance().catch(() => {});
     return `Edited, ${r.verification === 'VERIFIED' ? 'verified' : 'NOT verified'}.`;
   });
