@@ -113,7 +113,7 @@ class WebUiBrowserTest {
                 assertThat(stack.devnet().chain().balanceOf(stack.user().address())).isGreaterThan(
                         walletBefore.subtract(Units.og(1)));
                 // the key's slot is in the record the CLI reads
-                assertThat(read(home.resolve(".0g-compute-cli/api-keys.json"))).contains("\"label\" : \"browser test\"");
+                assertThat(read(cli.configDir().resolve("api-keys.json"))).contains("\"label\" : \"browser test\"");
                 assertThat(s.path("ms").asLong()).as("the flow stays quick").isLessThan(150_000);
                 assertThat(web.stop()).isZero();
             }

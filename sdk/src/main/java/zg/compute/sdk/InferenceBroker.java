@@ -170,6 +170,16 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         return new ServiceMetadata(base(s) + "/v1/proxy", model != null ? model : s.model());
     }
 
+    /**
+     * Forgets what this broker cached about the provider (its service and URL, the acknowledgement), so the next
+     * call reads the chain again: for a caller that found the provider unreachable, e.g. after it moved or the
+     * network restarted.
+     */
+    public void forgetProvider(String provider) {
+        services.remove(key(provider));
+        acknowledgedUntil.remove(key(provider));
+    }
+
     /** Where the TEE signature of a response can be fetched. */
     public String getChatSignatureDownloadLink(String provider, String chatID) {
         return base(cachedService(provider)) + "/v1/proxy/signature/" + chatID;

@@ -70,7 +70,7 @@ public final class ChatRelay {
         try {
             r = http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            endpoints.remove(key);
+            forget(key, provider);
             throw new ProviderFailure(unreachable(provider, meta.endpoint(), e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -113,7 +113,7 @@ public final class ChatRelay {
                 }
             }
         } catch (IOException e) {
-            endpoints.remove(key);
+            forget(key, provider);
             resp.end(new JsonObject().put("error", "the stream from provider " + provider + " broke off: "
                     + describe(e) + " — the reply is incomplete; send again").encode() + "\n");
             return;
@@ -129,6 +129,12 @@ public final class ChatRelay {
             done = new JsonObject().put("error", "the reply arrived but could not be checked: " + Replies.friendly(e));
         }
         resp.end(done.encode() + "\n");
+    }
+
+    /** The next message reads the provider's service from the chain again (a restarted devnet may have moved it). */
+    private void forget(String key, String provider) {
+        endpoints.remove(key);
+        inference.forgetProvider(provider);
     }
 
     /** processResponse over the exact bytes; the fee is what that call added to the SDK's count for the provider. */
