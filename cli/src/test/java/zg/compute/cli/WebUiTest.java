@@ -23,16 +23,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import zg.compute.cli.internal.devnet.DevnetStack;
 import zg.compute.cli.internal.devnet.StackConfig;
-import zg.compute.cli.internal.webui.WebUiServer;
 import zg.compute.provider.DevModelBackend;
 import zg.compute.protocol.units.Units;
 import zg.compute.server.ServerLimits;
 import zg.compute.server.SlowClient;
+import zg.compute.webui.WebUiServer;
 
 /**
  * {@code web-ui start-web} (sdk-cli.md §6.5) started through the command against a real devnet and real provider
- * brokers, driven over real HTTP: the page's headers and assets, the token guard and every JSON API route. The
- * page's JavaScript is not executed here (no browser); only what it calls is.
+ * brokers, driven over real HTTP: the page's headers and assets, the token guard, the Host check and the JSON API
+ * routes' answers and errors. The pages themselves run in a real browser in {@link WebUiBrowserTest}.
  */
 class WebUiTest {
 
@@ -79,16 +79,18 @@ class WebUiTest {
         assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-cache");
         assertThat(page.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
         List<String> refs = Pattern.compile("(?:src|href)=\"([^\"]*)\"").matcher(page.body()).results()
-                .map(r -> r.group(1)).toList();
-        assertThat(refs).containsExactlyInAnyOrder("app.css", "app.js");
+                .map(r -> r.group(1)).filter(r -> !r.startsWith("#")).toList();
+        assertThat(refs).as("in-page links aside").containsExactlyInAnyOrder("data:,", "app.css", "app.js");
         assertThat(page.body()).doesNotContain("<script>").doesNotContain("style=");
 
-        for (String asset : List.of("/app.js", "/app.css")) {
+        for (String asset : List.of("/app.js", "/app.css", "/api.js", "/pages/chat.js", "/pages/keys.js")) {
             HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + asset)).GET());
             assertThat(r.statusCode()).as(asset).isEqualTo(200);
             assertSecurityHeaders(r);
-            assertThat(r.headers().firstValue("Cache-Control")).hasValue("public, max-age=3600");
-            assertThat(r.body()).doesNotContain("http://").doesNotContain("https://");
+            assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-cache");
+            // nothing from elsewhere at run time (the chart's SVG namespace is a name, not a fetch)
+            assertThat(r.body().replace("http://www.w3.org/2000/svg", "")).doesNotContain("http://")
+                    .doesNotContain("https://");
         }
         HttpResponse<String> missing = send(HttpRequest.newBuilder(URI.create(base + "/../pom.xml")).GET());
         assertThat(missing.statusCode()).isEqualTo(404);
@@ -148,7 +150,7 @@ class WebUiTest {
         assertError(post("/api/deposit", Map.of("amount", "abc")), 400, "not a number of 0G: \"abc\"");
         assertError(post("/api/refund", Map.of("amount", 1.5)), 400, "amount must be a decimal string of 0G, e.g. \"1.5\"");
         assertError(post("/api/transfer", Map.of("amount", "1")), 400, "provider is required");
-        assertError(post("/api/retrieve", Map.of("service", "gpu")), 400,
+        assertError(post("/api/retrieve", Map.of("provider", stack.providers().get(0).address(), "service", "gpu")), 400,
                 "Unknown service \"gpu\": use inference or fine-tuning.");
         assertError(send(request("/api/deposit").POST(HttpRequest.BodyPublishers.ofString("not json"))), 400,
                 "the request body must be a JSON object");
@@ -161,8 +163,11 @@ class WebUiTest {
         for (DevnetStack.ProviderEntry e : stack.providers()) {
             JsonNode s = find(p.path("inference"), e.address());
             assertThat(s.path("model").asText()).isEqualTo(e.model());
-            assertThat(s.at("/inputPrice/neuron").asText()).isEqualTo(e.inputPrice().toString());
-            assertThat(s.at("/outputPrice/neuron").asText()).isEqualTo(e.outputPrice().toString());
+            assertThat(s.at("/prices/0/unit").asText()).isEqualTo("per input token");
+            assertThat(s.at("/prices/0/neuron").asText()).isEqualTo(e.inputPrice().toString());
+            assertThat(s.at("/prices/1/unit").asText()).isEqualTo("per output token");
+            assertThat(s.at("/prices/1/neuron").asText()).isEqualTo(e.outputPrice().toString());
+            assertThat(s.at("/health/status").asText()).isEqualTo("up");
             assertThat(s.path("verifiability").asText()).isNotEmpty();
             assertThat(s.path("acknowledged").asBoolean()).as("the devnet user transferred to it").isTrue();
         }
@@ -174,14 +179,26 @@ class WebUiTest {
         DevnetStack.ProviderEntry p1 = stack.providers().get(0);
         BigInteger before = stack.brokers().get(0).store().unsettledFee(stack.user().address());
 
-        JsonNode r = ok(post("/api/chat", Map.of("provider", p1.address(),
-                "messages", List.of(Map.of("role", "user", "content", "Hello web")))));
+        HttpResponse<String> streamed = post("/api/chat", Map.of("provider", p1.address(),
+                "messages", List.of(Map.of("role", "user", "content", "Hello web"))));
+        assertThat(streamed.statusCode()).as(streamed.body()).isEqualTo(200);
+        assertThat(streamed.headers().firstValue("Content-Type")).hasValue("application/x-ndjson");
+        List<String> lines = streamed.body().lines().toList();
+        assertThat(lines.size()).as("text arrives in pieces, then the outcome").isGreaterThan(2);
+        StringBuilder text = new StringBuilder();
+        for (String line : lines.subList(0, lines.size() - 1)) {
+            text.append(JSON.readTree(line).path("delta").asText());
+        }
+        JsonNode r = JSON.readTree(lines.get(lines.size() - 1));
 
-        assertThat(r.path("reply").asText()).isEqualTo(DevModelBackend.REPLY_PREFIX + "Hello web");
-        assertThat(r.path("verified").asBoolean()).isTrue();
+        assertThat(text.toString()).isEqualTo(DevModelBackend.REPLY_PREFIX + "Hello web");
+        assertThat(r.path("text").asText()).isEqualTo(text.toString());
+        assertThat(r.path("verification").asText()).isEqualTo("VERIFIED");
         assertThat(r.path("chatId").asText()).isNotEmpty();
+        assertThat(r.path("requestSha256").asText()).hasSize(64);
         BigInteger fee = CliFixtures.fee(p1, r.path("usage"));
         assertThat(fee).isPositive();
+        assertThat(r.at("/fee/neuron").asText()).as("the actual fee of this message").isEqualTo(fee.toString());
         assertThat(stack.brokers().get(0).store().unsettledFee(stack.user().address()).subtract(before))
                 .isEqualTo(fee);
         assertError(post("/api/chat", Map.of("provider", p1.address(), "messages", List.of())), 400,
@@ -199,14 +216,35 @@ class WebUiTest {
         assertThat(kept.path("apiKey").asText()).startsWith("app-sk-");
         assertThat(revoked.path("expiresAt").asLong() - revoked.path("createdAt").asLong()).isEqualTo(3_600_000);
 
-        JsonNode tx = ok(send(request("/api/api-keys/" + p2.address() + "/8").DELETE()));
+        JsonNode tx = ok(post("/api/api-keys/revoke", Map.of("provider", p2.address(), "tokenId", 8)));
         assertThat(tx.path("transaction").asText()).startsWith("0x");
 
         assertThat(providerChat(p2, kept.path("apiKey").asText()).statusCode()).isEqualTo(200);
         HttpResponse<String> rejected = awaitRejected(p2, revoked.path("apiKey").asText());
         assertThat(rejected.body()).contains("session token has been revoked");
-        assertError(send(request("/api/api-keys/" + p2.address() + "/x").DELETE()), 400,
-                "tokenId must be a whole number, got \"x\"");
+        assertError(post("/api/api-keys/revoke", Map.of("provider", p2.address(), "tokenId", "x")), 400,
+                "tokenId must be a whole number, got x");
+    }
+
+    @Test
+    void theUiAndTheCliShareOneSlotMap() throws Exception {
+        // provider 1: no other test here hands out its keys
+        String p1 = stack.providers().get(0).address();
+        CliRunner.Result cliKey = cli.run("inference", "get-secret", "--provider", p1, "--duration", "0", "--json");
+        assertThat(cliKey.exit()).as(cliKey.toString()).isZero();
+        int cliSlot = JSON.readTree(cliKey.out()).path("tokenId").asInt();
+
+        JsonNode ui = ok(post("/api/api-keys", Map.of("provider", p1, "label", "from the UI")));
+        assertThat(ui.path("tokenId").asInt()).as("not the CLI's slot").isNotEqualTo(cliSlot);
+
+        CliRunner.Result next = cli.run("inference", "get-secret", "--provider", p1, "--duration", "0", "--json");
+        int nextSlot = JSON.readTree(next.out()).path("tokenId").asInt();
+        assertThat(nextSlot).as("the CLI skips the UI's slot").isNotIn(cliSlot, ui.path("tokenId").asInt());
+
+        JsonNode slots = ok(get("/api/api-keys?provider=" + p1)).path("slots");
+        assertThat(slots.findValuesAsText("tokenId")).containsExactly(
+                String.valueOf(cliSlot), ui.path("tokenId").asText(), String.valueOf(nextSlot));
+        assertThat(find(slots, ui.path("tokenId").asInt()).path("label").asText()).isEqualTo("from the UI");
     }
 
     /** What a browser sends to a rebound name: the page's own Host, and here even the right token. */
@@ -230,7 +268,7 @@ class WebUiTest {
     @Test
     void slowConnectionsAreClosed() {
         try (var broker = InferenceServeTest.userBroker(stack)) {
-            WebUiServer s = WebUiServer.start(broker, stack.devnet().rpcUrl(), "127.0.0.1", 0, List.of(),
+            WebUiServer s = WebUiServer.start(broker, stack.devnet().rpcUrl(), home, "127.0.0.1", 0, List.of(),
                     new ServerLimits(Duration.ofMillis(500), Duration.ofMillis(800), Duration.ofMillis(500)));
             try {
                 assertThat(SlowClient.holdPartialHeads("127.0.0.1", s.port(), "/api/deposit", 30,
@@ -289,6 +327,15 @@ class WebUiTest {
             }
         }
         throw new AssertionError("no " + provider + " in " + list);
+    }
+
+    private static JsonNode find(JsonNode slots, int tokenId) {
+        for (JsonNode n : slots) {
+            if (n.path("tokenId").asInt() == tokenId) {
+                return n;
+            }
+        }
+        throw new AssertionError("no slot " + tokenId + " in " + slots);
     }
 
     private static void assertSecurityHeaders(HttpResponse<String> r) {

@@ -175,6 +175,16 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         return new ServiceMetadata(base(s) + "/v1/proxy", model != null ? model : s.model());
     }
 
+    /**
+     * Forgets what this broker cached about the provider (its service and URL, the acknowledgement), so the next
+     * call reads the chain again: for a caller that found the provider unreachable, e.g. after it moved or the
+     * network restarted.
+     */
+    public void forgetProvider(String provider) {
+        services.remove(key(provider));
+        acknowledgedUntil.remove(key(provider));
+    }
+
     /** Where the TEE signature of a response can be fetched. */
     public String getChatSignatureDownloadLink(String provider, String chatID) {
         return base(cachedService(provider)) + "/v1/proxy/signature/" + chatID;
@@ -456,6 +466,15 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     /** The local fee estimate accumulated by {@code processResponse} since the last top-up (neuron). */
     public BigInteger cachedFee(String provider) {
         return cachedFees.getOrDefault(key(provider), BigInteger.ZERO);
+    }
+
+    /**
+     * The provider's own figure of this user's fees it has not yet settled on chain
+     * ({@code GET <url>/v1/user/<user>/unsettledfee}); empty when it cannot give a sane one (unreachable, an error,
+     * a negative number). Shown as is: auto-funding trusts it only up to {@link #FEE_TRUST_MULTIPLIER}.
+     */
+    public Optional<BigInteger> getUnsettledFee(String provider) {
+        return Optional.ofNullable(reportedUnsettledFee(provider));
     }
 
     /** The provider's own figure, or null when it cannot give a sane one (then the local estimate is used). */

@@ -25,6 +25,7 @@ import zg.compute.sdk.SubAccount;
 import zg.compute.sdk.TxResult;
 import zg.compute.sdk.VerificationResult;
 import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
+import zg.compute.webui.IssuedKeys;
 
 /** {@code inference} (alias {@code inf}): providers, acknowledgement, verification, API keys (sdk-cli.md §6.3). */
 @Command(name = "inference", aliases = "inf", mixinStandardHelpOptions = true,
@@ -375,13 +376,14 @@ public final class InferenceCommands implements Runnable {
                 // the service first: for an address nobody serves, "transfer-fund" (the sub-account hint) is wrong
                 ServiceInfo service = b.inference().getService(provider);
                 SubAccount account = b.inference().getAccount(provider);
-                IssuedTokens issued = new IssuedTokens(ctx().configDir());
+                IssuedKeys issued = new IssuedKeys(ctx().configDir());
                 long generation = account.generation().longValueExact();
                 Integer id = tokenId != null ? tokenId
                         : issued.firstFree(b.ledger().userAddress(), provider, generation, account.revokedBitmap());
                 ApiKey key = b.inference().createApiKey(provider, life, id);
                 inv.addSecret(key.rawToken());
-                issued.record(b.ledger().userAddress(), provider, generation, key.tokenId());
+                issued.record(b.ledger().userAddress(), provider, generation,
+                        new IssuedKeys.Slot(key.tokenId(), null, key.createdAt(), key.expiresAt()));
                 print(key, service);
                 return 0;
             });

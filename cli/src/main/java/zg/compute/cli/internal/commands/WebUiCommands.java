@@ -7,16 +7,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import zg.compute.cli.Invocation;
-import zg.compute.cli.internal.webui.WebUiServer;
 import zg.compute.sdk.ZGComputeNetworkBroker;
 import zg.compute.server.ServerLimits;
+import zg.compute.webui.WebUiServer;
 
 /**
- * {@code web-ui} (alias {@code ui}, sdk-cli.md §6.5). Unlike the official Next.js dApp with browser wallets,
- * this is a local dashboard served by the CLI that acts with the CLI's own key.
+ * {@code web-ui} (alias {@code ui}, sdk-cli.md §6.5): starts the {@code webui} module's server. Unlike the official
+ * Next.js dApp with browser wallets, this is a local UI served by the CLI that acts with the CLI's own key.
  */
 @Command(name = "web-ui", aliases = "ui", mixinStandardHelpOptions = true,
-        description = "A local web dashboard: balances, funds, providers, chat and API keys.",
+        description = "A local web UI: account, marketplace, chat, images, speech, embeddings, API keys, history, fine-tuning.",
         subcommands = WebUiCommands.StartWeb.class)
 public final class WebUiCommands implements Runnable {
 
@@ -61,7 +61,7 @@ public final class WebUiCommands implements Runnable {
             ServeCommands.checkPort(host, port);
             Connection c = Connection.resolve(inv, network, gas());
             try (ZGComputeNetworkBroker broker = c.broker()) {
-                WebUiServer server = ServeCommands.start(() -> WebUiServer.start(broker, c.rpc(), host, port,
+                WebUiServer server = ServeCommands.start(() -> WebUiServer.start(broker, c.rpc(), inv.ctx().configDir(), host, port,
                         allowedHosts, ServerLimits.DEFAULTS));
                 // The token is a bearer secret for this run only; it is shown so the user can open the page.
                 out().println("✓ web UI for " + broker.ledger().userAddress() + " listening on " + server.baseUrl());

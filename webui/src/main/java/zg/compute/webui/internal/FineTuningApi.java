@@ -1,0 +1,101 @@
+package zg.compute.webui.internal;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import zg.compute.sdk.DatasetUpload;
+import zg.compute.sdk.FineTuningBroker;
+import zg.compute.sdk.FineTuningModel;
+import zg.compute.sdk.FineTuningTask;
+import zg.compute.sdk.InvalidRequestException;
+import zg.compute.sdk.TxResult;
+
+/**
+ * The fine-tuning page, as far as the SDK goes here: the predefined models, a provider's tasks with their progress
+ * and log, creating a task (the dataset goes to the provider's TEE upload route; 0G Storage is not reachable), and
+ * acknowledging a delivered model's deliverable on chain.
+ */
+public final class FineTuningApi {
+
+    private final FineTuningBroker ft;
+
+    public FineTuningApi(FineTuningBroker ft) {
+        this.ft = ft;
+    }
+
+    public JsonObject models(Body b) {
+        JsonArray models = new JsonArray();
+        for (FineTuningModel m : ft.listModel()) {
+            models.add(new JsonObject().put("name", m.name()).put("dataType", m.dataType()));
+        }
+        return new JsonObject().put("models", models);
+    }
+
+    public JsonObject tasks(Body b) {
+        String provider = b.required("provider");
+        JsonArray tasks = new JsonArray();
+        for (FineTuningTask t : ft.listTask(provider)) {
+            tasks.add(task(t));
+        }
+        return new JsonObject().put("provider", provider).put("tasks", tasks);
+    }
+
+    public JsonObject task(Body b) {
+        String provider = b.required("provider");
+        String id = b.required("taskId");
+        return task(ft.getTask(provider, id)).put("log", ft.getLog(provider, id));
+    }
+
+    /** Uploads the dataset to the provider's TEE, then creates the task with the given training parameters. */
+    public JsonObject create(Body b) {
+        String provider = b.required("provider");
+        String model = b.required("model");
+        String params = b.optional("params") == null ? "{}" : b.optional("params");
+        byte[] dataset = b.file("dataset");
+        if (dataset.length > FineTuningBroker.MAX_DATASET_BYTES) {
+            throw new InvalidRequestException("the dataset is larger than 100 MB");
+        }
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("zg-webui-ft");
+            Path data = Files.write(dir.resolve("dataset.jsonl"), dataset);
+            Path paramsFile = Files.writeString(dir.resolve("params.json"), params, StandardCharsets.UTF_8);
+            DatasetUpload up = ft.uploadDatasetToTEE(provider, data);
+            String id = ft.createTask(provider, model, up.datasetHash(), paramsFile, Boolean.TRUE.equals(
+                    b.json().getBoolean("waitInQueue", false)));
+            return new JsonObject().put("message", "Task " + id + " created").put("taskId", id)
+                    .put("datasetHash", up.datasetHash());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (dir != null) {
+                try (var files = Files.list(dir)) {
+                    files.forEach(p -> p.toFile().delete());
+                } catch (IOException ignored) {
+                    // a temp dir left behind is harmless
+                }
+                dir.toFile().delete();
+            }
+        }
+    }
+
+    public JsonObject acknowledge(Body b) {
+        String provider = b.required("provider");
+        String id = b.required("taskId");
+        Optional<TxResult> tx = ft.acknowledgeDeliverable(provider, id);
+        return tx.map(t -> AccountApi.tx("Deliverable of task " + id + " acknowledged", t))
+                .orElse(new JsonObject().put("message", "Already acknowledged"));
+    }
+
+    private static JsonObject task(FineTuningTask t) {
+        return new JsonObject().put("id", t.id()).put("progress", t.progress())
+                .put("createdAt", t.createdAt() == null ? null : t.createdAt().toEpochMilli())
+                .put("fee", Body.amount(t.fee() == null ? java.math.BigInteger.ZERO : t.fee()))
+                .put("finished", t.finished());
+    }
+}

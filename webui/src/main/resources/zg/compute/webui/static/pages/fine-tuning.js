@@ -1,0 +1,57 @@
+import * as api from '../api.js';
+import { el, field, onSubmit, short, table, say, readFile, when, txText } from '../ui.js';
+
+export default async function fineTuning(ctx) {
+  const [p, m] = await Promise.all([ctx.providers(), api.get('fine-tuning/models')]);
+  if (!p.fineTuning.length) {
+    return [el('p', { class: 'card' }, 'No fine-tuning provider on this network. Models this network knows: ' +
+      (m.models.map((x) => x.name).join(', ') || 'none') + '.')];
+  }
+  const provider = el('select', { name: 'provider' }, p.fineTuning.map((s) =>
+    el('option', { value: s.provider }, `${short(s.provider)} — ${s.models.join(', ')}`)));
+  const tasks = el('div', { 'aria-live': 'polite' });
+  const detail = el('div', {});
+
+  async function drawTasks() {
+    const r = await api.get('fine-tuning/tasks', { provider: provider.value });
+    tasks.replaceChildren(r.tasks.length ? table(['Task', 'Created', 'Progress', 'Fee', ''], r.tasks.map((t) => {
+      const show = el('button', { type: 'button', class: 'ghost', 'aria-label': `Show task ${t.id}` }, 'Log');
+      show.addEventListener('click', async () => {
+        try {
+          const d = await api.get('fine-tuning/task', { provider: provider.value, taskId: t.id });
+          const ack = el('button', { type: 'button' }, 'Acknowledge the delivered model');
+          ack.addEventListener('click', async () => {
+            try { say(txText(await api.post('fine-tuning/acknowledge', { provider: provider.value, taskId: t.id })), 'ok'); }
+            catch (err) { say(err.message, 'error'); }
+          });
+          detail.replaceChildren(el('section', { class: 'card' }, el('h2', {}, `Task ${short(t.id)}: ${d.progress}`),
+            el('pre', {}, d.log || '(empty log)'), d.progress === 'Delivered' ? ack : null));
+        } catch (err) { say(err.message, 'error'); }
+      });
+      return [el('code', {}, short(t.id)), when(t.createdAt), t.progress, `${t.fee.og} 0G`, show];
+    }), 'Tasks') : el('p', {}, 'No task with this provider yet.'));
+  }
+  provider.addEventListener('change', () => drawTasks().catch((err) => say(err.message, 'error')));
+  const refresh = el('button', { type: 'button', class: 'ghost' }, 'Refresh');
+  refresh.addEventListener('click', () => drawTasks().catch((err) => say(err.message, 'error')));
+
+  const dataset = el('input', { name: 'dataset', type: 'file', accept: '.jsonl,.json,.txt', required: true });
+  const create = onSubmit(el('form', { class: 'card', 'aria-labelledby': 'ft-new' },
+    el('h2', { id: 'ft-new' }, 'New task'),
+    el('p', { class: 'muted' }, 'Move funds to the provider\'s fine-tuning sub-account first (Account page). ' +
+      'The dataset goes to the provider\'s TEE directly.'),
+    el('div', { class: 'row' },
+      field('Model', el('select', { name: 'model' }, m.models.map((x) => el('option', { value: x.name }, x.name)))),
+      field('Dataset (JSONL)', dataset)),
+    field('Training parameters (JSON)', el('textarea', { name: 'params', rows: 3 }, '{"num_train_epochs": 1}')),
+    el('button', { type: 'submit' }, 'Create task')),
+  async (f) => {
+    const r = await api.post('fine-tuning/tasks', { provider: provider.value, model: f.model, params: f.params,
+      dataset: await readFile(dataset.files[0]) });
+    await drawTasks();
+    return r.message;
+  });
+  await drawTasks();
+  return [el('div', { class: 'card row' }, field('Provider', provider, 'wide'), refresh),
+    el('h2', {}, 'Tasks'), tasks, detail, create];
+}
