@@ -17,6 +17,8 @@ import zg.compute.provider.ConfigLoader;
 import zg.compute.provider.ProviderBroker;
 import zg.compute.provider.ProviderConfig;
 import zg.compute.provider.ProviderMain;
+import zg.compute.provider.finetuning.FineTuningConfig;
+import zg.compute.provider.finetuning.FineTuningProviderBroker;
 
 /** {@code provider init|start}: run the provider broker a GPU owner puts in front of a model server. */
 @Command(name = "provider", mixinStandardHelpOptions = true,
@@ -80,28 +82,52 @@ public final class ProviderCommands implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
-            ProviderConfig cfg;
+            Path file = ctx().resolve(config);
+            AutoCloseable broker;
             try {
-                cfg = new ConfigLoader(ctx().env()).load(ctx().resolve(config));
+                ConfigLoader loader = new ConfigLoader(ctx().env());
+                // the file `provider init --fine-tuning` writes runs the fine-tuning task server
+                broker = ConfigLoader.isFineTuning(Files.readString(file))
+                        ? startFineTuning(loader.loadFineTuning(file)) : startInference(loader.load(file));
             } catch (ConfigException e) {
                 throw new CliException("Config error: " + e.getMessage());
-            } catch (UncheckedIOException e) {
+            } catch (IOException | UncheckedIOException e) {
                 throw new CliException("Cannot read " + config + ": " + e.getMessage());
             }
-            ProviderBroker broker = ProviderBroker.start(cfg);
-            out().println("✓ Provider broker listening on port " + broker.port() + " (service "
-                    + broker.registration().action().name().toLowerCase() + ")");
-            out().println("  TEE signer " + broker.teeSignerAddress() + (broker.registration().teeSignerAcknowledged()
-                    ? " — acknowledged by the contract owner"
-                    : " — NOT acknowledged by the contract owner yet: requests are refused until it is"));
             out().flush();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                broker.close();
+                try {
+                    broker.close();
+                } catch (Exception e) {
+                    // the JVM is exiting; nothing is left to report to
+                }
                 stopped.countDown();
             }, "provider-stop"));
             stopped.await();
             return 0;
+        }
+
+        private AutoCloseable startInference(ProviderConfig cfg) {
+            ProviderBroker broker = ProviderBroker.start(cfg);
+            out().println("✓ Provider broker listening on port " + broker.port() + " (service "
+                    + broker.registration().action().name().toLowerCase() + ")");
+            printSigner(broker.teeSignerAddress(), broker.registration().teeSignerAcknowledged());
+            return broker;
+        }
+
+        private AutoCloseable startFineTuning(FineTuningConfig cfg) {
+            FineTuningProviderBroker broker = FineTuningProviderBroker.start(cfg);
+            out().println("✓ Fine-tuning server listening on port " + broker.port() + " (service "
+                    + broker.registration().action().name().toLowerCase() + ")");
+            printSigner(broker.teeSignerAddress(), broker.registration().teeSignerAcknowledged());
+            return broker;
+        }
+
+        private void printSigner(String signer, boolean acknowledged) {
+            out().println("  TEE signer " + signer + (acknowledged
+                    ? " — acknowledged by the contract owner"
+                    : " — NOT acknowledged by the contract owner yet: requests are refused until it is"));
         }
     }
 }
