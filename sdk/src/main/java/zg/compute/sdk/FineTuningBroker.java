@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Keys;
 import zg.compute.protocol.contracts.bindings.FineTuningServing;
 import zg.compute.protocol.finetuning.Ecies;
@@ -20,7 +22,7 @@ import zg.compute.protocol.finetuning.FineTuningCryptoException;
 import zg.compute.protocol.finetuning.FineTuningSignatures;
 import zg.compute.protocol.finetuning.ModelCipher;
 import zg.compute.sdk.internal.chain.ChainClient;
-import zg.compute.protocol.finetuning.FileDigest;
+import zg.compute.sdk.internal.finetuning.ModelRootCheck;
 import zg.compute.sdk.internal.finetuning.TaskJson;
 import zg.compute.sdk.internal.http.Multipart;
 import zg.compute.sdk.internal.http.ProviderHttp;
@@ -33,6 +35,8 @@ import zg.compute.sdk.internal.http.StreamingDownload;
  * Dataset upload and model download go straight to the provider's TEE: there is no 0G Storage client here.
  */
 public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
+
+    private static final Logger log = LoggerFactory.getLogger(FineTuningBroker.class);
 
     /** Largest dataset {@link #uploadDatasetToTEE} sends (the official client-side limit). */
     public static final long MAX_DATASET_BYTES = 100L * 1024 * 1024;
@@ -209,12 +213,12 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
     }
 
     /**
-     * Downloads the model from the TEE, checks that its keccak256 is the deliverable's root hash (the
-     * provider's commitment on chain), then acknowledges the deliverable (sdk-cli.md §8.6). A mismatch deletes
-     * the file and acknowledges nothing.
+     * Downloads the model from the TEE, compares it with the deliverable's root hash (the provider's commitment
+     * on chain: keccak256 of the file or its 0G Storage root), then acknowledges the deliverable (sdk-cli.md
+     * §8.6). As in the official SDK a mismatch is only a warning ({@link AcknowledgedModel#warning()}): the file
+     * is kept and acknowledged, and {@code decryptModel} still checks the TEE signature over it.
      *
      * @param dataPath a file, or a directory to write {@code lora_model_<taskId>.zip} into
-     * @throws ModelIntegrityException the file is not the committed one
      */
     public AcknowledgedModel acknowledgeModel(String provider, String taskId, Path dataPath) {
         return acknowledgeModel(provider, taskId, dataPath, LoraDownloadOptions.defaults());
@@ -224,20 +228,15 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
             LoraDownloadOptions options) {
         Deliverable d = getDeliverable(provider, taskId);
         Path file = downloadLoRAFromTEE(provider, taskId, dataPath, options);
-        String hash;
+        ModelRootCheck.Result check;
         try {
-            hash = FileDigest.keccak256(file);
+            check = ModelRootCheck.check(taskId, file, d.modelRootHash());
         } catch (IOException e) {
             throw new ZGComputeException("Cannot read the downloaded model " + file + ": " + e.getMessage(), e);
         }
-        String expected = d.modelRootHashText();
-        if (!hash.equalsIgnoreCase(expected)) {
-            deleteQuietly(file);
-            throw new ModelIntegrityException("The model downloaded for task " + taskId + " does not match the "
-                    + "deliverable on chain: keccak256 " + hash + ", root hash " + expected
-                    + ". The file was deleted and the deliverable not acknowledged.");
-        }
-        return new AcknowledgedModel(file, hash, acknowledgeDeliverable(provider, taskId));
+        check.warning().ifPresent(w -> log.warn(w));
+        return new AcknowledgedModel(file, check.keccak256(), check.match(), check.warning(),
+                acknowledgeDeliverable(provider, taskId));
     }
 
     /** The sub-account with {@code provider}; "Sub-account not found…" when there is none. */
@@ -401,14 +400,6 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
                     + "takes at most 100 MB (" + MAX_DATASET_BYTES + " bytes)");
         }
         return size;
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException ignored) {
-            // the exception the caller gets says what happened; a leftover file is named there
-        }
     }
 
     private TxResult send(String data) {

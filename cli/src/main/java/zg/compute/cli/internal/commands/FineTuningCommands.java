@@ -411,8 +411,16 @@ public final class FineTuningCommands implements Runnable {
             out().println("Downloading the model from the provider's TEE...");
             AcknowledgedModel m = withBroker(
                     b -> b.fineTuning().acknowledgeModel(task.provider, task.taskId, dataPath));
-            out().println("✓ Model downloaded to " + m.path() + " (keccak256 " + m.modelHash()
-                    + ", matches the deliverable on chain)");
+            switch (m.match()) {
+                case KECCAK256 -> out().println("✓ Model downloaded to " + m.path() + " (keccak256 " + m.modelHash()
+                        + ", matches the deliverable on chain)");
+                case STORAGE_ROOT -> out().println("✓ Model downloaded to " + m.path() + " (its 0G Storage root "
+                        + "matches the deliverable on chain; keccak256 " + m.modelHash() + ")");
+                case NONE -> {
+                    out().println("Model downloaded to " + m.path() + " (kept)");
+                    out().println("Warning: " + m.warning().orElseThrow());
+                }
+            }
             if (m.transaction().isEmpty()) {
                 out().println("Deliverable for task " + task.taskId + " is already acknowledged; nothing sent.");
             } else {
