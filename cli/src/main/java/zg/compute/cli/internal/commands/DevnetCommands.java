@@ -144,6 +144,8 @@ public final class DevnetCommands implements Runnable {
                             + " neuron per input / output token (inference get-models --provider " + e.address() + ")");
                 }
             }
+            stack.fineTuning().ifPresent(e -> p.println(String.format("  fine-tuning    %s  %s  %s, %s %s, %s",
+                    e.address(), e.url(), e.model(), e.inputPrice(), e.priceUnit(), e.backend())));
             p.println("  TEE signers        one local key per provider (UNATTESTED), acknowledged by the owner; see "
                     + "providers[].teeSigner in devnet.json");
             p.println("  user               " + stack.user().address() + "  (account " + DevnetStack.USER + ", "
@@ -193,6 +195,11 @@ public final class DevnetCommands implements Runnable {
             }
             p.println("  ./0g-compute-cli inference serve --provider " + first.address()
                     + "   # OpenAI-compatible, no key: http://127.0.0.1:3000/v1");
+            stack.fineTuning().ifPresent(e -> {
+                p.println("  ./0g-compute-cli fine-tuning list-providers");
+                p.println("  ./0g-compute-cli fine-tuning create-task --provider " + e.address() + " --model "
+                        + e.model() + " --dataset-path data.jsonl --config-path params.json   # README: the six steps");
+            });
             p.println();
         }
 

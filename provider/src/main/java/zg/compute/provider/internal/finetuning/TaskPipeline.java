@@ -19,6 +19,7 @@ import zg.compute.protocol.eip712.Eip712Domain;
 import zg.compute.protocol.eip712.VerifierMessage;
 import zg.compute.protocol.finetuning.Ecies;
 import zg.compute.protocol.finetuning.FileDigest;
+import zg.compute.protocol.finetuning.FineTuningFee;
 import zg.compute.protocol.finetuning.FineTuningMessages;
 import zg.compute.protocol.finetuning.ModelCipher;
 import zg.compute.provider.TeeKeySource;
@@ -168,7 +169,7 @@ public final class TaskPipeline {
         } catch (IllegalArgumentException e) {
             throw new TaskRejected(e.getMessage());
         }
-        BigInteger fee = pricePerToken.multiply(BigInteger.valueOf(tokens)).multiply(BigInteger.valueOf(epochs));
+        BigInteger fee = FineTuningFee.of(t.preTrainedModelHash(), tokens, pricePerToken, epochs);
         FineTuningServing.AccountDetails account = chain.account(t.userAddress())
                 .orElseThrow(() -> new TaskRejected("no fine-tuning sub-account with this provider"));
         BigInteger available = account.balance.subtract(account.pendingRefund);
