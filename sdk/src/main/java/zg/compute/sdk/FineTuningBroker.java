@@ -17,7 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Keys;
 import zg.compute.protocol.contracts.bindings.FineTuningServing;
+import zg.compute.protocol.finetuning.DatasetTokenCounter;
 import zg.compute.protocol.finetuning.Ecies;
+import zg.compute.protocol.finetuning.FineTuningFee;
 import zg.compute.protocol.finetuning.FineTuningCryptoException;
 import zg.compute.protocol.finetuning.FineTuningSignatures;
 import zg.compute.protocol.finetuning.ModelCipher;
@@ -104,6 +106,78 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
     }
 
     /**
+     * The root hash of a model {@code provider} can train: this network's predefined table first, else the
+     * provider's customized model of that name ({@code GET /v1/model/{name}}, as the official SDK resolves names
+     * outside its table).
+     */
+    public String preTrainedModelHash(String provider, String name) {
+        if (name != null && listModel().stream().anyMatch(m -> m.name().equals(name))) {
+            return preTrainedModelHash(name);
+        }
+        if (name == null || name.isBlank()) {
+            throw new InvalidRequestException("The pre-trained model name is missing");
+        }
+        ProviderHttp.Reply r = http.get(baseUrl(provider) + "/v1/model/" + URLEncoder.encode(name,
+                StandardCharsets.UTF_8).replace("+", "%20"), Map.of());
+        if (r.status() == 404) {
+            List<String> known = listModel().stream().map(FineTuningModel::name).toList();
+            throw new InvalidRequestException("Unknown pre-trained model \"" + name + "\": neither predefined on this "
+                    + "network (" + (known.isEmpty() ? "none" : String.join(", ", known)) + ") nor one of provider "
+                    + Keys.toChecksumAddress(provider) + "'s models (fine-tuning list-models)");
+        }
+        JsonNode n = TaskJson.read(ok(r, "Failed to look up model " + name), "model");
+        if (!n.path("hash").isTextual()) {
+            throw new ProviderHttpException("Failed to look up model " + name + ": the provider's answer has no hash: "
+                    + r.body(), r.status(), null);
+        }
+        return n.get("hash").asText();
+    }
+
+    /**
+     * Estimates a dataset's tokens with a BPE tokenizer shipped with this SDK ({@link DatasetTokenCounter}) and,
+     * with a provider, the fee it would charge: tokens × its pricePerToken × epochs (× the model's coefficient +
+     * storage fee for the Qwen models). The official CLI downloads a model-specific tokenizer from 0G Storage; the
+     * provider counts again at Setup and that count is what is charged.
+     *
+     * @param model          the pre-trained model's name (its hash selects the fee terms); may be null without a
+     *                       provider
+     * @param provider       null = tokens only
+     * @param trainingParams the task's training parameters file (its {@code num_train_epochs}); null = 3 epochs
+     */
+    public TokenEstimate calculateToken(Path datasetPath, String model, String provider, Path trainingParams) {
+        datasetSize(datasetPath);
+        long epochs = trainingParams == null ? FineTuningFee.DEFAULT_EPOCHS : epochs(trainingParams(trainingParams));
+        DatasetTokenCounter counter = new DatasetTokenCounter();
+        DatasetTokenCounter.Count c;
+        try {
+            c = counter.count(datasetPath);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("Cannot count the tokens of " + datasetPath + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new InvalidRequestException("Cannot read the dataset file " + datasetPath + ": " + e.getMessage());
+        }
+        if (provider == null) {
+            return new TokenEstimate(c.tokens(), c.lines(), counter.tokenizer(), epochs, null, null);
+        }
+        BigInteger price = getService(provider).pricePerToken();
+        String hash = preTrainedModelHash(provider, model);
+        return new TokenEstimate(c.tokens(), c.lines(), counter.tokenizer(), epochs, price,
+                FineTuningFee.of(hash, c.tokens(), price, epochs));
+    }
+
+    private static long epochs(String params) {
+        JsonNode n = TaskJson.read(params, "training parameters");
+        JsonNode e = n.path("num_train_epochs");
+        if (e.isMissingNode() || e.isNull()) {
+            return FineTuningFee.DEFAULT_EPOCHS;
+        }
+        if (!e.canConvertToLong() || e.asLong() < 1) {
+            throw new InvalidRequestException("num_train_epochs must be a positive whole number, got " + e);
+        }
+        return e.asLong();
+    }
+
+    /**
      * Creates a fine-tuning task (sdk-cli.md §8.4). The model is looked up in this network's predefined
      * table; the training parameters file must hold JSON (sent as text). When the provider already has
      * tasks in its queue the call fails unless {@code waitInQueue} is set (the official SDK asks on stdin).
@@ -114,7 +188,7 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
     public String createTask(String provider, String preTrainedModelName, String datasetHash,
             Path trainingParamsPath, boolean waitInQueue) {
         LedgerBroker.requireAddress(provider, "provider");
-        String modelHash = preTrainedModelHash(preTrainedModelName);
+        String modelHash = preTrainedModelHash(provider, preTrainedModelName);
         if (datasetHash == null || datasetHash.isBlank()) {
             throw new InvalidRequestException("The dataset hash is missing: upload the dataset first");
         }

@@ -237,7 +237,7 @@ public final class DevnetCommands implements Runnable {
             long t0 = System.nanoTime();
             out().println("Starting the 0G Compute devnet for the demo");
             StackConfig config = new StackConfig(port, DevnetConfig.DEFAULT_LOCK_TIME, Duration.ofSeconds(1), null, null,
-                    ctx().resolve(out), null, true);
+                    ctx().resolve(out), null, true).withFineTuning(false); // the demo is the inference flow
             try (DevnetStack stack = startStack(config)) {
                 out().println("✓ devnet ready; running the seed's inference flow with the Java SDK");
                 new zg.compute.cli.internal.devnet.SeedDemo(stack, out()).run(Duration.ofSeconds(60));

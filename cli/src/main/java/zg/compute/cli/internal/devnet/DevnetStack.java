@@ -138,7 +138,7 @@ public final class DevnetStack implements AutoCloseable {
         boolean speech = all && speechMissing.isEmpty();
         String voiceMissing = all ? TextToSpeechServer.missingTools() : "";
         boolean voice = all && voiceMissing.isEmpty();
-        int total = 5 + (config.infoFile() == null ? 0 : 1) + (all ? 1 + 2 + 2 + 2 : 0) + (speech ? 2 : 0) + (voice ? 2 : 0);
+        int total = 5 + (config.infoFile() == null ? 0 : 1) + (all ? 1 + 2 + 2 : 0) + (config.fineTuning() ? 2 : 0) + (speech ? 2 : 0) + (voice ? 2 : 0);
         Steps steps = new Steps(progress, total);
         Devnet devnet = null;
         List<ProviderBroker> brokers = new ArrayList<>();
@@ -228,7 +228,7 @@ public final class DevnetStack implements AutoCloseable {
                             x -> x.address() + ": " + x.deposited() + " deposited, " + USER_TRANSFER
                                     + " to each provider");
             ProviderEntry ft = null;
-            if (all) {
+            if (config.fineTuning()) {
                 ft = startFineTuning(steps, d, dir, u, ftBrokers);
             }
             ProviderEntry fineTuning = ft;
