@@ -113,6 +113,13 @@ class FineTuningSeedStepsTest {
                 encrypted.toString(), "--output", lora.toString()));
         assertThat(FineTuningTaskFlowTest.zipEntry(lora, "output_model/adapter_config.json")).contains("mock-model");
 
+        assertThat(ok(cli.run("fine-tuning", "get-adapter-name", "--model", "mock-model", "--task-id", id)).out().strip())
+                .isEqualTo("ft-mock-model-" + id.substring(0, 12));
+        r = ok(cli.run("fine-tuning", "model-usage", "--provider", p, "--model", "mock-model", "--output",
+                home.toString()));
+        assertThat(FineTuningTaskFlowTest.zipEntry(home.resolve("mock-model.zip"), "mock-model/README.md"))
+                .contains("num_train_epochs");
+
         // the fee settled on chain is the task's fee
         assertThat(account(p).balance).isEqualTo(before.subtract(fee));
         assertThat(stack.devnet().fineTuning(stack.devnet().account(0)).getDeliverable(stack.user().address(), p, id)

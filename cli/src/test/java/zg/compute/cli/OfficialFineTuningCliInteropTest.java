@@ -24,7 +24,8 @@ import zg.compute.protocol.units.Units;
  * fine-tuning provider: list-providers, list-models (its provider model through {@code GET /v1/model}),
  * create-task with {@code --dataset-path} (its 0G Storage upload fails offline and it falls back to our TEE upload;
  * the model name resolves through {@code GET /v1/model/{name}}), get-task until delivered, get-log,
- * acknowledge-model {@code --download-method tee} (its hash check passes on our raw 32-byte root), decrypt-model.
+ * acknowledge-model {@code --download-method tee} (its hash check passes on our raw 32-byte root), decrypt-model,
+ * model-usage ({@code GET /v1/model/desc/{name}}) and get-adapter-name.
  */
 class OfficialFineTuningCliInteropTest {
 
@@ -73,6 +74,17 @@ class OfficialFineTuningCliInteropTest {
             }
             assertThat(stack.devnet().fineTuning(stack.devnet().account(0)).getAccount(stack.user().address(), p)
                     .send().balance).isEqualTo(Units.og(3).subtract(fee));
+
+            // model-usage downloads our usage zip; get-adapter-name agrees with ours
+            official(interop, home, "fine-tuning", "model-usage", "--provider", p, "--model", "mock-model",
+                    "--output", home.toString());
+            try (ZipFile z = new ZipFile(home.resolve("mock-model.zip").toFile())) {
+                assertThat(z.getEntry("mock-model/README.md")).isNotNull();
+            }
+            String name = official(interop, home, "fine-tuning", "get-adapter-name", "--model",
+                    "/Qwen/Qwen2.5-0.5B Instruct/", "--task-id", id).strip();
+            assertThat(name).endsWith(zg.compute.sdk.FineTuningBroker.adapterName("/Qwen/Qwen2.5-0.5B Instruct/", id))
+                    .endsWith("ft-Qwen-Qwen2-5-0-5B-Instruct-" + id.substring(0, 12));
         }
     }
 

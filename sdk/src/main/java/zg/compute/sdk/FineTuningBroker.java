@@ -134,6 +134,41 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
     }
 
     /**
+     * Downloads the provider's usage description of one of its models ({@code GET /v1/model/desc/{name}}, a zip)
+     * to {@code output}, or to {@code output/<name>.zip} when {@code output} is a directory.
+     */
+    public Path modelUsage(String provider, String modelName, Path output) {
+        if (modelName == null || modelName.isBlank()) {
+            throw new InvalidRequestException("The model name is missing");
+        }
+        Path target = Files.isDirectory(output) ? output.resolve(modelName + ".zip") : output;
+        ProviderHttp.BytesReply r = http.getBytes(baseUrl(provider) + "/v1/model/desc/" + URLEncoder.encode(modelName,
+                StandardCharsets.UTF_8).replace("+", "%20"), Map.of());
+        if (!r.ok()) {
+            String text = new String(r.body(), StandardCharsets.UTF_8);
+            throw new ProviderHttpException("Failed to download the usage of model " + modelName + ": "
+                    + TaskJson.errorText(text) + " (HTTP " + r.status() + ")", r.status(), null);
+        }
+        try {
+            Files.write(target, r.body());
+        } catch (IOException e) {
+            throw new InvalidRequestException("Cannot write " + target + ": " + e.getMessage());
+        }
+        return target;
+    }
+
+    /**
+     * The name an inference provider serves a fine-tuned adapter under (fine-tuning.md §1.10): {@code ft-} + the
+     * base model with {@code /}, {@code .} and spaces as {@code -} (dashes at the ends trimmed) + {@code -} + the
+     * first 12 characters of the task id.
+     */
+    public static String adapterName(String baseModel, String taskId) {
+        String sanitized = baseModel.replace('/', '-').replace('.', '-').replace(' ', '-')
+                .replaceAll("^-+|-+$", "");
+        return "ft-" + sanitized + "-" + (taskId.length() > 12 ? taskId.substring(0, 12) : taskId);
+    }
+
+    /**
      * Estimates a dataset's tokens with a BPE tokenizer shipped with this SDK ({@link DatasetTokenCounter}) and,
      * with a provider, the fee it would charge: tokens × its pricePerToken × epochs (× the model's coefficient +
      * storage fee for the Qwen models). The official CLI downloads a model-specific tokenizer from 0G Storage; the

@@ -41,6 +41,7 @@ import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
                         + "available in this build)."},
         subcommands = {FineTuningCommands.ListProviders.class, FineTuningCommands.ListModels.class,
                 FineTuningCommands.Upload.class, FineTuningCommands.CalculateToken.class,
+                FineTuningCommands.ModelUsage.class, FineTuningCommands.GetAdapterName.class,
                 FineTuningCommands.CreateTask.class, FineTuningCommands.CancelTask.class,
                 FineTuningCommands.ListTasks.class, FineTuningCommands.GetTask.class, FineTuningCommands.GetLog.class,
                 FineTuningCommands.AcknowledgeModel.class,
@@ -288,6 +289,53 @@ public final class FineTuningCommands implements Runnable {
                 out().println("Price per token: " + e.pricePerToken() + " neuron");
                 out().println("Estimated fee: " + e.fee() + " neuron (" + Fmt.og(e.fee()) + " 0G)");
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "model-usage", mixinStandardHelpOptions = true,
+            description = "Download a provider's usage description of one of its models (a zip).")
+    public static final class ModelUsage extends BrokerCommand {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>", description = "Provider address")
+        String provider;
+
+        @Option(names = "--model", required = true, paramLabel = "<name>", description = "The provider's model")
+        String model;
+
+        @Option(names = "--output", required = true, paramLabel = "<path>",
+                description = "A file, or a directory for <model>.zip")
+        Path output;
+
+        ModelUsage(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            Path written = withBroker(b -> b.fineTuning().modelUsage(provider, model, output));
+            out().println("Model downloaded and saved to " + written);
+            return 0;
+        }
+    }
+
+    @Command(name = "get-adapter-name", mixinStandardHelpOptions = true,
+            description = "The LoRA adapter name an inference provider serves a fine-tuned model under (offline).")
+    public static final class GetAdapterName extends CliCommand {
+
+        @Option(names = "--model", required = true, paramLabel = "<name>", description = "Base model name")
+        String model;
+
+        @Option(names = "--task-id", required = true, paramLabel = "<id>", description = "Fine-tuning task id")
+        String taskId;
+
+        GetAdapterName(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            out().println(FineTuningBroker.adapterName(model, taskId));
             return 0;
         }
     }

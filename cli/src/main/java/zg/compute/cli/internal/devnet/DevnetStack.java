@@ -219,7 +219,7 @@ public final class DevnetStack implements AutoCloseable {
             }, x -> entries.size() + " TEE signers acknowledged by " + d.info().deployer()
                     + (x < entries.size() ? " (" + (entries.size() - x) + " already were)" : ""));
             Credentials u = d.account(USER);
-            UserEntry user = d.resumed()
+            UserEntry inferenceUser = d.resumed()
                     ? steps.run("keep the user account", () -> keepUser(d, u, entries),
                             x -> x.address() + ": balances as saved (see get-account)"
                                     + (x.funded() > 0 ? "; " + USER_TRANSFER + " deposited and transferred to each of "
@@ -232,6 +232,9 @@ public final class DevnetStack implements AutoCloseable {
                 ft = startFineTuning(steps, d, dir, u, ftBrokers);
             }
             ProviderEntry fineTuning = ft;
+            // the fine-tuning sub-account's 3 0G were deposited for it on top of the inference ones
+            UserEntry user = ft == null ? inferenceUser : userEntry(u,
+                    Amount.og(Integer.toString(3 * (entries.size() + 1) + USER_UNALLOCATED_OG)));
             if (config.infoFile() != null) {
                 steps.run("write " + config.infoFile().getFileName(), () -> {
                     DevnetFile.write(config.infoFile(), d.info(), entries, fineTuning, user);

@@ -87,6 +87,11 @@ public final class TaskHttp {
                 .end(tee.quoteJson()));
         router.get("/v1/model").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
                 .end(models.list().encode()));
+        router.get("/v1/model/desc/:name").handler(ctx -> models.usageZip(ctx.pathParam("name")).ifPresentOrElse(
+                zip -> ctx.response().putHeader("Content-Type", "application/zip").putHeader("Content-Disposition",
+                        "attachment; filename=\"" + ctx.pathParam("name").replaceAll("[^A-Za-z0-9._-]", "_") + ".zip\"")
+                        .end(io.vertx.core.buffer.Buffer.buffer(zip)),
+                () -> error(ctx.response(), 404, "model " + ctx.pathParam("name") + " not found")));
         router.get("/v1/model/:name").handler(ctx -> models.find(ctx.pathParam("name")).ifPresentOrElse(
                 m -> json(ctx.response(), 200, m),
                 () -> error(ctx.response(), 404, "model " + ctx.pathParam("name") + " not found")));
