@@ -76,8 +76,9 @@ class OfficialFineTuningCliInteropTest {
                     .send().balance).isEqualTo(Units.og(3).subtract(fee));
 
             // model-usage downloads our usage zip; get-adapter-name agrees with ours
+            // (its --rpc defaults to the testnet, not to the configured endpoint)
             official(interop, home, "fine-tuning", "model-usage", "--provider", p, "--model", "mock-model",
-                    "--output", home.toString());
+                    "--output", home.toString(), "--rpc", stack.devnet().rpcUrl());
             try (ZipFile z = new ZipFile(home.resolve("mock-model.zip").toFile())) {
                 assertThat(z.getEntry("mock-model/README.md")).isNotNull();
             }
