@@ -82,7 +82,7 @@ class OfficialCliInteropTest {
     }
 
     /** Runs the official CLI non-interactively; fails with its output unless it exits 0 within 90 s. */
-    private static String official(Path interop, Path home, String... args) throws Exception {
+    static String official(Path interop, Path home, String... args) throws Exception {
         Path log = Files.createTempFile(home, "official-cli", ".txt");
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("node",
                 "node_modules/@0gfoundation/0g-compute-ts-sdk/cli.commonjs/cli/index.js"));

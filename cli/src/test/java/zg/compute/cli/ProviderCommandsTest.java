@@ -58,4 +58,16 @@ class ProviderCommandsTest {
         assertThat(r.exit()).as(r.toString()).isNotZero();
         assertThat(r.err()).contains("missing.yaml").doesNotContain("\tat ");
     }
+
+    @Test
+    void startReadsTheFineTuningConfigThatInitWrites(@TempDir Path home) throws Exception {
+        CliRunner cli = new CliRunner(home);
+        assertThat(cli.run("provider", "init", "--fine-tuning", "ft.yaml").exit()).isZero();
+        Path config = home.resolve("ft.yaml");
+        // a typo in the fine-tuning section: the fine-tuning parser must be the one that reads the file
+        Files.writeString(config, Files.readString(config).replace("fineTuning:", "fineTuning:\n  bogusFtKey: 1"));
+        CliRunner.Result r = cli.run("provider", "start", "--config", "ft.yaml");
+        KeysAndConfigTest.assertFriendlyFailure(r, "fineTuning.bogusFtKey");
+        assertThat(r.err()).doesNotContain("chain.fineTuningContract");
+    }
 }

@@ -18,7 +18,32 @@ import zg.compute.provider.finetuning.FineTuningProviderBroker;
 class FineTuningRequestsTest {
 
     private static final byte[] DATASET = FineTuningServerTest.DATASET;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
     private static final String PARAMS = "{\"num_train_epochs\": 2}";
+
+    @Test
+    void modelRoutesServeTheModelsTheServiceListsOnChain(Devnet d, @TempDir Path dir) throws Exception {
+        FineTuningFixture f = new FineTuningFixture(d, dir);
+        try (FineTuningProviderBroker b = f.start(f.config(FineTuningFixture.PRICE, 2, 21_600))) {
+            var onChain = d.fineTuning(d.account(0)).getService(f.provider()).send();
+            var listed = JSON.readTree(f.get(b, "/v1/model").body());
+            assertThat(listed).hasSize(onChain.models.size());
+            for (int i = 0; i < listed.size(); i++) {
+                assertThat(listed.get(i).get("name").asText()).isEqualTo(onChain.models.get(i));
+                assertThat(listed.get(i).fieldNames()).toIterable().containsExactly("name", "hash", "image",
+                        "dataType", "trainingScript", "description", "tokenizer");
+            }
+            // the official SDK resolves a name outside its mainnet table through this route (its .hash)
+            var one = JSON.readTree(f.get(b, "/v1/model/mock-model").body());
+            assertThat(one.get("hash").asText()).isEqualTo(FineTuningFixture.MOCK_MODEL);
+            assertThat(JSON.readTree(f.get(b, "/v1/model/" + FineTuningFixture.MOCK_MODEL).body()).get("name")
+                    .asText()).isEqualTo("mock-model");
+            HttpResponse<byte[]> missing = f.get(b, "/v1/model/no-such-model");
+            assertThat(missing.statusCode()).isEqualTo(404);
+            assertThat(FineTuningFixture.error(missing)).isEqualTo("model no-such-model not found");
+        }
+    }
 
     @Test
     void createTaskChecksInOrderWithTheirTexts(Devnet d, @TempDir Path dir) throws Exception {

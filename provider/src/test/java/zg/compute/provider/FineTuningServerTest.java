@@ -120,8 +120,8 @@ class FineTuningServerTest {
             HttpResponse<byte[]> model = f.lora(b, user, user, id, FineTuningFixture.now());
             assertThat(model.statusCode()).isEqualTo(200);
             assertThat(model.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
-            assertThat(Numeric.toHexString(Hash.sha3(model.body())))
-                    .isEqualTo(new String(onChain.modelRootHash, StandardCharsets.US_ASCII));
+            // one raw 32-byte root (fine-tuning.md §2.5 and pitfall 2), not the ASCII text of its hex
+            assertThat(onChain.modelRootHash).isEqualTo(Hash.sha3(model.body()));
 
             d.fineTuning(user).acknowledgeDeliverable(f.provider(), id).send();
             BigInteger balanceBefore = f.account(user).balance;

@@ -33,10 +33,13 @@ public record Deliverable(String id, byte[] modelRootHash, byte[] encryptedSecre
     }
 
     /**
-     * The root hash as text: the provider stores the ASCII of a comma-separated list of {@code 0x…} storage
-     * roots, shown as is; anything else is shown as hex.
+     * The root hash as text: one raw 32-byte root (fine-tuning.md §2.5) as {@code 0x} + hex; older providers
+     * stored the ASCII of a comma-separated list of {@code 0x…} roots, shown as is.
      */
     public String modelRootHashText() {
+        if (modelRootHash.length == 32) {
+            return Numeric.toHexString(modelRootHash);
+        }
         String ascii = new String(modelRootHash, java.nio.charset.StandardCharsets.US_ASCII);
         return ascii.matches("0x[0-9a-fA-F]+(,0x[0-9a-fA-F]+)*") ? ascii : Numeric.toHexString(modelRootHash);
     }

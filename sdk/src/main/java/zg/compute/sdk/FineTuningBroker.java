@@ -13,14 +13,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Keys;
 import zg.compute.protocol.contracts.bindings.FineTuningServing;
+import zg.compute.protocol.finetuning.DatasetTokenCounter;
 import zg.compute.protocol.finetuning.Ecies;
+import zg.compute.protocol.finetuning.FineTuningFee;
 import zg.compute.protocol.finetuning.FineTuningCryptoException;
 import zg.compute.protocol.finetuning.FineTuningSignatures;
 import zg.compute.protocol.finetuning.ModelCipher;
 import zg.compute.sdk.internal.chain.ChainClient;
-import zg.compute.protocol.finetuning.FileDigest;
+import zg.compute.sdk.internal.finetuning.ModelRootCheck;
 import zg.compute.sdk.internal.finetuning.TaskJson;
 import zg.compute.sdk.internal.http.Multipart;
 import zg.compute.sdk.internal.http.ProviderHttp;
@@ -33,6 +37,8 @@ import zg.compute.sdk.internal.http.StreamingDownload;
  * Dataset upload and model download go straight to the provider's TEE: there is no 0G Storage client here.
  */
 public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
+
+    private static final Logger log = LoggerFactory.getLogger(FineTuningBroker.class);
 
     /** Largest dataset {@link #uploadDatasetToTEE} sends (the official client-side limit). */
     public static final long MAX_DATASET_BYTES = 100L * 1024 * 1024;
@@ -100,6 +106,113 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
     }
 
     /**
+     * The root hash of a model {@code provider} can train: this network's predefined table first, else the
+     * provider's customized model of that name ({@code GET /v1/model/{name}}, as the official SDK resolves names
+     * outside its table).
+     */
+    public String preTrainedModelHash(String provider, String name) {
+        if (name != null && listModel().stream().anyMatch(m -> m.name().equals(name))) {
+            return preTrainedModelHash(name);
+        }
+        if (name == null || name.isBlank()) {
+            throw new InvalidRequestException("The pre-trained model name is missing");
+        }
+        ProviderHttp.Reply r = http.get(baseUrl(provider) + "/v1/model/" + URLEncoder.encode(name,
+                StandardCharsets.UTF_8).replace("+", "%20"), Map.of());
+        if (r.status() == 404) {
+            List<String> known = listModel().stream().map(FineTuningModel::name).toList();
+            throw new InvalidRequestException("Unknown pre-trained model \"" + name + "\": neither predefined on this "
+                    + "network (" + (known.isEmpty() ? "none" : String.join(", ", known)) + ") nor one of provider "
+                    + Keys.toChecksumAddress(provider) + "'s models (fine-tuning list-models)");
+        }
+        JsonNode n = TaskJson.read(ok(r, "Failed to look up model " + name), "model");
+        if (!n.path("hash").isTextual()) {
+            throw new ProviderHttpException("Failed to look up model " + name + ": the provider's answer has no hash: "
+                    + r.body(), r.status(), null);
+        }
+        return n.get("hash").asText();
+    }
+
+    /**
+     * Downloads the provider's usage description of one of its models ({@code GET /v1/model/desc/{name}}, a zip)
+     * to {@code output}, or to {@code output/<name>.zip} when {@code output} is a directory.
+     */
+    public Path modelUsage(String provider, String modelName, Path output) {
+        if (modelName == null || modelName.isBlank()) {
+            throw new InvalidRequestException("The model name is missing");
+        }
+        Path target = Files.isDirectory(output) ? output.resolve(modelName + ".zip") : output;
+        ProviderHttp.BytesReply r = http.getBytes(baseUrl(provider) + "/v1/model/desc/" + URLEncoder.encode(modelName,
+                StandardCharsets.UTF_8).replace("+", "%20"), Map.of());
+        if (!r.ok()) {
+            String text = new String(r.body(), StandardCharsets.UTF_8);
+            throw new ProviderHttpException("Failed to download the usage of model " + modelName + ": "
+                    + TaskJson.errorText(text) + " (HTTP " + r.status() + ")", r.status(), null);
+        }
+        try {
+            Files.write(target, r.body());
+        } catch (IOException e) {
+            throw new InvalidRequestException("Cannot write " + target + ": " + e.getMessage());
+        }
+        return target;
+    }
+
+    /**
+     * The name an inference provider serves a fine-tuned adapter under (fine-tuning.md §1.10): {@code ft-} + the
+     * base model with {@code /}, {@code .} and spaces as {@code -} (dashes at the ends trimmed) + {@code -} + the
+     * first 12 characters of the task id.
+     */
+    public static String adapterName(String baseModel, String taskId) {
+        String sanitized = baseModel.replace('/', '-').replace('.', '-').replace(' ', '-')
+                .replaceAll("^-+|-+$", "");
+        return "ft-" + sanitized + "-" + (taskId.length() > 12 ? taskId.substring(0, 12) : taskId);
+    }
+
+    /**
+     * Estimates a dataset's tokens with a BPE tokenizer shipped with this SDK ({@link DatasetTokenCounter}) and,
+     * with a provider, the fee it would charge: tokens × its pricePerToken × epochs (× the model's coefficient +
+     * storage fee for the Qwen models). The official CLI downloads a model-specific tokenizer from 0G Storage; the
+     * provider counts again at Setup and that count is what is charged.
+     *
+     * @param model          the pre-trained model's name (its hash selects the fee terms); may be null without a
+     *                       provider
+     * @param provider       null = tokens only
+     * @param trainingParams the task's training parameters file (its {@code num_train_epochs}); null = 3 epochs
+     */
+    public TokenEstimate calculateToken(Path datasetPath, String model, String provider, Path trainingParams) {
+        datasetSize(datasetPath);
+        long epochs = trainingParams == null ? FineTuningFee.DEFAULT_EPOCHS : epochs(trainingParams(trainingParams));
+        DatasetTokenCounter counter = new DatasetTokenCounter();
+        DatasetTokenCounter.Count c;
+        try {
+            c = counter.count(datasetPath);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("Cannot count the tokens of " + datasetPath + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new InvalidRequestException("Cannot read the dataset file " + datasetPath + ": " + e.getMessage());
+        }
+        if (provider == null) {
+            return new TokenEstimate(c.tokens(), c.lines(), counter.tokenizer(), epochs, null, null);
+        }
+        BigInteger price = getService(provider).pricePerToken();
+        String hash = preTrainedModelHash(provider, model);
+        return new TokenEstimate(c.tokens(), c.lines(), counter.tokenizer(), epochs, price,
+                FineTuningFee.of(hash, c.tokens(), price, epochs));
+    }
+
+    private static long epochs(String params) {
+        JsonNode n = TaskJson.read(params, "training parameters");
+        JsonNode e = n.path("num_train_epochs");
+        if (e.isMissingNode() || e.isNull()) {
+            return FineTuningFee.DEFAULT_EPOCHS;
+        }
+        if (!e.canConvertToLong() || e.asLong() < 1) {
+            throw new InvalidRequestException("num_train_epochs must be a positive whole number, got " + e);
+        }
+        return e.asLong();
+    }
+
+    /**
      * Creates a fine-tuning task (sdk-cli.md §8.4). The model is looked up in this network's predefined
      * table; the training parameters file must hold JSON (sent as text). When the provider already has
      * tasks in its queue the call fails unless {@code waitInQueue} is set (the official SDK asks on stdin).
@@ -110,7 +223,7 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
     public String createTask(String provider, String preTrainedModelName, String datasetHash,
             Path trainingParamsPath, boolean waitInQueue) {
         LedgerBroker.requireAddress(provider, "provider");
-        String modelHash = preTrainedModelHash(preTrainedModelName);
+        String modelHash = preTrainedModelHash(provider, preTrainedModelName);
         if (datasetHash == null || datasetHash.isBlank()) {
             throw new InvalidRequestException("The dataset hash is missing: upload the dataset first");
         }
@@ -209,12 +322,12 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
     }
 
     /**
-     * Downloads the model from the TEE, checks that its keccak256 is the deliverable's root hash (the
-     * provider's commitment on chain), then acknowledges the deliverable (sdk-cli.md §8.6). A mismatch deletes
-     * the file and acknowledges nothing.
+     * Downloads the model from the TEE, compares it with the deliverable's root hash (the provider's commitment
+     * on chain: keccak256 of the file or its 0G Storage root), then acknowledges the deliverable (sdk-cli.md
+     * §8.6). As in the official SDK a mismatch is only a warning ({@link AcknowledgedModel#warning()}): the file
+     * is kept and acknowledged, and {@code decryptModel} still checks the TEE signature over it.
      *
      * @param dataPath a file, or a directory to write {@code lora_model_<taskId>.zip} into
-     * @throws ModelIntegrityException the file is not the committed one
      */
     public AcknowledgedModel acknowledgeModel(String provider, String taskId, Path dataPath) {
         return acknowledgeModel(provider, taskId, dataPath, LoraDownloadOptions.defaults());
@@ -224,20 +337,15 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
             LoraDownloadOptions options) {
         Deliverable d = getDeliverable(provider, taskId);
         Path file = downloadLoRAFromTEE(provider, taskId, dataPath, options);
-        String hash;
+        ModelRootCheck.Result check;
         try {
-            hash = FileDigest.keccak256(file);
+            check = ModelRootCheck.check(taskId, file, d.modelRootHash());
         } catch (IOException e) {
             throw new ZGComputeException("Cannot read the downloaded model " + file + ": " + e.getMessage(), e);
         }
-        String expected = d.modelRootHashText();
-        if (!hash.equalsIgnoreCase(expected)) {
-            deleteQuietly(file);
-            throw new ModelIntegrityException("The model downloaded for task " + taskId + " does not match the "
-                    + "deliverable on chain: keccak256 " + hash + ", root hash " + expected
-                    + ". The file was deleted and the deliverable not acknowledged.");
-        }
-        return new AcknowledgedModel(file, hash, acknowledgeDeliverable(provider, taskId));
+        check.warning().ifPresent(w -> log.warn(w));
+        return new AcknowledgedModel(file, check.keccak256(), check.match(), check.warning(),
+                acknowledgeDeliverable(provider, taskId));
     }
 
     /** The sub-account with {@code provider}; "Sub-account not found…" when there is none. */
@@ -401,14 +509,6 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
                     + "takes at most 100 MB (" + MAX_DATASET_BYTES + " bytes)");
         }
         return size;
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException ignored) {
-            // the exception the caller gets says what happened; a leftover file is named there
-        }
     }
 
     private TxResult send(String data) {

@@ -1,15 +1,22 @@
 package zg.compute.sdk;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.web3j.crypto.Keys;
 import zg.compute.protocol.contracts.bindings.FineTuningServing;
 import zg.compute.sdk.internal.chain.ChainClient;
+import zg.compute.sdk.internal.finetuning.TaskJson;
+import zg.compute.sdk.internal.http.ProviderHttp;
 
 /**
- * What anyone can read about fine-tuning services without a key. Customized models (the provider's
- * {@code GET /v1/model}) are not listed: that needs the provider's fine-tuning task server.
+ * What anyone can read about fine-tuning services without a key: services, the predefined models of the network
+ * and the providers' customized models.
  */
 public class ReadOnlyFineTuningBroker {
+
+    private static final java.time.Duration MODEL_LIST_TIMEOUT = java.time.Duration.ofSeconds(15);
 
     final ChainClient chain;
     final FineTuningServing contract;
@@ -50,6 +57,34 @@ public class ReadOnlyFineTuningBroker {
     /** The predefined models of this network (sdk-cli.md §10). */
     public List<FineTuningModel> listModel() {
         return FineTuningModel.predefined(chain.chainId());
+    }
+
+    /**
+     * The customized models of every listed provider that publishes models on chain ({@code GET /v1/model});
+     * a provider that does not answer is left out.
+     */
+    public List<FineTuningProviderModel> listProviderModels() {
+        List<FineTuningProviderModel> out = new ArrayList<>();
+        for (FineTuningService s : listService()) {
+            if (s.models().isEmpty() || s.url() == null || s.url().isBlank()) {
+                continue;
+            }
+            String url = s.url().endsWith("/") ? s.url().substring(0, s.url().length() - 1) : s.url();
+            try {
+                ProviderHttp.Reply r = new ProviderHttp(MODEL_LIST_TIMEOUT).get(url + "/v1/model", Map.of());
+                if (!r.ok()) {
+                    continue;
+                }
+                for (JsonNode m : TaskJson.read(r.body(), "model list")) {
+                    out.add(new FineTuningProviderModel(s.provider(), m.path("name").asText(), m.path("hash").asText(),
+                            m.path("description").asText(""), m.path("dataType").asText(""),
+                            m.path("tokenizer").asText("")));
+                }
+            } catch (RuntimeException unreachable) {
+                // a provider offline or answering garbage has no models to show
+            }
+        }
+        return out;
     }
 
     /** How long, in seconds, a requested refund stays locked ({@code lockTime()}). */

@@ -9,7 +9,7 @@ import org.web3j.utils.Numeric;
 
 /**
  * keccak256 of a file, streamed (datasets and models can be large). Both sides use it: the provider names an
- * uploaded dataset and an encrypted model by it (the model's on-chain root hash is the ASCII of this text), and
+ * uploaded dataset and an encrypted model by it (the model's on-chain root hash is these 32 bytes, raw), and
  * the user checks a downloaded model against that root.
  */
 public final class FileDigest {

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zg.compute.provider.TeeKeySource;
 import zg.compute.provider.internal.chain.FineTuningChain;
+import zg.compute.provider.internal.finetuning.ModelCatalog;
 import zg.compute.provider.internal.finetuning.TaskFiles;
 import zg.compute.provider.internal.finetuning.TaskHttp;
 import zg.compute.provider.internal.finetuning.TaskIntake;
@@ -95,7 +96,8 @@ public final class FineTuningProviderBroker implements AutoCloseable {
             TaskIntake intake = new TaskIntake(store, chain, files, names.keySet(), tee.address(),
                     service.maxTaskQueueSize(), clock);
             vertx = Vertx.vertx();
-            TaskHttp http = new TaskHttp(vertx, store, intake, files, tee, service.maxDatasetBytes(),
+            TaskHttp http = new TaskHttp(vertx, store, intake, files, tee, new ModelCatalog(service.models()),
+                    service.maxDatasetBytes(),
                     service.signatureWindow(), clock);
             int port = http.start(config.server().host(), config.server().port(), config.server().limits());
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -144,6 +144,8 @@ public final class DevnetCommands implements Runnable {
                             + " neuron per input / output token (inference get-models --provider " + e.address() + ")");
                 }
             }
+            stack.fineTuning().ifPresent(e -> p.println(String.format("  fine-tuning    %s  %s  %s, %s %s, %s",
+                    e.address(), e.url(), e.model(), e.inputPrice(), e.priceUnit(), e.backend())));
             p.println("  TEE signers        one local key per provider (UNATTESTED), acknowledged by the owner; see "
                     + "providers[].teeSigner in devnet.json");
             p.println("  user               " + stack.user().address() + "  (account " + DevnetStack.USER + ", "
@@ -193,6 +195,11 @@ public final class DevnetCommands implements Runnable {
             }
             p.println("  ./0g-compute-cli inference serve --provider " + first.address()
                     + "   # OpenAI-compatible, no key: http://127.0.0.1:3000/v1");
+            stack.fineTuning().ifPresent(e -> {
+                p.println("  ./0g-compute-cli fine-tuning list-providers");
+                p.println("  ./0g-compute-cli fine-tuning create-task --provider " + e.address() + " --model "
+                        + e.model() + " --dataset-path data.jsonl --config-path params.json   # README: the six steps");
+            });
             p.println();
         }
 
@@ -232,7 +239,7 @@ public final class DevnetCommands implements Runnable {
             long t0 = System.nanoTime();
             out().println("Starting the 0G Compute devnet for the demo");
             StackConfig config = new StackConfig(port, DevnetConfig.DEFAULT_LOCK_TIME, Duration.ofSeconds(1), null, null,
-                    out == null ? null : ctx().resolve(out), null, true);
+                    out == null ? null : ctx().resolve(out), null, true).withFineTuning(false); // the demo is the inference flow
             try (DevnetStack stack = startStack(config)) {
                 out().println("✓ devnet ready; running the seed's inference flow with the Java SDK");
                 new zg.compute.cli.internal.devnet.SeedDemo(stack, out()).run(Duration.ofSeconds(60));

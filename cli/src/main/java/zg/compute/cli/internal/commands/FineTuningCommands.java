@@ -25,6 +25,8 @@ import zg.compute.sdk.FineTuningBroker;
 import zg.compute.sdk.FineTuningModel;
 import zg.compute.sdk.FineTuningService;
 import zg.compute.sdk.FineTuningTask;
+import zg.compute.sdk.FineTuningProviderModel;
+import zg.compute.sdk.TokenEstimate;
 import zg.compute.sdk.TxResult;
 import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
 
@@ -38,6 +40,8 @@ import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
                 "Datasets are uploaded to, and models downloaded from, the provider's TEE (0G Storage is not "
                         + "available in this build)."},
         subcommands = {FineTuningCommands.ListProviders.class, FineTuningCommands.ListModels.class,
+                FineTuningCommands.Upload.class, FineTuningCommands.CalculateToken.class,
+                FineTuningCommands.ModelUsage.class, FineTuningCommands.GetAdapterName.class,
                 FineTuningCommands.CreateTask.class, FineTuningCommands.CancelTask.class,
                 FineTuningCommands.ListTasks.class, FineTuningCommands.GetTask.class, FineTuningCommands.GetLog.class,
                 FineTuningCommands.AcknowledgeModel.class,
@@ -169,7 +173,7 @@ public final class FineTuningCommands implements Runnable {
     }
 
     @Command(name = "list-models", mixinStandardHelpOptions = true,
-            description = "List the predefined pre-trained models of this network.")
+            description = "List the predefined pre-trained models of this network, then the providers' own models.")
     public static final class ListModels extends ReadOnlyCommand {
 
         @Mixin
@@ -183,7 +187,8 @@ public final class FineTuningCommands implements Runnable {
         public Integer call() {
             List<FineTuningModel> models = withReadOnly(b -> b.fineTuning().listModel());
             if (json.json) {
-                out().println(Fmt.json(models));
+                out().println(Fmt.json(Map.of("predefined", models,
+                        "provider", withReadOnly(b -> b.fineTuning().listProviderModels()))));
                 return 0;
             }
             out().println("Predefined Model:");
@@ -197,7 +202,141 @@ public final class FineTuningCommands implements Runnable {
                 }
                 t.print(out());
             }
-            out().println("Provider's models are not listed: that needs the provider's fine-tuning task server.");
+            List<FineTuningProviderModel> custom = withReadOnly(b -> b.fineTuning().listProviderModels());
+            out().println("Provider's Model:");
+            if (custom.isEmpty()) {
+                out().println("  (none: no listed provider published any, or none answered)");
+            } else {
+                Table t = new Table("Name", "Root Hash", "Description", "Provider");
+                for (FineTuningProviderModel m : custom) {
+                    t.row(m.name(), m.hash(), m.description(), m.provider());
+                }
+                t.print(out());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "upload", mixinStandardHelpOptions = true, description = {
+            "Upload a dataset and print its hash (what create-task --dataset takes).",
+            "The official CLI uploads to 0G Storage; no 0G Storage node is reachable from this build, so the dataset "
+                    + "goes to the provider's TEE (--provider), as create-task --dataset-path falls back to."})
+    public static final class Upload extends BrokerCommand {
+
+        @Option(names = "--data-path", required = true, paramLabel = "<file>", description = "Dataset file (JSONL)")
+        Path dataPath;
+
+        @Option(names = "--provider", paramLabel = "<address>",
+                description = "Fine-tuning provider whose TEE receives the dataset (required: no 0G Storage here)")
+        String provider;
+
+        Upload(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            if (provider == null) {
+                throw new CliException("No 0G Storage node is configured for this network, so the dataset cannot go "
+                        + "to 0G Storage: pass --provider <address> to upload it to that provider's TEE instead.");
+            }
+            out().println("Uploading dataset to the provider's TEE...");
+            DatasetUpload up = withBroker(b -> b.fineTuning().uploadDatasetToTEE(provider, dataPath));
+            out().println("Dataset uploaded, hash: " + up.datasetHash());
+            if (!up.message().isBlank()) {
+                out().println(up.message());
+            }
+            out().println("Use it with: fine-tuning create-task --provider " + provider + " --dataset "
+                    + up.datasetHash() + " --model <name> --config-path <file>");
+            return 0;
+        }
+    }
+
+    @Command(name = "calculate-token", mixinStandardHelpOptions = true, description = {
+            "Count the dataset's tokens (cl100k_base BPE, shipped with the CLI) and, with --provider, estimate the fee: "
+                    + "tokens × the provider's price per token × epochs (fine-tuning.md §2.3).",
+            "An estimate: the provider counts again when it sets the task up, and charges its own count."})
+    public static final class CalculateToken extends BrokerCommand {
+
+        @Option(names = "--dataset-path", required = true, paramLabel = "<file>", description = "Dataset (JSONL or zip)")
+        Path datasetPath;
+
+        @Option(names = "--model", paramLabel = "<name>", description = "Pre-trained model (needed with --provider)")
+        String model;
+
+        @Option(names = "--provider", paramLabel = "<address>", description = "Fine-tuning provider (for the fee)")
+        String provider;
+
+        @Option(names = "--config-path", paramLabel = "<file>",
+                description = "Training parameters (num_train_epochs; default 3 epochs)")
+        Path configPath;
+
+        CalculateToken(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            if (provider != null && model == null) {
+                throw new CliException("--model is required with --provider (the model's terms are part of the fee).");
+            }
+            TokenEstimate e = withBroker(b -> b.fineTuning().calculateToken(datasetPath, model, provider,
+                    configPath));
+            out().println("Tokenizer: " + e.tokenizer());
+            out().println("Dataset lines: " + e.lines());
+            out().println("Token count: " + e.tokens());
+            out().println("Epochs: " + e.epochs());
+            if (e.fee() != null) {
+                out().println("Price per token: " + e.pricePerToken() + " neuron");
+                out().println("Estimated fee: " + e.fee() + " neuron (" + Fmt.og(e.fee()) + " 0G)");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "model-usage", mixinStandardHelpOptions = true,
+            description = "Download a provider's usage description of one of its models (a zip).")
+    public static final class ModelUsage extends BrokerCommand {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>", description = "Provider address")
+        String provider;
+
+        @Option(names = "--model", required = true, paramLabel = "<name>", description = "The provider's model")
+        String model;
+
+        @Option(names = "--output", required = true, paramLabel = "<path>",
+                description = "A file, or a directory for <model>.zip")
+        Path output;
+
+        ModelUsage(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            Path written = withBroker(b -> b.fineTuning().modelUsage(provider, model, output));
+            out().println("Model downloaded and saved to " + written);
+            return 0;
+        }
+    }
+
+    @Command(name = "get-adapter-name", mixinStandardHelpOptions = true,
+            description = "The LoRA adapter name an inference provider serves a fine-tuned model under (offline).")
+    public static final class GetAdapterName extends CliCommand {
+
+        @Option(names = "--model", required = true, paramLabel = "<name>", description = "Base model name")
+        String model;
+
+        @Option(names = "--task-id", required = true, paramLabel = "<id>", description = "Fine-tuning task id")
+        String taskId;
+
+        GetAdapterName(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            out().println(FineTuningBroker.adapterName(model, taskId));
             return 0;
         }
     }
@@ -245,7 +384,7 @@ public final class FineTuningCommands implements Runnable {
         public Integer call() {
             String id = withBroker(b -> {
                 FineTuningBroker ft = b.fineTuning();
-                ft.preTrainedModelHash(model); // an unknown model fails before anything is uploaded
+                ft.preTrainedModelHash(provider.provider, model); // an unknown model fails before any upload
                 String hash = dataset.hash;
                 if (dataset.path != null) {
                     out().println("Uploading dataset to the provider's TEE...");
@@ -412,8 +551,16 @@ public final class FineTuningCommands implements Runnable {
             out().println("Downloading the model from the provider's TEE...");
             AcknowledgedModel m = withBroker(
                     b -> b.fineTuning().acknowledgeModel(task.provider, task.taskId, dataPath));
-            out().println("✓ Model downloaded to " + m.path() + " (keccak256 " + m.modelHash()
-                    + ", matches the deliverable on chain)");
+            switch (m.match()) {
+                case KECCAK256 -> out().println("✓ Model downloaded to " + m.path() + " (keccak256 " + m.modelHash()
+                        + ", matches the deliverable on chain)");
+                case STORAGE_ROOT -> out().println("✓ Model downloaded to " + m.path() + " (its 0G Storage root "
+                        + "matches the deliverable on chain; keccak256 " + m.modelHash() + ")");
+                case NONE -> {
+                    out().println("Model downloaded to " + m.path() + " (kept)");
+                    out().println("Warning: " + m.warning().orElseThrow());
+                }
+            }
             if (m.transaction().isEmpty()) {
                 out().println("Deliverable for task " + task.taskId + " is already acknowledged; nothing sent.");
             } else {

@@ -62,10 +62,16 @@ public final class DevnetFile {
         }
     }
 
-    /** Writes the devnet's own fields plus {@code providers} and {@code user}, atomically. */
-    static void write(Path file, DevnetInfo info, Object providers, Object user) {
+    /**
+     * Writes the devnet's own fields plus {@code providers} (the inference providers), {@code fineTuningProvider}
+     * (when one runs) and {@code user}, atomically.
+     */
+    static void write(Path file, DevnetInfo info, Object providers, Object fineTuningProvider, Object user) {
         ObjectNode root = JSON.valueToTree(info);
         root.set("providers", JSON.valueToTree(providers));
+        if (fineTuningProvider != null) {
+            root.set("fineTuningProvider", JSON.valueToTree(fineTuningProvider));
+        }
         root.set("user", JSON.valueToTree(user));
         try {
             Path parent = file.toAbsolutePath().getParent();

@@ -27,6 +27,8 @@ import zg.compute.devnet.DevnetConfig;
 import zg.compute.provider.LocalTeeKeySource;
 import zg.compute.provider.ProviderBroker;
 import zg.compute.provider.ProviderConfig;
+import zg.compute.provider.finetuning.FineTuningConfig;
+import zg.compute.provider.finetuning.FineTuningProviderBroker;
 import zg.compute.sdk.Amount;
 import zg.compute.sdk.BrokerOptions;
 import zg.compute.sdk.ContractAddresses;
@@ -46,7 +48,8 @@ public final class DevnetStack implements AutoCloseable {
     /**
      * Devnet accounts: 0 owns the contracts, 1 and 2 are the chat providers' wallets, 3 and 4 their TEE signers,
      * 9 the user; with every service type, 10–13 are the wallets of the text-to-image, image-editing, embedding and
-     * speech-to-text providers and 14–17 their TEE signers, 18 the audio-generation provider's and 19 its signer.
+     * speech-to-text providers and 14–17 their TEE signers, 18 the audio-generation provider's and 19 its signer,
+     * 7 the fine-tuning provider's and 8 its signer ({@link FineTuningNode}).
      */
     public static final int OWNER = 0;
     public static final int USER = 9;
@@ -104,15 +107,19 @@ public final class DevnetStack implements AutoCloseable {
     private final UserEntry user;
     private final Path dataDir;
     private final ModelServers servers;
+    private final FineTuningProviderBroker fineTuningBroker;
+    private final ProviderEntry fineTuning;
 
     private DevnetStack(Devnet devnet, List<ProviderBroker> brokers, List<ProviderEntry> providers, UserEntry user,
-            Path dataDir, ModelServers servers) {
+            Path dataDir, ModelServers servers, FineTuningProviderBroker fineTuningBroker, ProviderEntry fineTuning) {
         this.devnet = devnet;
         this.brokers = brokers;
         this.providers = providers;
         this.user = user;
         this.dataDir = dataDir;
         this.servers = servers;
+        this.fineTuningBroker = fineTuningBroker;
+        this.fineTuning = fineTuning;
     }
 
     /**
@@ -137,10 +144,11 @@ public final class DevnetStack implements AutoCloseable {
         boolean speech = all && speechMissing.isEmpty();
         String voiceMissing = all ? TextToSpeechServer.missingTools() : "";
         boolean voice = all && voiceMissing.isEmpty();
-        int total = 5 + (config.infoFile() == null ? 0 : 1) + (all ? 1 + 2 + 2 : 0) + (speech ? 2 : 0) + (voice ? 2 : 0);
+        int total = 5 + (config.infoFile() == null ? 0 : 1) + (all ? 1 + 2 + 2 : 0) + (config.fineTuning() ? 2 : 0) + (speech ? 2 : 0) + (voice ? 2 : 0);
         Steps steps = new Steps(progress, total);
         Devnet devnet = null;
         List<ProviderBroker> brokers = new ArrayList<>();
+        List<FineTuningProviderBroker> ftBrokers = new ArrayList<>(1);
         Path dataDir = null;
         boolean kept = config.stateDir() != null;
         try {
@@ -217,7 +225,7 @@ public final class DevnetStack implements AutoCloseable {
             }, x -> entries.size() + " TEE signers acknowledged by " + d.info().deployer()
                     + (x < entries.size() ? " (" + (entries.size() - x) + " already were)" : ""));
             Credentials u = d.account(USER);
-            UserEntry user = d.resumed()
+            UserEntry inferenceUser = d.resumed()
                     ? steps.run("keep the user account", () -> keepUser(d, u, entries),
                             x -> x.address() + ": balances as saved (see get-account)"
                                     + (x.funded() > 0 ? "; " + USER_TRANSFER + " deposited and transferred to each of "
@@ -225,20 +233,77 @@ public final class DevnetStack implements AutoCloseable {
                     : steps.run("fund the user account", () -> fundUser(d, u, entries),
                             x -> x.address() + ": " + x.deposited() + " deposited, " + USER_TRANSFER
                                     + " to each provider");
+            ProviderEntry ft = null;
+            if (config.fineTuning()) {
+                ft = startFineTuning(steps, d, dir, u, ftBrokers);
+            }
+            ProviderEntry fineTuning = ft;
+            // the fine-tuning sub-account's 3 0G were deposited for it on top of the inference ones
+            UserEntry user = ft == null ? inferenceUser : userEntry(u,
+                    Amount.og(Integer.toString(3 * (entries.size() + 1) + USER_UNALLOCATED_OG)));
             if (config.infoFile() != null) {
                 steps.run("write " + config.infoFile().getFileName(), () -> {
-                    DevnetFile.write(config.infoFile(), d.info(), entries, user);
+                    DevnetFile.write(config.infoFile(), d.info(), entries, fineTuning, user);
                     return config.infoFile().toAbsolutePath();
                 }, Path::toString);
             }
-            return new DevnetStack(d, List.copyOf(brokers), List.copyOf(entries), user, kept ? null : dir, servers);
+            return new DevnetStack(d, List.copyOf(brokers), List.copyOf(entries), user, kept ? null : dir, servers,
+                    ftBrokers.isEmpty() ? null : ftBrokers.get(0), fineTuning);
         } catch (IOException e) {
-            stop(brokers, servers, devnet, kept ? null : dataDir);
+            stop(brokers, ftBrokers, servers, devnet, kept ? null : dataDir);
             throw new StepFailedException("cannot create a data directory: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            stop(brokers, servers, devnet, kept ? null : dataDir);
+            stop(brokers, ftBrokers, servers, devnet, kept ? null : dataDir);
             throw e;
         }
+    }
+
+    /**
+     * The fine-tuning provider: its task server registered and staked, its TEE signer acknowledged by the owner,
+     * and a 3 0G fine-tuning sub-account of the user there (deposited for it), so the seed's fine-tuning steps need
+     * no set-up.
+     */
+    private static ProviderEntry startFineTuning(Steps steps, Devnet d, Path dir, Credentials user,
+            List<FineTuningProviderBroker> started) {
+        FineTuningConfig fc = FineTuningNode.config(d, dir);
+        FineTuningProviderBroker b = steps.run("start the fine-tuning provider (" + FineTuningNode.MODEL
+                        + ", development trainer) and register its service",
+                () -> FineTuningProviderBroker.start(fc),
+                x -> x.providerAddress() + " at " + x.baseUrl() + ", service "
+                        + x.registration().action().name().toLowerCase() + ", 100 0G staked");
+        started.add(b);
+        ProviderEntry e = FineTuningNode.entry(b, fc);
+        steps.run("acknowledge its TEE signer as the owner and give the user a fine-tuning sub-account", () -> {
+            boolean acked = false;
+            boolean funded = false;
+            try {
+                acked = Boolean.TRUE.equals(d.fineTuning(d.account(OWNER)).getService(e.address()).send()
+                        .teeSignerAcknowledged);
+            } catch (Exception notYet) {
+                // registered just above; an unreadable service is acknowledged below
+            }
+            if (!acked) {
+                send(() -> d.fineTuning(d.account(OWNER)).acknowledgeTEESignerByOwner(e.address()).send());
+            }
+            boolean hasAccount;
+            try {
+                d.fineTuning(d.account(OWNER)).getAccount(user.getAddress(), e.address()).send();
+                hasAccount = true;
+            } catch (Exception none) {
+                hasAccount = false;
+            }
+            if (!hasAccount) {
+                try (var broker = ZGComputeNetworkBroker.create(user, d.rpcUrl(), userOptions(d))) {
+                    broker.ledger().depositFund(USER_TRANSFER);
+                    broker.ledger().transferFund(e.address(), ServiceKind.FINE_TUNING, USER_TRANSFER);
+                }
+                funded = true;
+            }
+            return funded;
+        }, funded -> "TEE signer " + e.teeSigner() + " acknowledged; " + (funded ? USER_TRANSFER
+                + " deposited and transferred to the user's fine-tuning sub-account" : "the user's fine-tuning "
+                + "sub-account as saved"));
+        return e;
     }
 
     /** Starts provider {@code plan.slot() + 1} with its own wallet, TEE signer and SQLite database. */
@@ -417,6 +482,16 @@ public final class DevnetStack implements AutoCloseable {
         return user;
     }
 
+    /** The fine-tuning provider (every-type devnets only). */
+    public java.util.Optional<ProviderEntry> fineTuning() {
+        return java.util.Optional.ofNullable(fineTuning);
+    }
+
+    /** Its task server (e.g. to run its pollers now instead of waiting for the next tick). */
+    public java.util.Optional<FineTuningProviderBroker> fineTuningBroker() {
+        return java.util.Optional.ofNullable(fineTuningBroker);
+    }
+
     /** Milliseconds from the start of {@code start} until the embeddings server answered; -1 without it. */
     public long embeddingsReadyMillis() {
         return servers.embeddingsReadyMillis();
@@ -424,10 +499,18 @@ public final class DevnetStack implements AutoCloseable {
 
     @Override
     public void close() {
-        stop(brokers, servers, devnet, dataDir);
+        stop(brokers, fineTuningBroker == null ? List.of() : List.of(fineTuningBroker), servers, devnet, dataDir);
     }
 
-    private static void stop(List<ProviderBroker> brokers, ModelServers servers, Devnet devnet, Path dataDir) {
+    private static void stop(List<ProviderBroker> brokers, List<FineTuningProviderBroker> fineTuning,
+            ModelServers servers, Devnet devnet, Path dataDir) {
+        for (FineTuningProviderBroker b : fineTuning) {
+            try {
+                b.close();
+            } catch (RuntimeException e) {
+                // keep stopping the rest
+            }
+        }
         for (ProviderBroker b : brokers) {
             try {
                 b.close();

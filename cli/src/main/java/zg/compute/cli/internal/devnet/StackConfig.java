@@ -15,9 +15,17 @@ import java.time.Duration;
  * @param stateDir       where the chain and the brokers' databases are kept across restarts (null = fresh each start)
  * @param allServiceTypes besides the two chat providers, one provider per other service type (text-to-image,
  *                        image-editing, embedding, speech-to-text) with its model server; false = chat only
+ * @param fineTuning     also the fine-tuning provider ({@code FineTuningNode}); by default with every service type
  */
 public record StackConfig(int port, long lockTime, Duration settleInterval, String upstreamUrl, String upstreamModel,
-        Path infoFile, Path stateDir, boolean allServiceTypes) {
+        Path infoFile, Path stateDir, boolean allServiceTypes, boolean fineTuning) {
+
+    /** The fine-tuning provider runs exactly when every service type does. */
+    public StackConfig(int port, long lockTime, Duration settleInterval, String upstreamUrl, String upstreamModel,
+            Path infoFile, Path stateDir, boolean allServiceTypes) {
+        this(port, lockTime, settleInterval, upstreamUrl, upstreamModel, infoFile, stateDir, allServiceTypes,
+                allServiceTypes);
+    }
 
     /** The two chat providers only. */
     public StackConfig(int port, long lockTime, Duration settleInterval, String upstreamUrl, String upstreamModel,
@@ -43,8 +51,14 @@ public record StackConfig(int port, long lockTime, Duration settleInterval, Stri
         }
     }
 
-    /** The same devnet with every service type (or only chat). */
+    /** The same devnet with every service type and the fine-tuning provider (or only chat). */
     public StackConfig withAllServiceTypes(boolean all) {
         return new StackConfig(port, lockTime, settleInterval, upstreamUrl, upstreamModel, infoFile, stateDir, all);
+    }
+
+    /** The same devnet with (or without) the fine-tuning provider. */
+    public StackConfig withFineTuning(boolean on) {
+        return new StackConfig(port, lockTime, settleInterval, upstreamUrl, upstreamModel, infoFile, stateDir,
+                allServiceTypes, on);
     }
 }

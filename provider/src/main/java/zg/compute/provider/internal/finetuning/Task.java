@@ -4,8 +4,8 @@ import java.math.BigInteger;
 
 /**
  * One fine-tuning task row. {@code fee} is 0 until Setup computed it; {@code userPublicKey},
- * {@code tokenCount}, {@code epochs} are set by Setup; {@code outputRootHash} (ASCII bytes of
- * {@code 0x<keccak256(encrypted model)>}, hex-encoded) and {@code encryptedSecret} by the Finalizer.
+ * {@code tokenCount}, {@code epochs} are set by Setup; {@code outputRootHash} (0x + hex of the raw
+ * 32-byte keccak256(encrypted model), the on-chain root) and {@code encryptedSecret} by the Finalizer.
  * The model's AES key itself is never stored.
  */
 public record Task(String id, long createdAtMillis, long updatedAtMillis, String userAddress,

@@ -45,6 +45,7 @@ public final class TaskHttp {
     private final TaskIntake intake;
     private final TaskFiles files;
     private final TeeKeySource tee;
+    private final ModelCatalog models;
     private final long maxDatasetBytes;
     private final Duration signatureWindow;
     private final Clock clock;
@@ -54,12 +55,13 @@ public final class TaskHttp {
     private HttpServer server;
 
     public TaskHttp(Vertx vertx, TaskStore store, TaskIntake intake, TaskFiles files, TeeKeySource tee,
-            long maxDatasetBytes, Duration signatureWindow, Clock clock) {
+            ModelCatalog models, long maxDatasetBytes, Duration signatureWindow, Clock clock) {
         this.vertx = vertx;
         this.store = store;
         this.intake = intake;
         this.files = files;
         this.tee = tee;
+        this.models = models;
         this.maxDatasetBytes = maxDatasetBytes;
         this.signatureWindow = signatureWindow;
         this.clock = clock;
@@ -84,7 +86,15 @@ public final class TaskHttp {
         router.get("/v1/quote").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8")
                 .end(tee.quoteJson()));
         router.get("/v1/model").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
-                .end("[]"));
+                .end(models.list().encode()));
+        router.get("/v1/model/desc/:name").handler(ctx -> models.usageZip(ctx.pathParam("name")).ifPresentOrElse(
+                zip -> ctx.response().putHeader("Content-Type", "application/zip").putHeader("Content-Disposition",
+                        "attachment; filename=\"" + ctx.pathParam("name").replaceAll("[^A-Za-z0-9._-]", "_") + ".zip\"")
+                        .end(io.vertx.core.buffer.Buffer.buffer(zip)),
+                () -> error(ctx.response(), 404, "model " + ctx.pathParam("name") + " not found")));
+        router.get("/v1/model/:name").handler(ctx -> models.find(ctx.pathParam("name")).ifPresentOrElse(
+                m -> json(ctx.response(), 200, m),
+                () -> error(ctx.response(), 404, "model " + ctx.pathParam("name") + " not found")));
         router.get("/v1/task/pending").handler(ctx -> reply(ctx, () -> String.valueOf(store.countPending()),
                 (resp, n) -> resp.putHeader("Content-Type", "text/plain; charset=utf-8").end(n)));
         router.post("/v1/user/:user/dataset").handler(this::uploadDataset);

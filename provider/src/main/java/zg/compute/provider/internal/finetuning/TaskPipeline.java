@@ -2,7 +2,6 @@ package zg.compute.provider.internal.finetuning;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -20,6 +19,7 @@ import zg.compute.protocol.eip712.Eip712Domain;
 import zg.compute.protocol.eip712.VerifierMessage;
 import zg.compute.protocol.finetuning.Ecies;
 import zg.compute.protocol.finetuning.FileDigest;
+import zg.compute.protocol.finetuning.FineTuningFee;
 import zg.compute.protocol.finetuning.FineTuningMessages;
 import zg.compute.protocol.finetuning.ModelCipher;
 import zg.compute.provider.TeeKeySource;
@@ -169,7 +169,7 @@ public final class TaskPipeline {
         } catch (IllegalArgumentException e) {
             throw new TaskRejected(e.getMessage());
         }
-        BigInteger fee = pricePerToken.multiply(BigInteger.valueOf(tokens)).multiply(BigInteger.valueOf(epochs));
+        BigInteger fee = FineTuningFee.of(t.preTrainedModelHash(), tokens, pricePerToken, epochs);
         FineTuningServing.AccountDetails account = chain.account(t.userAddress())
                 .orElseThrow(() -> new TaskRejected("no fine-tuning sub-account with this provider"));
         BigInteger available = account.balance.subtract(account.pendingRefund);
@@ -236,7 +236,7 @@ public final class TaskPipeline {
             throw new TaskRejected("the chain already holds a different deliverable for task " + t.id());
         }
         if (store.delivered(t.id(), chain.chainTimeSeconds(), clock.millis())) {
-            files.log(t.id(), "model delivered: root hash " + new String(root, StandardCharsets.US_ASCII));
+            files.log(t.id(), "model delivered: root hash " + Numeric.toHexString(root));
         }
     }
 
@@ -244,7 +244,8 @@ public final class TaskPipeline {
      * Zip → fresh AES-256 key → {@link ModelCipher} file signed by the TEE key → the key ECIES-encrypted
      * to the user. Only the wrapped key is stored; the plain key exists in memory only here.
      *
-     * @return the hex of the on-chain modelRootHash bytes (ASCII {@code 0x<keccak256(encrypted file)>})
+     * @return the hex of the on-chain modelRootHash: the raw 32 bytes of keccak256(encrypted file) (no 0G Storage
+     *         upload here, so no storage root; fine-tuning.md §2.5)
      */
     private String encrypt(Task t) throws Exception {
         var zip = files.zipOutput(t.id());
@@ -253,8 +254,7 @@ public final class TaskPipeline {
         try {
             new ModelCipher().encrypt(key, zip, files.encryptedModel(t.id()), Credentials.create(tee.key()));
             byte[] wrapped = Ecies.encrypt(Numeric.hexStringToByteArray(t.userPublicKey()), key);
-            String rootText = FileDigest.keccak256(files.encryptedModel(t.id()));
-            String rootHex = Numeric.toHexString(rootText.getBytes(StandardCharsets.US_ASCII));
+            String rootHex = FileDigest.keccak256(files.encryptedModel(t.id()));
             if (!store.prepared(t.id(), rootHex, Numeric.toHexString(wrapped), clock.millis())) {
                 throw new IllegalStateException("task " + t.id() + " left Delivering while it was encrypted");
             }
