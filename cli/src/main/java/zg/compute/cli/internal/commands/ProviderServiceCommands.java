@@ -44,20 +44,35 @@ final class ProviderServiceCommands {
                     ServiceInfo current) throws Exception;
         }
 
+        /** One transaction with the caller's key: {@code load} gets what a generated binding's {@code load} takes. */
+        interface Transaction {
+            org.web3j.protocol.core.methods.response.TransactionReceipt send(ZGComputeNetworkBroker broker,
+                    Credentials creds, Web3j web3j, ChainTransactionManager tx, StaticGasProvider gasProvider)
+                    throws Exception;
+        }
+
+        /** An InferenceServing transaction about the caller's current inference service. */
         String run(Action action) {
+            return transact((broker, creds, web3j, tx, gasProvider) -> {
+                ServiceInfo current = broker.inference().getService(creds.getAddress());
+                return action.send(InferenceServing.load(broker.contracts().inference(), web3j, tx, gasProvider),
+                        current);
+            });
+        }
+
+        /** Sends one transaction; reverts, RPC failures and SDK errors become one-line CLI errors. */
+        String transact(Transaction transaction) {
             Connection conn = Connection.resolve(inv, network, gas);
             Credentials creds = conn.credentials();
             try (ZGComputeNetworkBroker broker = conn.broker(creds)) {
-                ServiceInfo current = broker.inference().getService(creds.getAddress());
                 Web3j web3j = Web3j.build(new HttpService(conn.rpc()));
                 try {
                     BigInteger price = gas.gasPrice != null ? gas.gasPrice : web3j.ethGasPrice().send().getGasPrice();
                     ChainTransactionManager tx = new ChainTransactionManager(web3j, creds, broker.chainId(),
                             new PollingTransactionReceiptProcessor(web3j, 200, 1500),
                             RevertDecoder.forComputeContracts());
-                    InferenceServing contract = InferenceServing.load(broker.contracts().inference(), web3j, tx,
-                            new StaticGasProvider(price, BigInteger.valueOf(3_000_000)));
-                    return action.send(contract, current).getTransactionHash();
+                    return transaction.send(broker, creds, web3j, tx,
+                            new StaticGasProvider(price, BigInteger.valueOf(3_000_000))).getTransactionHash();
                 } catch (ContractRevertException e) {
                     throw new CliException(ContractErrorException.from(e).getMessage());
                 } catch (IOException e) {
