@@ -93,6 +93,20 @@ class DevnetServiceTypesTest {
                 }
             }
 
+            // the fine-tuning provider: registered, staked, its signer acknowledged by the owner, the user funded there
+            var ft = stack.fineTuning().orElseThrow();
+            var ftService = d.fineTuning(d.account(0)).getService(ft.address()).send();
+            assertThat(ftService.teeSignerAcknowledged).isTrue();
+            assertThat(ftService.teeSignerAddress).isEqualToIgnoringCase(ft.teeSigner());
+            assertThat(ftService.models).containsExactly("mock-model");
+            assertThat(d.fineTuning(d.account(0)).getAccount(stack.user().address(), ft.address()).send().balance)
+                    .isEqualTo(Units.og(3));
+            assertThat(stack.providers()).extracting(DevnetStack.ProviderEntry::address).doesNotContain(ft.address());
+            JsonNode ftEntry = JSON.readTree(info.toFile()).path("fineTuningProvider");
+            assertThat(ftEntry.path("type").asText()).isEqualTo("fine-tuning");
+            assertThat(ftEntry.path("address").asText()).isEqualTo(ft.address());
+            assertThat(ftEntry.path("backend").asText()).contains("DevTrainer", "not a GPU");
+
             // devnet.json: type, model, prices with their unit, URL and backend of every provider
             JsonNode file = JSON.readTree(info.toFile()).path("providers");
             assertThat(file).hasSize(stack.providers().size());

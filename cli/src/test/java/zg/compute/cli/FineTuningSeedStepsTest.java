@@ -124,6 +124,18 @@ class FineTuningSeedStepsTest {
         assertThat(account(p).balance).isEqualTo(before.subtract(fee));
         assertThat(stack.devnet().fineTuning(stack.devnet().account(0)).getDeliverable(stack.user().address(), p, id)
                 .send().settled).isTrue();
+
+        // the provider removes its service (the stake comes back) and it leaves the list
+        CliRunner owner = CliFixtures.runnerFor(stack.devnet(),
+                Files.createDirectories(home.resolve("provider-home")), stack.devnet().account(7));
+        BigInteger wallet = stack.devnet().chain().web3j().ethGetBalance(p,
+                org.web3j.protocol.core.DefaultBlockParameterName.LATEST).send().getBalance();
+        assertThat(ok(owner.run("fine-tuning", "remove-service")).out()).contains("✓ Fine-tuning service removed");
+        assertThat(stack.devnet().chain().web3j().ethGetBalance(p,
+                org.web3j.protocol.core.DefaultBlockParameterName.LATEST).send().getBalance().subtract(wallet))
+                .isGreaterThan(Units.og(99));
+        assertThat(ok(cli.run("fine-tuning", "list-providers")).out()).doesNotContain(p);
+        assertThat(owner.run("fine-tuning", "remove-service").err()).contains("Fine-tuning service not found");
     }
 
     private static zg.compute.protocol.contracts.bindings.FineTuningServing.AccountDetails account(String p)

@@ -28,7 +28,7 @@ class OfficialSdkServiceTypesInteropTest {
     @Test
     void officialSdkPaysVerifiesAndCachesTheBilledFeeForImagesAndSpeech(@TempDir Path dir) throws Exception {
         Path interop = OfficialSdkInteropTest.interopDir();
-        try (DevnetStack stack = DevnetStack.start(DevnetServiceTypesTest.allTypes(Duration.ofSeconds(1), null, null),
+        try (DevnetStack stack = DevnetStack.start(DevnetServiceTypesTest.allTypes(Duration.ofSeconds(1), null, null).withFineTuning(false),
                 line -> { })) {
             Devnet d = stack.devnet();
             var image = provider(stack, "text-to-image");

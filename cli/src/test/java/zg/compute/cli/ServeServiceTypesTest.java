@@ -58,7 +58,7 @@ class ServeServiceTypesTest {
     @BeforeAll
     static void start() {
         // settlement only when a test asks for it, so unsettled fees are exact
-        stack = DevnetStack.start(new StackConfig(0, 3600, Duration.ofHours(1), null, null, null, null, true),
+        stack = DevnetStack.start(new StackConfig(0, 3600, Duration.ofHours(1), null, null, null, null, true, false),
                 line -> { });
         broker = InferenceServeTest.userBroker(stack);
         for (DevnetStack.ProviderEntry p : stack.providers()) {

@@ -42,6 +42,7 @@ import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
         subcommands = {FineTuningCommands.ListProviders.class, FineTuningCommands.ListModels.class,
                 FineTuningCommands.Upload.class, FineTuningCommands.CalculateToken.class,
                 FineTuningCommands.ModelUsage.class, FineTuningCommands.GetAdapterName.class,
+                FineTuningCommands.RemoveService.class,
                 FineTuningCommands.CreateTask.class, FineTuningCommands.CancelTask.class,
                 FineTuningCommands.ListTasks.class, FineTuningCommands.GetTask.class, FineTuningCommands.GetLog.class,
                 FineTuningCommands.AcknowledgeModel.class,
@@ -337,6 +338,27 @@ public final class FineTuningCommands implements Runnable {
         @Override
         public Integer call() {
             out().println(FineTuningBroker.adapterName(model, taskId));
+            return 0;
+        }
+    }
+
+    @Command(name = "remove-service", mixinStandardHelpOptions = true,
+            description = "Provider only: remove your fine-tuning service (returns the stake).")
+    static final class RemoveService extends ProviderServiceCommands.OwnerCommand {
+
+        RemoveService(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            String hash = transact((broker, b) -> {
+                // "Fine-tuning service not found…" when there is none
+                broker.fineTuning().getService(broker.ledger().userAddress());
+                return b.fineTuning(broker).removeService().send();
+            });
+            out().println("✓ Fine-tuning service removed");
+            out().println("  Transaction: " + hash);
             return 0;
         }
     }
