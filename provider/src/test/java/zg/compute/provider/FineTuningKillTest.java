@@ -77,8 +77,9 @@ class FineTuningKillTest {
             assertThat(progress).isEqualTo("Finished");
             var deliverables = d.fineTuning(user).getDeliverables(user.getAddress(), f.provider()).send();
             assertThat(deliverables).hasSize(1);
-            assertThat(deliverables.get(0).settled).isTrue();
-            assertThat(deliverables.get(0).encryptedSecret).isNotEmpty();
+            var deliverable = f.deliverable(user, id);
+            assertThat(deliverable.settled).isTrue();
+            assertThat(deliverable.encryptedSecret).isNotEmpty();
             BigInteger fee = FineTuningFixture.PRICE.multiply(BigInteger.valueOf(FineTuningServerTest.TOKENS * 2));
             assertThat(f.account(user).balance).as("charged once").isEqualTo(before.subtract(fee));
         }

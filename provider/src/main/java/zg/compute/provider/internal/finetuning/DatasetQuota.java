@@ -55,7 +55,12 @@ public final class DatasetQuota {
         long userFree = perUserBytes - sizeOf(files.datasets().resolve(user)) - inFlight.getOrDefault(user, 0L);
         long allFree = totalBytes - sizeOf(files.datasets()) - inFlight.values().stream().mapToLong(Long::longValue)
                 .sum();
-        long room = Math.min(maxDatasetBytes + TaskHttp.MULTIPART_OVERHEAD, Math.min(userFree, allFree));
+        long perFile = maxDatasetBytes + TaskHttp.MULTIPART_OVERHEAD;
+        if (declared > perFile) {
+            throw new RequestRejected(413, "request too large: a dataset may have at most " + maxDatasetBytes
+                    + " bytes");
+        }
+        long room = Math.min(perFile, Math.min(userFree, allFree));
         if (room <= 0 || declared > room) {
             String which = userFree <= allFree ? "your datasets use " + (perUserBytes - Math.max(userFree, 0))
                     + " of the " + perUserBytes + " bytes a user may store" : "the provider's dataset storage is full";

@@ -6,26 +6,31 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Signatures already accepted, remembered for as long as their timestamp window lasts, so a captured
- * upload signature cannot carry a second file (the official upload message names no content). Kept in
- * memory: a restart forgets them, which reopens at most one window.
+ * Upload signatures already accepted and the file each carried, remembered for as long as their timestamp
+ * window lasts: a captured signature cannot carry a second, different file (the official upload message
+ * names no content). Sending the same file again is harmless and allowed. Kept in memory: a restart forgets
+ * them, which reopens at most one window.
  */
 final class OneTimeSignatures {
 
+    private record Use(String datasetHash, long expiresMillis) {
+    }
+
     private final Duration window;
     private final Clock clock;
-    private final Map<String, Long> seen = new HashMap<>();
+    private final Map<String, Use> seen = new HashMap<>();
 
     OneTimeSignatures(Duration window, Clock clock) {
         this.window = window;
         this.clock = clock;
     }
 
-    /** @return false if {@code signature} was used within the window */
-    synchronized boolean firstUse(String signature) {
+    /** @return false if {@code signature} carried another file within the window */
+    synchronized boolean carries(String signature, String datasetHash) {
         long now = clock.millis();
-        seen.values().removeIf(expiry -> expiry < now);
+        seen.values().removeIf(u -> u.expiresMillis() < now);
         // twice the window: a timestamp may lie that far ahead of or behind the clock
-        return seen.putIfAbsent(signature.toLowerCase(), now + 2 * window.toMillis()) == null;
+        Use first = seen.putIfAbsent(signature.toLowerCase(), new Use(datasetHash, now + 2 * window.toMillis()));
+        return first == null || first.datasetHash().equals(datasetHash);
     }
 }

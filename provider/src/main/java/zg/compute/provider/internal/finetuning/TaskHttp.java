@@ -159,7 +159,7 @@ public final class TaskHttp {
      * The spooled upload: its signature must be the path user's, over either this project's content-bound
      * message ({@link FineTuningMessages#datasetUploadBound}: user + timestamp + the file's keccak256) or the
      * official SDK's (user + timestamp only, which the official wire cannot extend: it sends the file first
-     * and the signature after it); either way each signature is accepted once.
+     * and the signature after it); either way a signature carries one file only.
      */
     private void uploadDataset(RoutingContext ctx) {
         String user = ctx.pathParam("user");
@@ -179,8 +179,9 @@ public final class TaskHttp {
             } else {
                 checkTimed(ts, FineTuningMessages.datasetUploadBound(checksummed, ts, hash), signature, address);
             }
-            if (!uploadSignatures.firstUse(signature)) {
-                throw new RequestRejected(401, "this upload signature was used before: sign every upload anew");
+            if (!uploadSignatures.carries(signature, hash)) {
+                throw new RequestRejected(401, "this upload signature was used for another file: sign every upload"
+                        + " anew");
             }
             files.storeDataset(upload, address, hash);
             return new JsonObject().put("datasetHash", hash).put("message",
