@@ -137,7 +137,9 @@ public final class TaskHttp {
                 throw new RequestRejected(503, "the provider cannot reach the blockchain RPC right now, please retry"
                         + " later");
             }
-            if (account == null || account.balance.subtract(account.pendingRefund).signum() <= 0) {
+            // funded = a balance; refunds it has requested still count (settlement may cancel them), and Setup
+            // checks the fee against balance − pendingRefund anyway
+            if (account == null || account.balance.signum() <= 0) {
                 throw new RequestRejected(403, "no funded fine-tuning sub-account of " + user + " with this provider:"
                         + " transfer funds to it first (transfer-fund --service fine-tuning)");
             }
