@@ -185,6 +185,39 @@ class FineTuningAbuseTest {
         }
     }
 
+    /** A pass that throws what no step catches must not end the schedule (it used to, silently). */
+    @Test
+    void theScheduledPollersOutliveAPassThatThrows(Devnet d, @TempDir Path dir) throws Exception {
+        FineTuningFixture f = new FineTuningFixture(d, dir);
+        String yaml = f.configYaml(FineTuningFixture.PRICE, 5, 21_600) + "  pollIntervalSeconds: 1\n";
+        var config = new ConfigLoader(f.base.env()).parseFineTuning(yaml, dir);
+        Credentials first = d.account(2);
+        Credentials second = d.account(3);
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        zg.compute.provider.internal.finetuning.TaskPipeline.Checkpoints once = (taskId, point) -> {
+            if (point.equals("claimed:SettingUp") && thrown.compareAndSet(false, true)) {
+                throw new ProcessDeath();
+            }
+        };
+        try (FineTuningProviderBroker b = FineTuningProviderBroker.start(config, new FineTuningProviderBroker.Options(
+                java.time.Clock.systemUTC(), true, new DevTrainer(), once))) {
+            d.fineTuning(d.account(0)).acknowledgeTEESignerByOwner(f.provider()).send();
+            f.fund(first, 5, 2);
+            f.fund(second, 5, 2);
+            // the pass that sets up the first task throws past every step (and leaves it to a restart) ...
+            f.createOk(b, first, f.uploadOk(b, first, DATASET), false);
+            // ... and a later pass still carries the second task, queued behind it, to delivery
+            String id = f.createOk(b, second, f.uploadOk(b, second, DATASET), true);
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!f.task(b, second, id).get("progress").asText().equals("Delivered")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50); // awaiting the poller thread
+            }
+            assertThat(thrown).isTrue();
+            assertThat(f.task(b, second, id).get("progress").asText()).isEqualTo("Delivered");
+        }
+    }
+
     private static byte[] jsonl(int bytes) {
         StringBuilder sb = new StringBuilder();
         while (sb.length() < bytes - 40) {

@@ -154,8 +154,10 @@ public final class TaskPipeline {
         if (!store.claim(t.id(), from, running, clock.millis())) {
             return; // cancelled or taken meanwhile
         }
-        checkpoints.reached(t.id(), "claimed:" + running);
-        attempt(t, running, from, maxRetries, step);
+        attempt(t, running, from, maxRetries, task -> {
+            checkpoints.reached(task.id(), "claimed:" + running);
+            step.run(task);
+        });
     }
 
     /**
