@@ -42,7 +42,8 @@ class FineTuningTaskFlowTest {
             {"input": "Is it fast?", "output": "Yes."}
             """;
     /** What the provider's development trainer delivers. */
-    static final String[] ADAPTER_FILES = {"output_model/adapter_config.json", "output_model/training_summary.json"};
+    static final String[] ADAPTER_FILES = {"output_model/adapter_config.json", "output_model/adapter_model.safetensors",
+        "output_model/training_metrics.json"};
     static final String PARAMS = "{\n  \"num_train_epochs\": 2\n}\n";
 
     @TempDir
@@ -130,8 +131,7 @@ class FineTuningTaskFlowTest {
             Path lora = ft.decryptModel(p, id, m.path(), dir.resolve("lora.zip"));
             assertThat(zipEntries(lora)).containsExactly(ADAPTER_FILES);
             assertThat(zipEntry(lora, ADAPTER_FILES[0])).contains("\"base_model_name_or_path\" : \"mock-model\"");
-            assertThat(zipEntry(lora, ADAPTER_FILES[1])).contains(id)
-                    .contains(up.datasetHash());
+            assertThat(zipEntry(lora, ADAPTER_FILES[2])).contains("\"loss_before\"", "\"loss_after\"");
 
             // a second download to a named file: same bytes, nothing more to acknowledge
             AcknowledgedModel again = ft.acknowledgeModel(p, id, dir.resolve("again.bin"));

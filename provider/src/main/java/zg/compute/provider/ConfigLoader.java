@@ -87,7 +87,8 @@ public final class ConfigLoader {
             "database", Set.of("url", "user", "passwordEnv"),
             "fineTuning", Set.of("url", "pricePerToken", "quota", "models", "trainer", "workDir", "maxTaskQueueSize",
                     "maxDatasetBytes", "ackTimeoutSeconds", "pollIntervalSeconds", "maxRetries",
-                    "signatureWindowSeconds"),
+                    "signatureWindowSeconds", "datasetQuotaBytesPerUser", "datasetQuotaBytesTotal",
+                    "datasetTtlSeconds", "trainerCommand", "trainerModelDir", "trainerTimeoutSeconds"),
             "fineTuning.quota", Set.of("cpuCount", "memory", "gpuCount", "storage", "gpuType"));
 
     /** The predefined mock model of a local chain (sdk-cli.md §10), the default fine-tuning model. */
@@ -215,7 +216,9 @@ public final class ConfigLoader {
      *               quota: { cpuCount: 8, memory: 32, gpuCount: 1, storage: 500, gpuType: H100 },
      *               models: [ { name: mock-model, hash: 0xcb42… } ] (default: mock-model), trainer: dev,
      *               workDir: fine-tuning, maxTaskQueueSize: 5, maxDatasetBytes: 104857600,
-     *               ackTimeoutSeconds: 21600, pollIntervalSeconds: 60, maxRetries: 3, signatureWindowSeconds: 300 }
+     *               ackTimeoutSeconds: 21600, pollIntervalSeconds: 60, maxRetries: 3, signatureWindowSeconds: 300,
+     *               datasetQuotaBytesPerUser: 1 GiB, datasetQuotaBytesTotal: 20 GiB, datasetTtlSeconds: 604800,
+     *               trainerCommand: [argv…], trainerModelDir: "", trainerTimeoutSeconds: 0 (= lockTime/2) }
      * </pre>
      */
     public FineTuningConfig parseFineTuning(String yaml, Path baseDir) {
@@ -240,10 +243,24 @@ public final class ConfigLoader {
                 neuron(root, "fineTuning.quota.storage", BigInteger.valueOf(500)),
                 str(root, "fineTuning.quota.gpuType", "H100"));
         String trainer = str(root, "fineTuning.trainer", "dev");
-        if (!"dev".equals(trainer)) {
-            throw new ConfigException("fineTuning.trainer: only 'dev' (the development trainer, no GPU) exists in"
-                    + " this build, got '" + trainer + "'");
+        if (!"dev".equals(trainer) && !"command".equals(trainer)) {
+            throw new ConfigException("fineTuning.trainer: 'dev' (the built-in development trainer, CPU) or 'command'"
+                    + " (fineTuning.trainerCommand, the official executor interface), got '" + trainer + "'");
         }
+        List<String> command = new ArrayList<>();
+        JsonNode cmd = at(root, "fineTuning.trainerCommand");
+        if (!cmd.isMissingNode() && !cmd.isNull()) {
+            if (!cmd.isArray() || cmd.isEmpty()) {
+                throw new ConfigException("fineTuning.trainerCommand: a non-empty list of strings (argv)");
+            }
+            cmd.forEach(a -> command.add(a.asText()));
+        }
+        if ("command".equals(trainer) && command.isEmpty()) {
+            throw new ConfigException("fineTuning.trainerCommand: is required with fineTuning.trainer: command");
+        }
+        String modelDir = str(root, "fineTuning.trainerModelDir", "");
+        var executor = new FineTuningConfig.Executor(command, modelDir.isEmpty() ? "" : baseDir.resolve(modelDir)
+                .toString(), Duration.ofSeconds(integer(root, "fineTuning.trainerTimeoutSeconds", 0, 0, 30L * 86_400)));
         var service = new FineTuningConfig.Service(url, quota, neuron(root, "fineTuning.pricePerToken", null),
                 models(root), trainer, baseDir.resolve(str(root, "fineTuning.workDir", "fine-tuning")),
                 (int) integer(root, "fineTuning.maxTaskQueueSize", 5, 1, 1000),
@@ -252,7 +269,11 @@ public final class ConfigLoader {
                 Duration.ofSeconds(integer(root, "fineTuning.pollIntervalSeconds", 60, 1, 86_400)),
                 (int) integer(root, "fineTuning.maxRetries", 3, 1, 100),
                 Duration.ofSeconds(integer(root, "fineTuning.signatureWindowSeconds", 300, 1, 86_400)));
-        return new FineTuningConfig(server, chain, provider, tee, db, service);
+        var datasets = new FineTuningConfig.Datasets(
+                integer(root, "fineTuning.datasetQuotaBytesPerUser", 1L << 30, 1, Long.MAX_VALUE),
+                integer(root, "fineTuning.datasetQuotaBytesTotal", 20L << 30, 1, Long.MAX_VALUE),
+                Duration.ofSeconds(integer(root, "fineTuning.datasetTtlSeconds", 7 * 86_400, 1, 365L * 86_400)));
+        return new FineTuningConfig(server, chain, provider, tee, db, service, datasets, executor);
     }
 
     /** {@code service.models}: the models served besides {@code service.model}, each with its own prices. */

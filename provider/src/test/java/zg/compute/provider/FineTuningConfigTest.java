@@ -53,11 +53,14 @@ class FineTuningConfigTest {
     @Test
     void errorsNameTheKey() {
         assertThatThrownBy(() -> parse(MINIMAL + "  maxQueue: 3\n")).hasMessageStartingWith(
-                "fineTuning.maxQueue: unknown key (allowed here: ackTimeoutSeconds, maxDatasetBytes, maxRetries,");
+                "fineTuning.maxQueue: unknown key (allowed here: ackTimeoutSeconds, datasetQuotaBytesPerUser,");
         assertThatThrownBy(() -> parse(MINIMAL.replace("  pricePerToken: 7\n", ""))).hasMessage(
                 "fineTuning.pricePerToken: is required (neuron per token, a whole number)");
-        assertThatThrownBy(() -> parse(MINIMAL + "  trainer: gpu\n")).hasMessage("fineTuning.trainer: only 'dev'"
-                + " (the development trainer, no GPU) exists in this build, got 'gpu'");
+        assertThatThrownBy(() -> parse(MINIMAL + "  trainer: gpu\n")).hasMessage("fineTuning.trainer: 'dev' (the"
+                + " built-in development trainer, CPU) or 'command' (fineTuning.trainerCommand, the official executor"
+                + " interface), got 'gpu'");
+        assertThatThrownBy(() -> parse(MINIMAL + "  trainer: command\n")).hasMessage(
+                "fineTuning.trainerCommand: is required with fineTuning.trainer: command");
         assertThatThrownBy(() -> parse(MINIMAL + "  models: [ { name: m, hash: \"0x12\" } ]\n")).hasMessage(
                 "fineTuning.models[0].hash: must be a 0x-prefixed 32-byte hex root hash, got '0x12'");
         assertThatThrownBy(() -> parse(MINIMAL + "  models: [ { name: m, hash: 0x12 } ]\n")).hasMessage(

@@ -151,6 +151,7 @@ class FineTuningRequestsTest {
         Credentials user = d.account(2);
         String yaml = f.configYaml(FineTuningFixture.PRICE, 5, 21_600) + "  maxDatasetBytes: 1024\n";
         try (FineTuningProviderBroker b = f.start(new ConfigLoader(f.base.env()).parseFineTuning(yaml, dir))) {
+            f.fund(user, 5, 2);
             assertError(f.upload(b, user, user, FineTuningFixture.now(), new byte[200_000]), 413,
                     "request too large: a dataset may have at most 1024 bytes");
         }

@@ -62,10 +62,13 @@ class FineTuningServerTest {
         String yaml = f.configYaml(FineTuningFixture.PRICE, 5, 21_600).replace("port: 0 }",
                 "port: 0, headerTimeoutSeconds: 1, bodyTimeoutSeconds: 1, idleTimeoutSeconds: 1 }");
         try (FineTuningProviderBroker b = f.start(new ConfigLoader(f.base.env()).parseFineTuning(yaml, dir))) {
-            assertThat(SlowClient.holdPartialHeads("127.0.0.1", b.port(), "/v1/user/0x1/dataset", 30,
+            Credentials user = d.account(9);
+            f.fund(user, 5, 2); // an upload's body is read only for a funded sub-account
+            String upload = "/v1/user/" + user.getAddress() + "/dataset";
+            assertThat(SlowClient.holdPartialHeads("127.0.0.1", b.port(), upload, 30,
                     Duration.ofSeconds(4))).hasSize(30).containsOnly("");
             try (SlowClient c = SlowClient.connect("127.0.0.1", b.port())) {
-                String got = c.send("POST /v1/user/0x1/dataset HTTP/1.1\r\nHost: localhost\r\n"
+                String got = c.send("POST " + upload + " HTTP/1.1\r\nHost: localhost\r\n"
                         + "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 5000\r\n\r\n--x\r\n")
                         .closedWithin(Duration.ofSeconds(4));
                 assertThat(got).startsWith("HTTP/1.1 408");
@@ -136,7 +139,7 @@ class FineTuningServerTest {
             BigInteger gas = f.base.gasPaid(f.provider(), block, f.base.blockNumber());
             assertThat(f.base.balance(f.provider()).subtract(providerBefore).add(gas)).isEqualTo(fee);
 
-            // the released key opens the model: the development trainer's adapter zip
+            // the released key opens the model: the development trainer's PEFT-style adapter
             var settled = f.deliverable(user, id);
             assertThat(settled.settled).isTrue();
             byte[] key = Ecies.decrypt(user.getEcKeyPair().getPrivateKey(), settled.encryptedSecret);
@@ -146,13 +149,13 @@ class FineTuningServerTest {
             new ModelCipher().decrypt(key, enc, zip, b.teeSignerAddress());
             Map<String, String> entries = unzip(Files.readAllBytes(zip));
             assertThat(entries).containsOnlyKeys("output_model/adapter_config.json",
-                    "output_model/training_summary.json");
-            assertThat(JSON.readTree(entries.get("output_model/adapter_config.json")).get("base_model_hash").asText())
-                    .isEqualTo(FineTuningFixture.MOCK_MODEL);
-            JsonNode summary = JSON.readTree(entries.get("output_model/training_summary.json"));
-            assertThat(summary.get("token_count").asLong()).isEqualTo(TOKENS);
-            assertThat(summary.get("epochs").asLong()).isEqualTo(2);
-            assertThat(summary.get("dataset_keccak256").asText()).isEqualTo(hash);
+                    "output_model/adapter_model.safetensors", "output_model/training_metrics.json");
+            JsonNode adapter = JSON.readTree(entries.get("output_model/adapter_config.json"));
+            assertThat(adapter.get("peft_type").asText()).isEqualTo("LORA");
+            assertThat(adapter.get("base_model_hash").asText()).isEqualTo(FineTuningFixture.MOCK_MODEL);
+            JsonNode metrics = JSON.readTree(entries.get("output_model/training_metrics.json"));
+            assertThat(metrics.get("loss_after").asDouble()).isLessThan(metrics.get("loss_before").asDouble());
+            assertThat(metrics.get("epochs").asLong()).isEqualTo(2);
 
             String log = BrokerFixture.text(f.get(b, "/v1/user/" + user.getAddress() + "/task/" + id + "/log"));
             assertThat(log).contains("creating task....", "Step: 2, Logs:", "settled: fee " + fee);
@@ -162,8 +165,13 @@ class FineTuningServerTest {
         }
     }
 
+    /**
+     * A penalty settlement (acknowledged = false, settled = true) would make the contract refuse every later
+     * {@code addDeliverable} of this user and provider; the provider abandons the deliverable instead, so a
+     * second task of the same pair is delivered and settled normally.
+     */
     @Test
-    void unacknowledgedDeliveryIsSettledWithThePenaltyAndNoKey(Devnet d, @TempDir Path dir) throws Exception {
+    void anUnacknowledgedDeliveryIsAbandonedSoThePairNeverLocks(Devnet d, @TempDir Path dir) throws Exception {
         FineTuningFixture f = new FineTuningFixture(d, dir);
         try (FineTuningProviderBroker b = f.startAcknowledged(f.config(FineTuningFixture.PRICE, 5, 21_600))) {
             Credentials user = d.account(3);
@@ -182,26 +190,34 @@ class FineTuningServerTest {
             assertThat(f.task(b, user, id).get("progress").asText()).isEqualTo("Finished");
             var deliverable = f.deliverable(user, id);
             assertThat(deliverable.settled).isTrue();
+            assertThat(deliverable.acknowledged).as("abandoned, not penalty-settled").isTrue();
             assertThat(deliverable.encryptedSecret).isEmpty();
-            BigInteger fee = FineTuningFixture.PRICE.multiply(BigInteger.valueOf(TOKENS * 2));
-            assertThat(f.account(user).balance).isEqualTo(before.subtract(fee.multiply(BigInteger.valueOf(30))
-                    .divide(BigInteger.valueOf(100))));
+            assertThat(f.account(user).balance).as("nothing charged").isEqualTo(before);
+            assertThat(BrokerFixture.text(f.get(b, "/v1/user/" + user.getAddress() + "/task/" + id + "/log")))
+                    .contains("not acknowledged within 1800 s: deliverable abandoned");
 
-            // the contract accepts no further deliverable for this user: refused before any work is done
-            HttpResponse<byte[]> next = f.createTask(b, user, FineTuningFixture.taskBody(user, user,
-                    FineTuningFixture.MOCK_MODEL, f.uploadOk(b, user, DATASET), FineTuningFixture.nonce(),
-                    "{}", false));
-            assertThat(next.statusCode()).isEqualTo(400);
-            assertThat(FineTuningFixture.error(next)).isEqualTo("the previous deliverable " + id + " is not"
-                    + " acknowledged on chain, so the contract would refuse this task's model (it was settled without"
-                    + " acknowledgement, which blocks new deliverables for good)");
+            // the same pair: the next task is delivered, acknowledged and settled once, at its fee
+            String second = f.createOk(b, user, f.uploadOk(b, user, DATASET), false);
+            b.runPollersNow();
+            assertThat(f.task(b, user, second).get("progress").asText()).isEqualTo("Delivered");
+            d.fineTuning(user).acknowledgeDeliverable(f.provider(), second).send();
+            b.runPollersNow();
+            b.runPollersNow();
+            assertThat(f.task(b, user, second).get("progress").asText()).isEqualTo("Finished");
+            BigInteger fee = FineTuningFixture.PRICE.multiply(BigInteger.valueOf(TOKENS * 2));
+            assertThat(f.account(user).balance).isEqualTo(before.subtract(fee));
+            assertThat(f.deliverable(user, second).encryptedSecret).isNotEmpty();
         }
     }
 
-    /** Stands for the process dying in the middle of a step: nothing in the broker catches an Error. */
-    private static final class SimulatedCrash extends Error {
-        SimulatedCrash() {
-            super("process killed during training");
+    /** Stands for the process dying in the middle of a step: the pipeline lets a ThreadDeath through. */
+    private static final class SimulatedCrash extends ThreadDeath {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getMessage() {
+            return "process killed during training";
         }
     }
 

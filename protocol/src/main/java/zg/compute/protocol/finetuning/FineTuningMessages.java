@@ -50,6 +50,16 @@ public final class FineTuningMessages {
         return Hash.sha3((userAddress + timestampSec).getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Dataset upload bound to its content (this project's extension, accepted beside
+     * {@link #datasetUpload}): keccak256(utf8(userAddress + timestampSec + datasetHash)), datasetHash =
+     * {@code 0x} + lower-case hex of keccak256(file). The official SDK's message names no content, so a
+     * captured signature of it could carry any file within its time window; this one fits one file only.
+     */
+    public static byte[] datasetUploadBound(String userAddress, long timestampSec, String datasetHash) {
+        return Hash.sha3((userAddress + timestampSec + datasetHash).getBytes(StandardCharsets.UTF_8));
+    }
+
     /** LoRA download from the TEE: keccak256(utf8(taskIdWithoutDashes + timestampSec)). */
     public static byte[] loraDownload(String taskId, long timestampSec) {
         return Hash.sha3((taskId.replace("-", "") + timestampSec).getBytes(StandardCharsets.UTF_8));

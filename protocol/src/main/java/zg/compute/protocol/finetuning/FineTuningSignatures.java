@@ -32,6 +32,12 @@ public final class FineTuningSignatures {
         return sign(user, FineTuningMessages.datasetUpload(userAddressChecksummed, timestampSec));
     }
 
+    /** @param datasetHash {@code 0x} + lower-case hex of keccak256(file) */
+    public static String datasetUploadBound(Credentials user, String userAddressChecksummed, long timestampSec,
+            String datasetHash) {
+        return sign(user, FineTuningMessages.datasetUploadBound(userAddressChecksummed, timestampSec, datasetHash));
+    }
+
     public static String loraDownload(Credentials user, String taskId, long timestampSec) {
         return sign(user, FineTuningMessages.loraDownload(taskId, timestampSec));
     }

@@ -18,9 +18,34 @@ import zg.compute.provider.TeeKeySource;
  * @param teeKey   signs encrypted models and settlements; its address is the service's TEE signer
  * @param database JDBC URL of the task store (may be the inference broker's database)
  * @param service  what is registered on chain and how tasks run
+ * @param datasets quotas and expiry of uploaded datasets
+ * @param executor the external training command ({@code fineTuning.trainer: command})
  */
 public record FineTuningConfig(ProviderConfig.Server server, Chain chain, Credentials provider, TeeKeySource teeKey,
-        ProviderConfig.Database database, Service service) {
+        ProviderConfig.Database database, Service service, Datasets datasets, Executor executor) {
+
+    /**
+     * @param perUserBytes what one user's uploaded datasets may take on disk together
+     * @param totalBytes   what all uploaded datasets may take
+     * @param ttl          a dataset no unfinished task uses is deleted once unused this long
+     */
+    public record Datasets(long perUserBytes, long totalBytes, Duration ttl) {
+    }
+
+    /**
+     * The official executor interface as a subprocess: {@code command} runs in the task directory with
+     * {@code data}, {@code model}, {@code config.json}, {@code output_model/}, {@code progress.log}.
+     *
+     * @param command argv; {@code {data}}, {@code {model}}, {@code {config}}, {@code {output}} and
+     *                {@code {log}} are replaced by those absolute paths
+     * @param model   the base model directory linked as {@code model} (empty = none)
+     * @param timeout killed after this; zero = lockTime/2 as the official broker
+     */
+    public record Executor(List<String> command, String model, Duration timeout) {
+        public Executor {
+            command = List.copyOf(command);
+        }
+    }
 
     /** @param chainId 0 = ask the node */
     public record Chain(String rpcUrl, long chainId, String fineTuningContract) {
@@ -39,7 +64,8 @@ public record FineTuningConfig(ProviderConfig.Server server, Chain chain, Creden
      * @param url               the public URL registered on chain (where users reach this server)
      * @param pricePerToken     neuron per training token (per epoch)
      * @param models            supported pre-trained models; their names are published on chain
-     * @param trainer           {@code dev} = {@link DevTrainer} (the only trainer in this build)
+     * @param trainer           {@code dev} = {@link DevTrainer} (built-in, pure Java, CPU) or {@code command}
+     *                          (the official executor interface, see {@link Executor})
      * @param workDir           datasets, task working directories and encrypted models
      * @param maxTaskQueueSize  at most this many tasks wait or run at once
      * @param maxDatasetBytes   upload limit (413 above it)

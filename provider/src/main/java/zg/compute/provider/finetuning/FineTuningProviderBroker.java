@@ -13,6 +13,9 @@ import org.slf4j.LoggerFactory;
 import zg.compute.provider.TeeKeySource;
 import zg.compute.provider.internal.chain.FineTuningChain;
 import zg.compute.provider.internal.finetuning.ModelCatalog;
+import java.nio.file.Path;
+import java.util.Set;
+import zg.compute.provider.internal.finetuning.DatasetQuota;
 import zg.compute.provider.internal.finetuning.TaskFiles;
 import zg.compute.provider.internal.finetuning.TaskHttp;
 import zg.compute.provider.internal.finetuning.TaskIntake;
@@ -35,11 +38,16 @@ public final class FineTuningProviderBroker implements AutoCloseable {
      * @param clock          time for signature windows and timestamps
      * @param schedulePollers run the pollers every {@code fineTuning.pollIntervalSeconds} (tests call
      *                        {@link #runPollersNow()} instead)
-     * @param trainer        trains tasks (the development trainer unless a test supplies another)
+     * @param trainer        trains tasks; null = the one {@code fineTuning.trainer} names
+     * @param checkpoints    told when a task passes a point of a step (tests stop the "process" there)
      */
-    public record Options(Clock clock, boolean schedulePollers, Trainer trainer) {
+    public record Options(Clock clock, boolean schedulePollers, Trainer trainer, TaskPipeline.Checkpoints checkpoints) {
+        public Options(Clock clock, boolean schedulePollers, Trainer trainer) {
+            this(clock, schedulePollers, trainer, TaskPipeline.Checkpoints.NONE);
+        }
+
         public static Options defaults() {
-            return new Options(Clock.systemUTC(), true, new DevTrainer());
+            return new Options(Clock.systemUTC(), true, null);
         }
     }
 
@@ -50,12 +58,17 @@ public final class FineTuningProviderBroker implements AutoCloseable {
     private final TaskPipeline pipeline;
     private final ScheduledExecutorService scheduler;
     private final ServiceRegistrar.Result registration;
+    private final DatasetQuota quota;
+    private final TaskFiles files;
+    private String lastPollFailure;
     private final int port;
     private final String teeSigner;
 
     private FineTuningProviderBroker(Vertx vertx, TaskStore store, FineTuningChain chain, TaskHttp http,
             TaskPipeline pipeline, ScheduledExecutorService scheduler, ServiceRegistrar.Result registration, int port,
-            String teeSigner) {
+            String teeSigner, DatasetQuota quota, TaskFiles files) {
+        this.quota = quota;
+        this.files = files;
         this.vertx = vertx;
         this.store = store;
         this.chain = chain;
@@ -90,14 +103,19 @@ public final class FineTuningProviderBroker implements AutoCloseable {
             TaskFiles files = new TaskFiles(service.workDir(), clock);
             Map<String, String> names = service.models().stream().collect(Collectors.toMap(
                     m -> m.hash().toLowerCase(), FineTuningConfig.Model::name, (a, b) -> a, LinkedHashMap::new));
-            TaskPipeline pipeline = new TaskPipeline(store, chain, files, options.trainer(), tee, names,
-                    service.pricePerToken(), service.ackTimeout(), service.maxRetries(), clock);
+            Trainer trainer = options.trainer() != null ? options.trainer()
+                    : Trainers.fromConfig(service.trainer(), config.executor(), chain.lockTimeSeconds());
+            TaskPipeline pipeline = new TaskPipeline(store, chain, files, trainer, tee, names,
+                    service.pricePerToken(), service.ackTimeout(), service.maxRetries(), clock, options.checkpoints());
             pipeline.recover();
             TaskIntake intake = new TaskIntake(store, chain, files, names.keySet(), tee.address(),
                     service.maxTaskQueueSize(), clock);
+            FineTuningConfig.Datasets ds = config.datasets();
+            DatasetQuota quota = new DatasetQuota(files, service.maxDatasetBytes(), ds.perUserBytes(),
+                    ds.totalBytes(), ds.ttl(), clock);
             vertx = Vertx.vertx();
-            TaskHttp http = new TaskHttp(vertx, store, intake, files, tee, new ModelCatalog(service.models()),
-                    service.maxDatasetBytes(),
+            TaskHttp http = new TaskHttp(vertx, store, chain, intake, files, quota, tee,
+                    new ModelCatalog(service.models()), service.maxDatasetBytes(),
                     service.signatureWindow(), clock);
             int port = http.start(config.server().host(), config.server().port(), config.server().limits());
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -106,7 +124,7 @@ public final class FineTuningProviderBroker implements AutoCloseable {
                 return t;
             });
             FineTuningProviderBroker broker = new FineTuningProviderBroker(vertx, store, chain, http, pipeline,
-                    scheduler, reg, port, tee.address());
+                    scheduler, reg, port, tee.address(), quota, files);
             if (options.schedulePollers()) {
                 long every = service.pollInterval().toMillis();
                 scheduler.scheduleWithFixedDelay(broker::pollSafely, 0, every, TimeUnit.MILLISECONDS);
@@ -125,17 +143,36 @@ public final class FineTuningProviderBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * A scheduled pass: whatever it throws is caught (an uncaught throwable would end the schedule for
+     * good, silently), logged with its stack trace once and in one line while it repeats.
+     */
     private void pollSafely() {
         try {
-            pipeline.runOnce();
-        } catch (RuntimeException e) {
-            log.error("fine-tuning poller pass failed; will retry", e);
+            runPollersNow();
+            lastPollFailure = null;
+        } catch (Throwable e) {
+            String what = e.toString();
+            if (what.equals(lastPollFailure)) {
+                log.error("fine-tuning poller pass failed again: {}", what);
+            } else {
+                log.error("fine-tuning poller pass failed; will retry every pass", e);
+            }
+            lastPollFailure = what;
         }
     }
 
-    /** Runs one pass of every poller now (setup, training, delivery, settlement). */
+    /** Runs one pass of every poller now (setup, training, delivery, settlement) and the dataset clean-up. */
     public void runPollersNow() {
         pipeline.runOnce();
+        sweepDatasets();
+    }
+
+    /** Deletes datasets unused for {@code fineTuning.datasetTtlSeconds} that no unfinished task needs. */
+    public int sweepDatasets() {
+        Set<Path> inUse = store.unfinished().stream().map(t -> files.dataset(t.userAddress(), t.datasetHash()))
+                .collect(Collectors.toSet());
+        return quota.sweep(inUse);
     }
 
     public int port() {

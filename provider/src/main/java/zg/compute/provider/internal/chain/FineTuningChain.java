@@ -88,6 +88,11 @@ public final class FineTuningChain implements AutoCloseable {
         return call(() -> serving.addDeliverable(user, id, modelRootHash).send());
     }
 
+    /** Gives up an unsettled deliverable: acknowledged + settled on chain, no payment, no key. */
+    public TransactionReceipt abandonDeliverable(String user, String id) {
+        return call(() -> serving.abandonDeliverable(user, id).send());
+    }
+
     public TransactionReceipt settleFees(FineTuningServing.VerifierInput input) {
         return call(() -> serving.settleFees(input).send());
     }

@@ -3,20 +3,16 @@ package zg.compute.provider.internal.finetuning;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 /**
  * An APPROXIMATION of the official Python token counter (provider spec §7.5, which runs a HuggingFace
  * tokenizer over the dataset): whitespace-separated words of the {@code text}, {@code input} and
  * {@code output} fields of every JSON line, or of the whole text when a file is not JSON lines. A zip
  * dataset is counted entry by entry. Epochs come from {@code num_train_epochs} of the training
- * parameters (default 3). The fee is {@code tokens × epochs × pricePerToken}.
+ * parameters (default 3). The fee is {@code tokens × epochs × pricePerToken}. Counted while streaming
+ * ({@link DatasetLines}, with its caps); a line too long to parse makes its file plain text.
  */
 public final class DatasetTokens {
 
@@ -26,43 +22,82 @@ public final class DatasetTokens {
     private DatasetTokens() {
     }
 
-    public static long count(Path dataset) throws IOException {
-        byte[] bytes = Files.readAllBytes(dataset);
-        if (bytes.length >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 && bytes[3] == 4) {
-            long total = 0;
-            try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
-                ZipEntry e;
-                while ((e = zip.getNextEntry()) != null) {
-                    if (!e.isDirectory()) {
-                        total += countText(new String(zip.readAllBytes(), StandardCharsets.UTF_8));
-                    }
-                }
-            }
-            return total;
-        }
-        return countText(new String(bytes, StandardCharsets.UTF_8));
+    public static long count(Path dataset) throws IOException, DatasetLines.Unreadable {
+        return count(dataset, DatasetLines.Limits.DEFAULT);
     }
 
-    /** JSON lines: the text/input/output fields; anything else: every word. */
-    static long countText(String text) {
-        long fields = 0;
-        for (String line : text.split("\n")) {
-            if (line.isBlank()) {
-                continue;
+    public static long count(Path dataset, DatasetLines.Limits limits) throws IOException, DatasetLines.Unreadable {
+        Counter c = new Counter();
+        DatasetLines.read(dataset, limits, c);
+        c.fileStart();
+        return c.total;
+    }
+
+    /** Per file: JSON-lines fields if every non-blank line is a JSON object, else every word. */
+    private static final class Counter implements DatasetLines.Visitor {
+        long total;
+        boolean started;
+        boolean jsonLines;
+        boolean inWord;
+        long words;
+        long fields;
+
+        @Override
+        public void fileStart() {
+            if (started) {
+                total += jsonLines ? fields : words;
             }
-            JsonNode n;
-            try {
-                n = JSON.readTree(line);
-            } catch (JsonProcessingException e) {
-                return words(text);
-            }
-            if (n == null || !n.isObject()) {
-                return words(text);
-            }
-            for (String field : new String[] {"text", "input", "output"}) {
-                if (n.path(field).isTextual()) {
-                    fields += words(n.get(field).asText());
+            started = true;
+            jsonLines = true;
+            inWord = false;
+            words = 0;
+            fields = 0;
+        }
+
+        @Override
+        public void bytes(byte[] buf, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                byte b = buf[i];
+                boolean space = b == ' ' || b == '\t' || b == '\n' || b == 0x0B || b == '\f' || b == '\r';
+                if (!space && !inWord) {
+                    words++;
                 }
+                inWord = !space;
+            }
+        }
+
+        @Override
+        public void line(String line) {
+            if (!jsonLines) {
+                return;
+            }
+            long f = jsonFields(line);
+            jsonLines = f >= 0;
+            fields += Math.max(f, 0);
+        }
+    }
+
+    /** Words in the text/input/output fields of one line; 0 for a blank line; -1 if it is not a JSON object. */
+    private static long jsonFields(String text) {
+        if (text == null) {
+            return -1;
+        }
+        if (text.isBlank()) {
+            return 0;
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            return -1;
+        }
+        if (n == null || !n.isObject()) {
+            return -1;
+        }
+        long fields = 0;
+        for (String field : new String[] {"text", "input", "output"}) {
+            if (n.path(field).isTextual()) {
+                fields += words(n.get(field).asText());
             }
         }
         return fields;

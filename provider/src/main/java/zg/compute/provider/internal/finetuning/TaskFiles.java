@@ -45,11 +45,25 @@ public final class TaskFiles {
         return s != null && s.matches("0x[0-9a-fA-F]{64}");
     }
 
+    /** All users' datasets, one directory per lower-case user address. */
+    public Path datasets() {
+        return workDir.resolve("datasets");
+    }
+
     public Path dataset(String user, String datasetHash) {
         if (!isHash(datasetHash) || !user.matches("0x[0-9a-fA-F]{40}")) {
             throw new IllegalArgumentException("not a dataset reference: " + user + "/" + datasetHash);
         }
-        return workDir.resolve("datasets").resolve(user.toLowerCase()).resolve(datasetHash.toLowerCase());
+        return datasets().resolve(user.toLowerCase()).resolve(datasetHash.toLowerCase());
+    }
+
+    /** A task was created on this dataset: it counts as used now (datasets expire unused, see DatasetQuota). */
+    public void touch(Path dataset) {
+        try {
+            Files.setLastModifiedTime(dataset, java.nio.file.attribute.FileTime.from(clock.instant()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Moves a checked upload into place as the user's dataset {@code hash}. */

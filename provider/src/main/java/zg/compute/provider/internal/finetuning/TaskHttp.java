@@ -2,7 +2,7 @@ package zg.compute.provider.internal.finetuning;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
@@ -18,7 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Keys;
@@ -27,7 +26,10 @@ import zg.compute.protocol.finetuning.FileDigest;
 import zg.compute.protocol.finetuning.FineTuningMessages;
 import zg.compute.protocol.finetuning.FineTuningSignatures;
 import zg.compute.provider.TeeKeySource;
+import zg.compute.protocol.contracts.bindings.FineTuningServing;
 import zg.compute.provider.internal.auth.RequestRejected;
+import zg.compute.provider.internal.chain.FineTuningChain;
+import zg.compute.provider.internal.http.BrokerHttp;
 import zg.compute.server.GuardedHttpServer;
 import zg.compute.server.ServerLimits;
 
@@ -42,6 +44,9 @@ public final class TaskHttp {
 
     private final Vertx vertx;
     private final TaskStore store;
+    private final FineTuningChain chain;
+    private final DatasetQuota quota;
+    private final OneTimeSignatures uploadSignatures;
     private final TaskIntake intake;
     private final TaskFiles files;
     private final TeeKeySource tee;
@@ -51,13 +56,18 @@ public final class TaskHttp {
     private final Clock clock;
     /** The body limit of every route but the dataset upload. */
     static final long SMALL_BODY = 64 * 1024;
-    private static final Pattern UPLOAD = Pattern.compile("/v1/user/[^/]+/dataset/?");
+    /** Multipart framing and the signature/timestamp fields on top of the dataset itself. */
+    static final long MULTIPART_OVERHEAD = 64 * 1024;
     private HttpServer server;
 
-    public TaskHttp(Vertx vertx, TaskStore store, TaskIntake intake, TaskFiles files, TeeKeySource tee,
-            ModelCatalog models, long maxDatasetBytes, Duration signatureWindow, Clock clock) {
+    public TaskHttp(Vertx vertx, TaskStore store, FineTuningChain chain, TaskIntake intake, TaskFiles files,
+            DatasetQuota quota, TeeKeySource tee, ModelCatalog models, long maxDatasetBytes, Duration signatureWindow,
+            Clock clock) {
         this.vertx = vertx;
         this.store = store;
+        this.chain = chain;
+        this.quota = quota;
+        this.uploadSignatures = new OneTimeSignatures(signatureWindow, clock);
         this.intake = intake;
         this.files = files;
         this.tee = tee;
@@ -70,14 +80,15 @@ public final class TaskHttp {
     /** @param limits header, body and idle timeouts ({@code server.*TimeoutSeconds}) */
     public int start(String host, int port, ServerLimits limits) {
         Router router = Router.router(vertx);
-        // multipart overhead on top of the dataset itself; only the dataset upload may be that large
-        BodyHandler upload = BodyHandler.create(files.uploads().toString()).setBodyLimit(maxDatasetBytes + 64 * 1024)
-                .setDeleteUploadedFilesOnEnd(true);
+        // only the upload route reads a multipart body, and only once its user is known to have a funded
+        // sub-account and room in the quota; the JSON routes read at most 64 KiB; no other route reads a body
+        router.post("/v1/user/:user/dataset").handler(this::admitUpload).handler(this::uploadDataset);
         BodyHandler small = BodyHandler.create(false).setBodyLimit(SMALL_BODY);
-        router.route().handler(ctx -> (ctx.request().method() == HttpMethod.POST
-                && UPLOAD.matcher(ctx.request().path()).matches() ? upload : small).handle(ctx));
-        router.errorHandler(413, ctx -> error(ctx.response(), 413,
-                "request too large: a dataset may have at most " + maxDatasetBytes + " bytes"));
+        router.errorHandler(413, ctx -> {
+            BrokerHttp.closeAfterAnswer(ctx);
+            error(ctx.response(), 413, "request too large: a dataset may have at most " + maxDatasetBytes
+                    + " bytes (and must fit in the dataset quota)");
+        });
         router.errorHandler(500, ctx -> {
             log.error("request failed", ctx.failure());
             error(ctx.response(), 500, "Internal Server Error");
@@ -97,14 +108,13 @@ public final class TaskHttp {
                 () -> error(ctx.response(), 404, "model " + ctx.pathParam("name") + " not found")));
         router.get("/v1/task/pending").handler(ctx -> reply(ctx, () -> String.valueOf(store.countPending()),
                 (resp, n) -> resp.putHeader("Content-Type", "text/plain; charset=utf-8").end(n)));
-        router.post("/v1/user/:user/dataset").handler(this::uploadDataset);
-        router.post("/v1/user/:user/task").handler(this::createTask);
+        router.post("/v1/user/:user/task").handler(small).handler(this::createTask);
         router.get("/v1/user/:user/task").handler(this::listTasks);
         router.get("/v1/user/:user/task/:id").handler(ctx -> reply(ctx, () -> TaskJson.of(task(ctx)),
                 (resp, j) -> json(resp, 200, j)));
         router.get("/v1/user/:user/task/:id/log").handler(this::taskLog);
-        router.post("/v1/user/:user/task/:id/cancel").handler(this::cancel);
-        router.post("/v1/user/:user/task/:id/lora").handler(this::downloadLora);
+        router.post("/v1/user/:user/task/:id/cancel").handler(small).handler(this::cancel);
+        router.post("/v1/user/:user/task/:id/lora").handler(small).handler(this::downloadLora);
         router.route().last().handler(ctx -> error(ctx.response(), 404, "endpoint not supported"));
         server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits, router, host, port, " (server.port)");
         return server.actualPort();
@@ -118,6 +128,52 @@ public final class TaskHttp {
 
     // ---- routes ----
 
+    /**
+     * Before the upload's body is read: the path's user must have a funded fine-tuning sub-account with
+     * this provider, and the quota must have room (the body limit is what is left, a declared larger body
+     * is refused at once). A refusal closes the connection without reading the body.
+     */
+    private void admitUpload(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        req.pause();
+        String user = ctx.pathParam("user");
+        String length = req.getHeader("Content-Length");
+        long declared = length != null && length.matches("\\d{1,18}") ? Long.parseLong(length) : -1;
+        vertx.executeBlocking(() -> {
+            String address = address(user).toLowerCase();
+            FineTuningServing.AccountDetails account;
+            try {
+                account = chain.account(address).orElse(null);
+            } catch (RuntimeException e) {
+                throw new RequestRejected(503, "the provider cannot reach the blockchain RPC right now, please retry"
+                        + " later");
+            }
+            // funded = a balance; refunds it has requested still count (settlement may cancel them), and Setup
+            // checks the fee against balance − pendingRefund anyway
+            if (account == null || account.balance.signum() <= 0) {
+                throw new RequestRejected(403, "no funded fine-tuning sub-account of " + user + " with this provider:"
+                        + " transfer funds to it first (transfer-fund --service fine-tuning)");
+            }
+            return quota.reserve(address, declared);
+        }, false).onComplete(ar -> {
+            if (ar.failed()) {
+                BrokerHttp.closeAfterAnswer(ctx);
+                fail(ctx, ar.cause());
+                return;
+            }
+            DatasetQuota.Lease lease = ar.result();
+            ctx.addEndHandler(v -> quota.release(lease));
+            BodyHandler.create(files.uploads().toString()).setBodyLimit(lease.bytes())
+                    .setDeleteUploadedFilesOnEnd(true).handle(ctx);
+        });
+    }
+
+    /**
+     * The spooled upload: its signature must be the path user's, over either this project's content-bound
+     * message ({@link FineTuningMessages#datasetUploadBound}: user + timestamp + the file's keccak256) or the
+     * official SDK's (user + timestamp only, which the official wire cannot extend: it sends the file first
+     * and the signature after it); either way a signature carries one file only.
+     */
     private void uploadDataset(RoutingContext ctx) {
         String user = ctx.pathParam("user");
         List<FileUpload> uploads = ctx.fileUploads();
@@ -128,9 +184,18 @@ public final class TaskHttp {
                     .orElseThrow(() -> new RequestRejected(400, "multipart field 'file' is required"));
             String address = address(user);
             long ts = timestamp(timestamp);
-            checkTimed(ts, FineTuningMessages.datasetUpload(Keys.toChecksumAddress(address), ts), signature, address);
             Path upload = Path.of(file.uploadedFileName());
             String hash = FileDigest.keccak256(upload);
+            String checksummed = Keys.toChecksumAddress(address);
+            if (!signedBy(FineTuningMessages.datasetUploadBound(checksummed, ts, hash), signature, address)) {
+                checkTimed(ts, FineTuningMessages.datasetUpload(checksummed, ts), signature, address);
+            } else {
+                checkTimed(ts, FineTuningMessages.datasetUploadBound(checksummed, ts, hash), signature, address);
+            }
+            if (!uploadSignatures.carries(signature, hash)) {
+                throw new RequestRejected(401, "this upload signature was used for another file: sign every upload"
+                        + " anew");
+            }
             files.storeDataset(upload, address, hash);
             return new JsonObject().put("datasetHash", hash).put("message",
                     "dataset " + file.fileName() + " (" + file.size() + " bytes) uploaded to the provider's TEE");
@@ -270,6 +335,14 @@ public final class TaskHttp {
         }
     }
 
+    private static boolean signedBy(byte[] message, String signature, String user) {
+        try {
+            return signature != null && FineTuningSignatures.signer(message, signature).equalsIgnoreCase(user);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private static String jsonField(RoutingContext ctx, String field) {
         try {
             JsonObject body = ctx.body().asJsonObject();
@@ -289,16 +362,21 @@ public final class TaskHttp {
     private <T> void reply(RoutingContext ctx, Callable<T> work, Responder<T> ok) {
         Future<T> f = vertx.executeBlocking(work, false);
         f.onComplete(ar -> {
-            HttpServerResponse resp = ctx.response();
             if (ar.succeeded()) {
-                ok.send(resp, ar.result());
-            } else if (ar.cause() instanceof RequestRejected r) {
-                error(resp, r.status(), r.getMessage());
+                ok.send(ctx.response(), ar.result());
             } else {
-                log.error("fine-tuning request {} {} failed", ctx.request().method(), ctx.request().path(), ar.cause());
-                error(resp, 500, "Internal Server Error");
+                fail(ctx, ar.cause());
             }
         });
+    }
+
+    private static void fail(RoutingContext ctx, Throwable cause) {
+        if (cause instanceof RequestRejected r) {
+            error(ctx.response(), r.status(), r.getMessage());
+        } else {
+            log.error("fine-tuning request {} {} failed", ctx.request().method(), ctx.request().path(), cause);
+            error(ctx.response(), 500, "Internal Server Error");
+        }
     }
 
     private static void json(HttpServerResponse resp, int status, JsonObject body) {

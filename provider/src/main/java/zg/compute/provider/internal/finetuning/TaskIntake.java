@@ -117,7 +117,8 @@ public final class TaskIntake {
             String id = UUID.randomUUID().toString();
             long now = clock.millis();
             store.insert(new Task(id, now, now, user, model, datasetHash, trainingParams, BigInteger.ZERO, nonce,
-                    signature, Progress.Init, wait, 0, 0, 0, null, null, null, null, null, 0, null));
+                    signature, Progress.Init, wait, 0, 0, 0, null, null, null, null, null, 0, null, 0));
+            files.touch(files.dataset(user, datasetHash));
             files.log(id, "creating task....");
             return id;
         }

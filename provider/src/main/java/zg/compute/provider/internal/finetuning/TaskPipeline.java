@@ -45,6 +45,21 @@ public final class TaskPipeline {
         }
     }
 
+    /**
+     * Named points in a step, reported as the pipeline passes them: a test stops the "process" there (by
+     * throwing a {@link ThreadDeath}) to check that a restart resumes without doing anything twice.
+     */
+    @FunctionalInterface
+    public interface Checkpoints {
+        Checkpoints NONE = (taskId, point) -> { };
+
+        /**
+         * @param point {@code claimed:<running state>}, {@code added-deliverable}, {@code settling},
+         *              {@code settled-on-chain}, {@code abandoned-on-chain}
+         */
+        void reached(String taskId, String point);
+    }
+
     private final TaskStore store;
     private final FineTuningChain chain;
     private final TaskFiles files;
@@ -55,13 +70,14 @@ public final class TaskPipeline {
     private final Duration ackTimeout;
     private final int maxRetries;
     private final Clock clock;
+    private final Checkpoints checkpoints;
     private final Eip712Domain domain;
     private final SecureRandom random = new SecureRandom();
 
     /** @param modelNames configured model name per lower-case root hash */
     public TaskPipeline(TaskStore store, FineTuningChain chain, TaskFiles files, Trainer trainer, TeeKeySource tee,
             Map<String, String> modelNames, BigInteger pricePerToken, Duration ackTimeout, int maxRetries,
-            Clock clock) {
+            Clock clock, Checkpoints checkpoints) {
         this.store = store;
         this.chain = chain;
         this.files = files;
@@ -72,6 +88,7 @@ public final class TaskPipeline {
         this.ackTimeout = ackTimeout;
         this.maxRetries = maxRetries;
         this.clock = clock;
+        this.checkpoints = checkpoints;
         this.domain = Eip712Domain.fineTuning(chain.chainId(), chain.contract());
     }
 
@@ -79,13 +96,24 @@ public final class TaskPipeline {
      * After a restart: a task caught in the middle of a step goes back to that step's start (every step
      * can run again: Setup and training are repeatable, delivery reuses the recorded encrypted model and
      * skips {@code addDeliverable} if the chain already has it, settlement first checks whether the
-     * deliverable is already settled). No task is failed just because the process stopped.
+     * deliverable is already settled). A task whose Setup or training was under way at {@code maxRetries}
+     * stops in a row is Failed instead: its input (a dataset, a training run) most likely kills the process,
+     * and resuming it would do so after every restart. Delivery is always resumed: the chain may hold its
+     * deliverable already, and only finishing it keeps the user's pair with this provider usable.
      */
     public synchronized void recover() {
         for (var e : Map.of(Progress.SettingUp, Progress.Init, Progress.Training, Progress.SetUp,
                 Progress.Delivering, Progress.Trained).entrySet()) {
             for (Task t : store.inState(e.getKey())) {
-                if (store.transition(t.id(), e.getKey(), e.getValue(), clock.millis())) {
+                if (e.getKey() != Progress.Delivering && t.interruptedRuns() >= maxRetries) {
+                    String why = "the server stopped " + t.interruptedRuns() + " times during " + e.getKey()
+                            + " of this task; giving up";
+                    if (store.failed(t.id(), e.getKey(), e.getValue(), false, maxRetries, why, clock.millis())
+                            .isPresent()) {
+                        log.warn("task {} failed: {}", t.id(), why);
+                        files.log(t.id(), why + "; task failed");
+                    }
+                } else if (store.transition(t.id(), e.getKey(), e.getValue(), clock.millis())) {
                     log.info("task {} was {} when the server stopped: back to {}", t.id(), e.getKey(), e.getValue());
                     files.log(t.id(), "server restarted during " + e.getKey() + ": resuming from " + e.getValue());
                 }
@@ -108,11 +136,12 @@ public final class TaskPipeline {
         for (Task t : store.inState(Progress.Trained)) {
             step(t, Progress.Trained, Progress.Delivering, this::deliver);
         }
+        // settlement never gives up (provider spec: the fee of a delivered model is owed until settled)
         for (Task t : store.inState(Progress.Delivered)) {
-            attempt(t, Progress.Delivered, Progress.Delivered, this::awaitAcknowledgement);
+            attempt(t, Progress.Delivered, Progress.Delivered, Integer.MAX_VALUE, this::awaitAcknowledgement);
         }
         for (Task t : store.inState(Progress.UserAcknowledged)) {
-            attempt(t, Progress.UserAcknowledged, Progress.UserAcknowledged, this::settle);
+            attempt(t, Progress.UserAcknowledged, Progress.UserAcknowledged, Integer.MAX_VALUE, this::settle);
         }
     }
 
@@ -122,29 +151,51 @@ public final class TaskPipeline {
     }
 
     private void step(Task t, Progress from, Progress running, Step step) {
-        if (!store.transition(t.id(), from, running, clock.millis())) {
+        if (!store.claim(t.id(), from, running, clock.millis())) {
             return; // cancelled or taken meanwhile
         }
-        attempt(t, running, from, step);
+        attempt(t, running, from, maxRetries, task -> {
+            checkpoints.reached(task.id(), "claimed:" + running);
+            step.run(task);
+        });
     }
 
-    private void attempt(Task t, Progress running, Progress retryState, Step step) {
+    /**
+     * Runs a step; whatever it throws fails this attempt (an {@link OutOfMemoryError} or
+     * {@link StackOverflowError} too: the step's memory is gone once it unwound), except what means
+     * the thread or the VM is dying, which is left to {@link #recover()} after the restart.
+     */
+    private void attempt(Task t, Progress running, Progress retryState, int maxAttempts, Step step) {
         try {
             step.run(t);
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            if (fatal(e)) {
+                throw (Error) e;
+            }
             boolean retry = !(e instanceof TaskRejected);
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            Optional<Progress> next = store.failed(t.id(), running, retryState, retry, maxRetries, msg, clock.millis());
+            if (e instanceof Error) {
+                msg = e.toString();
+                log.error("task {}: {} threw {}", t.id(), running, e.toString());
+            }
+            String reason = msg;
+            Optional<Progress> next = store.failed(t.id(), running, retryState, retry, maxAttempts, reason,
+                    clock.millis());
             next.ifPresent(p -> {
-                files.log(t.id(), running + " failed: " + msg + (p == Progress.Failed ? "; task failed"
+                files.log(t.id(), running + " failed: " + reason + (p == Progress.Failed ? "; task failed"
                         : "; will retry"));
                 if (p == Progress.Failed) {
-                    log.warn("task {} failed in {}: {}", t.id(), running, msg);
+                    log.warn("task {} failed in {}: {}", t.id(), running, reason);
                 } else {
-                    log.info("task {}: {} failed, will retry: {}", t.id(), running, msg);
+                    log.info("task {}: {} failed, will retry: {}", t.id(), running, reason);
                 }
             });
         }
+    }
+
+    /** Errors no step outlives: the thread is being stopped or the VM itself is broken. */
+    static boolean fatal(Throwable e) {
+        return e instanceof ThreadDeath || e instanceof InternalError || e instanceof UnknownError;
     }
 
     // ---- Setup ----
@@ -162,7 +213,12 @@ public final class TaskPipeline {
         if (!Files.isRegularFile(dataset)) {
             throw new TaskRejected("dataset " + t.datasetHash() + " not found");
         }
-        long tokens = DatasetTokens.count(dataset);
+        long tokens;
+        try {
+            tokens = DatasetTokens.count(dataset);
+        } catch (DatasetLines.Unreadable e) {
+            throw new TaskRejected("cannot count the dataset's tokens: " + e.getMessage());
+        }
         long epochs;
         try {
             epochs = DatasetTokens.epochs(t.trainingParams());
@@ -202,7 +258,7 @@ public final class TaskPipeline {
         trainer.train(new Trainer.Job(t.id(), t.preTrainedModelHash(),
                 modelNames.getOrDefault(t.preTrainedModelHash().toLowerCase(), t.preTrainedModelHash()),
                 files.dataset(t.userAddress(), t.datasetHash()), t.trainingParams(), current.tokenCount(),
-                current.epochs(), out), line -> files.log(t.id(), line));
+                current.epochs(), out, files.taskDir(t.id())), line -> files.log(t.id(), line));
         if (store.advance(t.id(), Progress.Training, Progress.Trained, clock.millis())) {
             files.log(t.id(), "training finished");
         }
@@ -232,6 +288,7 @@ public final class TaskPipeline {
         Optional<FineTuningServing.Deliverable> onChain = chain.deliverable(t.userAddress(), t.id());
         if (onChain.isEmpty()) {
             chain.addDeliverable(t.userAddress(), t.id(), root);
+            checkpoints.reached(t.id(), "added-deliverable");
         } else if (!Arrays.equals(onChain.get().modelRootHash, root)) {
             throw new TaskRejected("the chain already holds a different deliverable for task " + t.id());
         }
@@ -268,9 +325,12 @@ public final class TaskPipeline {
     // ---- Settlement ----
 
     /**
-     * Delivered: acknowledged on chain → UserAcknowledged (settled next); not acknowledged within
-     * min(ackTimeout, lockTime/2) of the deliverable's chain timestamp → settled with an empty secret,
-     * so the contract charges only the penalty share and no key is released.
+     * Delivered: acknowledged on chain → UserAcknowledged (settled next). Not acknowledged within
+     * min(ackTimeout, lockTime/2) of the deliverable's chain timestamp: the deliverable is ABANDONED
+     * (the contract marks it acknowledged and settled, charges nothing, releases no key) instead of settled
+     * with the penalty share as the official broker does — a penalty settlement leaves the pair's latest
+     * deliverable unacknowledged for good, and the contract then refuses every later {@code addDeliverable}
+     * for this user and provider (fine-tuning spec §5 pitfall 1).
      */
     private void awaitAcknowledgement(Task t) throws Exception {
         FineTuningServing.Deliverable d = onChain(t);
@@ -283,8 +343,10 @@ public final class TaskPipeline {
         } else {
             long timeout = Math.min(ackTimeout.toSeconds(), chain.lockTimeSeconds() / 2);
             if (chain.chainTimeSeconds() >= d.timestamp.longValueExact() + timeout) {
-                settleFees(t, new byte[0]);
-                finish(t, "not acknowledged within " + timeout + " s: settled with the penalty share, no key released");
+                chain.abandonDeliverable(t.userAddress(), t.id());
+                checkpoints.reached(t.id(), "abandoned-on-chain");
+                finish(t, "not acknowledged within " + timeout + " s: deliverable abandoned (nothing charged, no key"
+                        + " released), so this user can order new tasks");
             }
         }
     }
@@ -295,7 +357,9 @@ public final class TaskPipeline {
             finish(t, "already settled on chain");
             return;
         }
+        checkpoints.reached(t.id(), "settling");
         settleFees(t, Numeric.hexStringToByteArray(t.encryptedSecret()));
+        checkpoints.reached(t.id(), "settled-on-chain");
         finish(t, "settled: fee " + t.fee() + " neuron");
     }
 

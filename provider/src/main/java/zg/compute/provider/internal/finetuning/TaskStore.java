@@ -22,7 +22,7 @@ public final class TaskStore implements AutoCloseable {
     private static final String COLUMNS = "id, created_at, updated_at, user_address, pre_trained_model_hash,"
             + " dataset_hash, training_params, fee, nonce, signature, progress, wait_for_queue, model_type,"
             + " deliver_index, deliver_time, user_public_key, token_count, epochs, output_root_hash,"
-            + " encrypted_secret, retries, last_error";
+            + " encrypted_secret, retries, last_error, interrupted_runs";
 
     private final Connection conn;
 
@@ -94,7 +94,7 @@ public final class TaskStore implements AutoCloseable {
                         new BigInteger(rs.getString(9)), rs.getString(10), Progress.valueOf(rs.getString(11)),
                         rs.getInt(12) != 0, rs.getInt(13), rs.getLong(14), rs.getLong(15), rs.getString(16),
                         (Long) nullable(rs, 17), (Long) nullable(rs, 18), rs.getString(19), rs.getString(20),
-                        rs.getInt(21), rs.getString(22)));
+                        rs.getInt(21), rs.getString(22), rs.getInt(23)));
             }
         }
         return out;
@@ -130,6 +130,11 @@ public final class TaskStore implements AutoCloseable {
         return tx(c -> query(c, "WHERE progress = ? ORDER BY created_at, id", p));
     }
 
+    /** Every task not Finished or Failed. */
+    public List<Task> unfinished() {
+        return tx(c -> query(c, "WHERE progress NOT IN (?, ?)", Progress.Finished, Progress.Failed));
+    }
+
     public boolean hasUnfinished(String user) {
         return tx(c -> !query(c, "WHERE user_key = ? AND progress NOT IN (?, ?)", user.toLowerCase(),
                 Progress.Finished, Progress.Failed).isEmpty());
@@ -152,17 +157,28 @@ public final class TaskStore implements AutoCloseable {
                 to, nowMillis, id, from) == 1);
     }
 
+    /**
+     * A poller takes a task into a running step: compare-and-set of the progress, counting the run as
+     * unconcluded until the step advances or records its failure.
+     */
+    public boolean claim(String id, Progress from, Progress running, long nowMillis) {
+        return tx(c -> update(c, "UPDATE ft_task SET progress = ?, updated_at = ?,"
+                + " interrupted_runs = interrupted_runs + 1 WHERE id = ? AND progress = ?", running, nowMillis, id,
+                from) == 1);
+    }
+
     /** A step completed: compare-and-set of the progress, and the next step starts with no failed attempts. */
     public boolean advance(String id, Progress from, Progress to, long nowMillis) {
-        return tx(c -> update(c, "UPDATE ft_task SET progress = ?, updated_at = ?, retries = 0, last_error = NULL"
-                + " WHERE id = ? AND progress = ?", to, nowMillis, id, from) == 1);
+        return tx(c -> update(c, "UPDATE ft_task SET progress = ?, updated_at = ?, retries = 0, last_error = NULL,"
+                + " interrupted_runs = 0 WHERE id = ? AND progress = ?", to, nowMillis, id, from) == 1);
     }
 
     /** Setup succeeded: SettingUp → SetUp with what it verified and computed. */
     public boolean setUp(String id, String userPublicKey, long tokenCount, long epochs, BigInteger fee,
             long nowMillis) {
         return tx(c -> update(c, "UPDATE ft_task SET progress = ?, updated_at = ?, user_public_key = ?,"
-                + " token_count = ?, epochs = ?, fee = ?, retries = 0, last_error = NULL WHERE id = ? AND progress = ?",
+                + " token_count = ?, epochs = ?, fee = ?, retries = 0, last_error = NULL, interrupted_runs = 0"
+                + " WHERE id = ? AND progress = ?",
                 Progress.SetUp, nowMillis, userPublicKey, tokenCount, epochs, fee, id, Progress.SettingUp) == 1);
     }
 
@@ -176,7 +192,7 @@ public final class TaskStore implements AutoCloseable {
     /** Delivering → Delivered once {@code addDeliverable} is mined. */
     public boolean delivered(String id, long deliverTimeSeconds, long nowMillis) {
         return tx(c -> update(c, "UPDATE ft_task SET progress = ?, updated_at = ?, deliver_time = ?, retries = 0,"
-                + " last_error = NULL WHERE id = ? AND progress = ?", Progress.Delivered, nowMillis,
+                + " last_error = NULL, interrupted_runs = 0 WHERE id = ? AND progress = ?", Progress.Delivered, nowMillis,
                 deliverTimeSeconds, id, Progress.Delivering) == 1);
     }
 
@@ -195,8 +211,8 @@ public final class TaskStore implements AutoCloseable {
             }
             int retries = t.get(0).retries() + 1;
             Progress next = retry && retries < maxRetries ? retryState : Progress.Failed;
-            update(c, "UPDATE ft_task SET progress = ?, updated_at = ?, retries = ?, last_error = ? WHERE id = ?",
-                    next, nowMillis, retries, error, id);
+            update(c, "UPDATE ft_task SET progress = ?, updated_at = ?, retries = ?, last_error = ?,"
+                    + " interrupted_runs = 0 WHERE id = ?", next, nowMillis, retries, error, id);
             return Optional.of(next);
         });
     }

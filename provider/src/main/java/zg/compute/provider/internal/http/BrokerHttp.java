@@ -198,7 +198,7 @@ public final class BrokerHttp {
     /** How long a refused request's connection keeps discarding input before it is closed. */
     private static final long LINGER_MILLIS = 500;
 
-    private static void closeAfterAnswer(RoutingContext ctx) {
+    public static void closeAfterAnswer(RoutingContext ctx) {
         ctx.response().putHeader("Connection", "close");
         ctx.addEndHandler(v -> {
             HttpServerRequest req = ctx.request();
