@@ -27,7 +27,19 @@ final class BenchReport {
         if (r.ours() != null && r.official() != null) {
             plots.sdk(r);
         }
-        Files.writeString(md, render(r));
+        Files.writeString(md, render(r) + keptSections(md));
+    }
+
+    /** Sections written by hand below the generated report (from the first {@link #KEPT} on): kept as they are. */
+    static final String KEPT = "\n## CLI start time";
+
+    private static String keptSections(Path md) throws IOException {
+        if (!Files.isRegularFile(md)) {
+            return "";
+        }
+        String old = Files.readString(md);
+        int at = old.indexOf(KEPT);
+        return at < 0 ? "" : old.substring(at);
     }
 
     static String render(Results r) {

@@ -37,10 +37,14 @@ class BenchReportTest {
                 List.of(new Profile.Share("SQLite (JDBC + native)", 40, "org.sqlite.core.NativeDB.step")),
                 new Results.Billing(6010, 6000, true));
         Path md = dir.resolve("benchmarks.md");
+        String byHand = "\n## CLI start time: measured by hand\n\nkept as written\n";
+        Files.writeString(md, "# an older report\n\nreplaced\n" + byHand);
 
         BenchReport.write(results, md);
 
         String text = Files.readString(md);
+        assertThat(text).as("the hand-written section survives, the old report does not").endsWith(byHand)
+                .doesNotContain("replaced");
         assertThat(text).contains("| broker ≥ 25 % of nginx's req/s at 16 connections, json | 2,000 vs 10,000 req/s = 20.0 % | **no** |")
                 .contains("| ≤ 0.5 ms added p50 at 1 connection, sse | 0.30 ms (0.40 vs 0.10) | yes |")
                 .contains("| ≤ 10 ms added p99 at 64 connections, json | 30.00 ms (49.20 vs 19.20) | **no** |")

@@ -51,7 +51,10 @@ final class FineTuningNode {
                 ServerLimits.DEFAULTS),
                 new FineTuningConfig.Chain(d.rpcUrl(), d.info().chainId(), d.contracts().fineTuning().proxy()), wallet,
                 new LocalTeeKeySource(d.account(TEE).getEcKeyPair()),
-                new ProviderConfig.Database("jdbc:sqlite:" + dir.resolve("provider-ft.db"), null, null), service);
+                new ProviderConfig.Database("jdbc:sqlite:" + dir.resolve("provider-ft.db"), null, null), service,
+                // the task server's default quotas and expiry; the built-in development trainer (no command)
+                new FineTuningConfig.Datasets(1L << 30, 20L << 30, Duration.ofDays(7)),
+                new FineTuningConfig.Executor(List.of(), "", Duration.ZERO));
     }
 
     static DevnetStack.ProviderEntry entry(FineTuningProviderBroker b, FineTuningConfig c) {
