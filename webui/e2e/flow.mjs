@@ -67,6 +67,19 @@ try {
   step('transfer');
 
   await go('chat');
+  // a message the provider refuses (a model the multi-model provider does not serve) is taken back into the
+  // box, not kept and re-sent
+  await page.getByLabel('Provider').selectOption({ index: 1 });
+  await page.getByLabel('Model').evaluate((sel) => sel.add(new Option('no-such-model', 'no-such-model'), 0));
+  await page.getByLabel('Model').selectOption('no-such-model');
+  await page.getByLabel('Message').fill('this one fails');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.waitForFunction(() => document.getElementById('status').classList.contains('error'));
+  if (await page.getByLabel('Message').inputValue() !== 'this one fails') throw new Error('the failed message was not given back');
+  if (await page.locator('.turn', { hasText: 'this one fails' }).count() !== 0) throw new Error('the failed message stayed in the chat');
+  summary.refusedChat = await status().textContent();
+  await page.getByLabel('Provider').selectOption({ index: 0 });
+  step('a refused message is taken back');
   await page.getByLabel('Message').fill('Hello from the browser');
   await page.getByRole('button', { name: 'Send' }).click();
   const reply = page.locator('.turn.assistant').last();

@@ -99,6 +99,9 @@ class WebUiBrowserTest {
                 assertThat(serious).as("serious or critical accessibility violations").isEmpty();
                 assertThat(s.path("axe").size()).as("every page at two widths, and in the dark theme").isEqualTo(27);
                 assertThat(s.path("transcript").asText().toLowerCase()).contains("hello");
+                // the refused message's status line: the provider's words in one line, no JSON
+                assertThat(s.path("refusedChat").asText()).startsWith("provider ").contains("no-such-model")
+                        .doesNotContain("{").doesNotContain("null");
                 for (JsonNode shot : s.path("screenshots")) {
                     assertThat(Path.of(shot.asText())).isNotEmptyFile();
                 }
