@@ -111,7 +111,7 @@ try {
   await page.getByLabel('Audio file').setInputFiles(process.env.ZG_AUDIO);
   await page.getByRole('button', { name: 'Transcribe' }).click();
   // pocketsphinx on a busy 2-core machine: allow it more than the other steps
-  await page.locator('#transcript').waitFor({ timeout: 120_000 });
+  await page.locator('#transcript').waitFor({ timeout: 150_000 });
   await expectStatus(/^Transcribed, verified\.$/);
   summary.transcript = await page.locator('#transcript').textContent();
   step('transcription, verified');
