@@ -80,9 +80,9 @@ class WebUiBrowserTest {
                 pb.environment().put("ZG_AUDIO", wav.toString());
                 pb.environment().put("ZG_IMAGE", png.toString());
                 Process p = pb.start();
-                if (!p.waitFor(180, TimeUnit.SECONDS)) {
+                if (!p.waitFor(300, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
-                    fail("the browser flow took over 3 minutes: " + read(dir.resolve("flow.err")));
+                    fail("the browser flow took over 5 minutes: " + read(dir.resolve("flow.err")));
                 }
                 assertThat(p.exitValue()).as("flow.mjs: %s\n%s", read(dir.resolve("flow.err")), web.err()).isZero();
                 String[] lines = read(dir.resolve("flow.out")).strip().split("\n");
@@ -99,6 +99,9 @@ class WebUiBrowserTest {
                 assertThat(serious).as("serious or critical accessibility violations").isEmpty();
                 assertThat(s.path("axe").size()).as("every page at two widths, and in the dark theme").isEqualTo(27);
                 assertThat(s.path("transcript").asText().toLowerCase()).contains("hello");
+                // the refused message's status line: the provider's words in one line, no JSON
+                assertThat(s.path("refusedChat").asText()).startsWith("provider ").contains("no-such-model")
+                        .doesNotContain("{").doesNotContain("null");
                 for (JsonNode shot : s.path("screenshots")) {
                     assertThat(Path.of(shot.asText())).isNotEmptyFile();
                 }
@@ -114,7 +117,8 @@ class WebUiBrowserTest {
                         walletBefore.subtract(Units.og(1)));
                 // the key's slot is in the record the CLI reads
                 assertThat(read(cli.configDir().resolve("api-keys.json"))).contains("\"label\" : \"browser test\"");
-                assertThat(s.path("ms").asLong()).as("the flow stays quick").isLessThan(150_000);
+                // 45-90 s here; the bound leaves room for a CI machine shared with other builds
+                assertThat(s.path("ms").asLong()).as("the flow stays quick").isLessThan(240_000);
                 assertThat(web.stop()).isZero();
             }
         }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -47,6 +48,11 @@ public final class WebUiServer implements AutoCloseable {
     static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
             + "media-src 'self' blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
             + "base-uri 'none'; form-action 'none'";
+    /**
+     * How long the SDK waits for a provider when the UI uses it (the SDK's default is 10 s): transcribing a file
+     * or drawing a picture takes longer than that on a busy machine, and the page shows it is waiting.
+     */
+    public static final Duration PROVIDER_TIMEOUT = Duration.ofMinutes(2);
     /** Uploads (an image to edit, audio to transcribe, a dataset) arrive base64 in JSON. */
     private static final int BODY_LIMIT = 48 * 1024 * 1024;
 

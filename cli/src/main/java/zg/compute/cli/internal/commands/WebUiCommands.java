@@ -59,7 +59,8 @@ public final class WebUiCommands implements Runnable {
         @Override
         public Integer call() {
             ServeCommands.checkPort(host, port);
-            Connection c = Connection.resolve(inv, network, gas());
+            Connection c = Connection.resolve(inv, network, gas())
+                    .withOptions(o -> o.withHttpTimeout(WebUiServer.PROVIDER_TIMEOUT));
             try (ZGComputeNetworkBroker broker = c.broker()) {
                 WebUiServer server = ServeCommands.start(() -> WebUiServer.start(broker, c.rpc(), inv.ctx().configDir(), host, port,
                         allowedHosts, ServerLimits.DEFAULTS));
