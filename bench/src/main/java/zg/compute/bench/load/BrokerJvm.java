@@ -22,8 +22,11 @@ final class BrokerJvm implements AutoCloseable {
     private final BufferedReader out;
     private final PrintWriter in;
     private final String baseUrl;
+    /** The broker's own metrics listener (not on the public port). */
+    private final String metricsUrl;
 
-    private BrokerJvm(Process process, BufferedReader out, PrintWriter in, String baseUrl) {
+    private BrokerJvm(Process process, BufferedReader out, PrintWriter in, String baseUrl, String metricsUrl) {
+        this.metricsUrl = metricsUrl;
         this.process = process;
         this.out = out;
         this.in = in;
@@ -49,11 +52,16 @@ final class BrokerJvm implements AutoCloseable {
         PrintWriter in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8);
         for (String line = out.readLine(); line != null; line = out.readLine()) {
             if (line.startsWith("READY ")) {
-                return new BrokerJvm(p, out, in, line.split(" ")[1]);
+                String[] ready = line.split(" ");
+                return new BrokerJvm(p, out, in, ready[1], ready[3]);
             }
         }
         p.destroyForcibly();
         throw new IOException("the broker did not start; its log: " + log + "\n" + tail(log));
+    }
+
+    String metricsUrl() {
+        return metricsUrl;
     }
 
     String baseUrl() {

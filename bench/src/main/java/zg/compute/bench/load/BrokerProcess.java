@@ -33,7 +33,7 @@ public final class BrokerProcess {
         var config = new ConfigLoader(System.getenv()).load(Path.of(args[0]));
         try (ProviderBroker broker = ProviderBroker.start(config,
                 new ProviderBroker.Options(Clock.systemUTC(), false, SettlementFault.NONE))) {
-            protocol.println("READY " + broker.baseUrl() + " " + broker.providerAddress());
+            protocol.println("READY " + broker.baseUrl() + " " + broker.providerAddress() + " " + broker.metricsUrl());
             protocol.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line = in.readLine(); line != null && !line.equals("QUIT"); line = in.readLine()) {

@@ -95,7 +95,7 @@ public final class LoadBenchmark {
             log("devnet " + d.rpcUrl() + ", upstream " + upstream.baseUrl() + ", nginx proxy " + proxy.baseUrl());
             Path config = dir.resolve("broker.yaml");
             Files.writeString(config, """
-                    server: { host: 127.0.0.1, port: 0 }
+                    server: { host: 127.0.0.1, port: 0, metricsPort: 0 }
                     chain: { rpcUrl: %s, inferenceContract: "%s" }
                     service: { model: %s, url: "http://127.0.0.1:3080", inputPrice: 1000000000, outputPrice: 3000000000, targetUrl: "%s/v1" }
                     database: { url: "jdbc:sqlite:%s" }
@@ -134,7 +134,7 @@ public final class LoadBenchmark {
                         }
                     }
                 }
-                long servedBefore = served(broker.baseUrl());
+                long servedBefore = served(broker.metricsUrl());
                 List<Results.Point> points = new ArrayList<>();
                 int turn = 0;
                 for (String mode : MODES) {
@@ -150,7 +150,7 @@ public final class LoadBenchmark {
                 }
                 long brokerAnswered = points.stream().filter(p -> p.target().equals("broker"))
                         .mapToLong(p -> p.wrk().requests()).sum();
-                var billing = new Results.Billing(served(broker.baseUrl()) - servedBefore, brokerAnswered,
+                var billing = new Results.Billing(served(broker.metricsUrl()) - servedBefore, brokerAnswered,
                         sampleSignaturesValid(broker.baseUrl(), auth.get(0), tee.getAddress()));
                 log("billing: " + billing);
 
@@ -300,9 +300,9 @@ public final class LoadBenchmark {
 
     private static final Pattern SERVED = Pattern.compile("(?m)^zg_broker_requests_total\\{[^}]*outcome=\"served\"[^}]*} ([0-9.eE+]+)$");
 
-    /** Requests the broker answered after billing and signing them, from its Prometheus counter. */
-    private static long served(String baseUrl) throws Exception {
-        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(baseUrl + "/metrics")).build(),
+    /** Requests the broker answered after billing and signing them, from its Prometheus counter (own listener). */
+    private static long served(String metricsUrl) throws Exception {
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metricsUrl)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = SERVED.matcher(text);
         double sum = 0;
