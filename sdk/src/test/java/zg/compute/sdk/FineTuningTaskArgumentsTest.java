@@ -42,10 +42,13 @@ class FineTuningTaskArgumentsTest {
         }
         try (ZGComputeNetworkBroker b = SdkFixtures.broker(d, d.account(1))) {
             FineTuningBroker ft = b.fineTuning();
-            assertThatThrownBy(() -> ft.createTask(p, "Qwen2.5-0.5B-Instruct", "0x01", params, false))
+            assertThatThrownBy(() -> ft.preTrainedModelHash("Qwen2.5-0.5B-Instruct"))
                     .isInstanceOf(InvalidRequestException.class)
                     .hasMessage("Unknown pre-trained model \"Qwen2.5-0.5B-Instruct\". Known models on this network: "
                             + "mock-model");
+            // a name outside the table is asked of the provider (GET /v1/model/{name}): here there is none
+            assertThatThrownBy(() -> ft.createTask(p, "Qwen2.5-0.5B-Instruct", "0x01", params, false))
+                    .hasMessageStartingWith("Fine-tuning service not found for provider");
             assertThatThrownBy(() -> ft.createTask(p, "mock-model", "0x01", dir.resolve("none.json"), false))
                     .isInstanceOf(InvalidRequestException.class)
                     .hasMessage("Training parameters file not found: " + dir.resolve("none.json"));
