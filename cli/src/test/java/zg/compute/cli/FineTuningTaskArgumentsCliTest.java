@@ -32,7 +32,8 @@ class FineTuningTaskArgumentsCliTest {
 
         assertFriendlyFailure(cli.run("ft", "create-task", "--provider", p, "--model", "gpt-9", "--config-path",
                 params.toString(), "--dataset", "0x01"),
-                "Unknown pre-trained model \"gpt-9\". Known models on this network: mock-model");
+                // a name outside the predefined table is asked of the provider: this address serves nothing
+                "Fine-tuning service not found for provider");
 
         for (String method : new String[] {"0g-storage", "auto"}) {
             assertFriendlyFailure(cli.run("ft", "acknowledge-model", "--provider", p, "--task-id", "t",
