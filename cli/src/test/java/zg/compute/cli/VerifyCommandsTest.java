@@ -85,6 +85,13 @@ class VerifyCommandsTest {
         assertThat(r.exit()).as(r.toString()).isEqualTo(1);
         assertThat(r.out()).doesNotContain("✓ Verified").contains("[WARNING] combined report carries no hardware quote");
         assertThat(r.err()).contains("✗ Not attested: the combined report carries no hardware quote");
+        r = cli.run("inference", "verify", "--provider", provider.getAddress(), "--output-dir", "reports", "--json");
+        assertThat(r.exit()).as("the same verdict as the text form").isEqualTo(1);
+        var verdict = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertThat(verdict.get("verified").asBoolean()).isTrue();
+        assertThat(verdict.get("attested").asBoolean()).isFalse();
+        assertThat(verdict.get("unattestedReports").get(0).asText()).isEqualTo("combined");
+        assertThat(verdict.get("steps").size()).isPositive();
 
         quote.set(report(d.account(7).getAddress()));
         r = cli.run("inference", "verify", "--provider", provider.getAddress(), "--output-dir", "reports");

@@ -287,6 +287,9 @@ public final class InferenceCommands implements Runnable {
                 description = "Where the report files go (default: current directory)")
         String outputDir;
 
+        @Mixin
+        JsonOption json;
+
         Verify(Invocation inv) {
             super(inv);
         }
@@ -295,9 +298,24 @@ public final class InferenceCommands implements Runnable {
         public Integer call() {
             VerificationResult r = withBroker(b -> b.inference().verifyService(provider, ctx().resolve(outputDir),
                     step -> {
-                        out().println("[" + step.type() + "] " + step.message());
-                        out().flush();
+                        if (!json.json) {
+                            out().println("[" + step.type() + "] " + step.message());
+                            out().flush();
+                        }
                     }));
+            if (json.json) {
+                // the same verdict and exit code as the text form, in one object
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("provider", provider);
+                o.put("verified", r.verified());
+                o.put("attested", r.attested());
+                o.put("unattestedReports", r.unattestedReports());
+                o.put("reports", r.reportsGenerated().stream().map(Path::toString).toList());
+                o.put("steps", r.steps().stream().map(st -> Map.of("type", st.type().toString(), "message",
+                        st.message())).toList());
+                out().println(Fmt.json(o));
+                return r.verified() && r.attested() ? 0 : 1;
+            }
             out().println("Reports: " + r.reportsGenerated());
             if (!r.verified()) {
                 ctx().err().println("✗ Verification failed: see the steps above.");
