@@ -53,11 +53,6 @@ final class ReceivedBody {
         return meter != null && meter.pastLimit();
     }
 
-    /** Bytes held right now for this answer. */
-    long heldBytes() {
-        return kept == null ? 0 : kept.length();
-    }
-
     PaidRequest.Response response(String encoding, String contentType) {
         return new PaidRequest.Response(kept == null ? null : kept.getBytes(),
                 HexFormat.of().formatHex(sha256.digest()), size, encoding, contentType);
