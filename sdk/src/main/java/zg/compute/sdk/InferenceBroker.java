@@ -872,19 +872,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
 
     /** ": <the provider's error text>" from {@code {"error": "…"}} / {@code {"error": {"message": "…"}}}, else the body. */
     private static String errorText(byte[] body) {
-        String text = body == null ? "" : new String(body, StandardCharsets.UTF_8).strip();
-        try {
-            JsonNode n = JSON.readTree(text);
-            JsonNode e = n == null ? null : n.get("error");
-            if (e != null && e.isTextual()) {
-                text = e.asText();
-            } else if (e != null && e.path("message").isTextual()) {
-                text = e.get("message").asText();
-            }
-        } catch (Exception notJson) {
-            // keep the raw text
-        }
-        text = text.replaceAll("\\s+", " ");
+        String text = ProviderHttpException.providerText(body);
         return text.isEmpty() ? "" : ": " + abbreviate(text);
     }
 

@@ -209,19 +209,7 @@ public final class ZgProviderClient {
     }
 
     private static ProviderHttpException refused(String route, int status, byte[] body) {
-        String text = new String(body, StandardCharsets.UTF_8).strip();
-        try {
-            JsonNode n = JSON.readTree(text);
-            JsonNode e = n == null ? null : n.get("error");
-            if (e != null && e.isTextual()) {
-                text = e.asText();
-            } else if (e != null && e.path("message").isTextual()) {
-                text = e.get("message").asText();
-            }
-        } catch (IOException | RuntimeException notJson) {
-            // the raw text
-        }
-        text = text.replaceAll("\\s+", " ");
+        String text = ProviderHttpException.providerText(body);
         if (text.length() > 300) {
             text = text.substring(0, 300) + "…";
         }
