@@ -15,6 +15,10 @@ import java.util.Optional;
  * {@code swept} (its broker instance died with it in flight). {@code failed} and {@code swept} are
  * terminal and never billed. A pending row may hold a reservation (see {@link #reserve}) that counts
  * against the user's balance until the row leaves {@code pending}.
+ *
+ * <p>SQLite (one broker process per file) keeps the reservations of requests in flight in memory instead: a
+ * request's row is first written when it is billed ({@code billed} at once), or {@code pending} when an async
+ * job must outlive its HTTP request. A crash loses nothing billable — what was in flight dies with the process.
  */
 public interface Store extends AutoCloseable {
 

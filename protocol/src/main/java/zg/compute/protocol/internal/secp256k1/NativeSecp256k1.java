@@ -34,6 +34,9 @@ public final class NativeSecp256k1 implements Secp256k1 {
         return new NativeSecp256k1(fr.acinq.secp256k1.Secp256k1.get(), fallback);
     }
 
+    /** The last key pair found consistent: a broker signs with one TEE key, so the check runs once. */
+    private volatile ECKeyPair lastConsistent;
+
     @Override
     public Sign.SignatureData signHash(byte[] hash, ECKeyPair key) {
         BigInteger d = key.getPrivateKey();
@@ -48,16 +51,38 @@ public final class NativeSecp256k1 implements Secp256k1 {
         }
         byte[] r = Arrays.copyOfRange(compact, 0, 32);
         byte[] s = Arrays.copyOfRange(compact, 32, 64);
-        // libsecp256k1 does not return the recovery id here: find it as web3j does, by recovering and comparing
+        // libsecp256k1 does not return the recovery id here. A signature it made recovers to the key with id 0 or
+        // 1 (2 and 3 need r ≥ p − n, odds ~2^-127); for a key pair whose halves are known to match, a failed id 0
+        // therefore means 1: one recovery per signature, where web3j tries each id in turn.
         BigInteger publicKey = key.getPublicKey();
-        for (int recId = 0; recId < 2; recId++) {
-            byte[] q = recoverOrNull(compact, hash, recId);
-            if (q != null && publicKey.equals(new BigInteger(1, Arrays.copyOfRange(q, 1, 65)))) {
-                return new Sign.SignatureData((byte) (27 + recId), r, s);
-            }
+        byte[] q = recoverOrNull(compact, hash, 0);
+        if (q != null && publicKey.equals(new BigInteger(1, Arrays.copyOfRange(q, 1, 65)))) {
+            return new Sign.SignatureData((byte) 27, r, s);
         }
-        // recovery id 2/3 (r ≥ p − n, odds ~2^-127) or a key pair whose halves do not match: web3j decides, or throws
+        if (consistent(key)) {
+            return new Sign.SignatureData((byte) 28, r, s);
+        }
+        // a key pair whose halves do not match: web3j decides, or throws
         return Sign.createSignatureData(new ECDSASignature(new BigInteger(1, r), new BigInteger(1, s)), publicKey, hash);
+    }
+
+    /** Whether the key pair's public half is its private half's (checked once per key pair, the last one kept). */
+    private boolean consistent(ECKeyPair key) {
+        if (key == lastConsistent) {
+            return true;
+        }
+        byte[] pub;
+        try {
+            pub = lib.pubkeyCreate(Numeric.toBytesPadded(key.getPrivateKey(), 32));
+        } catch (RuntimeException e) {
+            return false;
+        }
+        boolean ok = pub != null && pub.length == 65
+                && key.getPublicKey().equals(new BigInteger(1, Arrays.copyOfRange(pub, 1, 65)));
+        if (ok) {
+            lastConsistent = key;
+        }
+        return ok;
     }
 
     @Override

@@ -56,6 +56,7 @@ public final class JdbcStore implements Store {
     private final String instanceId = UUID.randomUUID().toString();
     // SQLite
     private final SqliteWriter sqlite;
+    private final MemoryLedger ledger;
     // PostgreSQL
     private final HikariDataSource pool;
     private final SettlementLock lock;
@@ -86,6 +87,7 @@ public final class JdbcStore implements Store {
             hc.addDataSourceProperty("socketTimeout", "60");
             this.pool = new HikariDataSource(hc);
             this.sqlite = null;
+            this.ledger = null;
             String schema;
             try (Connection c = pool.getConnection(); Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("SELECT current_schema()")) {
@@ -102,6 +104,16 @@ public final class JdbcStore implements Store {
             this.lock = null;
             Connection durable = sqlite(jdbcUrl, user, password, "FULL");
             this.sqlite = new SqliteWriter(durable, sqlite(jdbcUrl, user, password, "NORMAL"));
+            this.ledger = new MemoryLedger();
+            tx(c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT user_address, amount FROM user_unsettled");
+                        ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ledger.loadUnsettled(rs.getString(1), big(rs, 2));
+                    }
+                }
+                return null;
+            });
         }
     }
 
@@ -149,7 +161,7 @@ public final class JdbcStore implements Store {
             s.execute("PRAGMA synchronous=" + synchronous);
         }
         c.setAutoCommit(false);
-        return c;
+        return StatementCache.wrap(c);
     }
 
     @Override
@@ -345,6 +357,9 @@ public final class JdbcStore implements Store {
         if (unsettledDelta.signum() == 0 && reservedDelta.signum() == 0) {
             return;
         }
+        if (ledger != null && unsettledDelta.signum() != 0) {
+            sqlite.afterCommit(() -> ledger.addUnsettled(user, unsettledDelta));
+        }
         if (postgres) {
             update(c, "INSERT INTO user_unsettled (user_address, amount, reserved) VALUES (?, CAST(? AS NUMERIC),"
                     + " CAST(? AS NUMERIC)) ON CONFLICT (user_address) DO UPDATE SET"
@@ -377,6 +392,10 @@ public final class JdbcStore implements Store {
             throw new IllegalArgumentException("reserve: desired " + desired + " is below minimum " + minimum);
         }
         String u = lower(user);
+        if (ledger != null) {
+            // SQLite: one process owns the file, so the reservation lives in memory; the row is written once, billed
+            return ledger.reserve(requestId, u, minimum, desired, lockBalance, minimumLockedBalance, createdAtMillis);
+        }
         return fastTx(c -> {
             BigInteger[] totals = lockUser(c, u);
             BigInteger headroom = lockBalance.subtract(minimumLockedBalance).subtract(totals[0]).subtract(totals[1]);
@@ -418,7 +437,8 @@ public final class JdbcStore implements Store {
 
     @Override
     public void billRequest(String id, long inputCount, long outputCount, BigInteger inputFee, BigInteger outputFee) {
-        fastTx(c -> bill(c, id, inputCount, outputCount, inputFee, outputFee));
+        withReservation(id, (c, r) -> billUnwritten(c, r, inputCount, outputCount, inputFee, outputFee),
+                c -> bill(c, id, inputCount, outputCount, inputFee, outputFee));
     }
 
     private int bill(Connection c, String id, long inputCount, long outputCount, BigInteger inputFee,
@@ -433,14 +453,57 @@ public final class JdbcStore implements Store {
                 inputFee, outputFee, fee, id);
         if (n == 1) {
             adjustUser(c, row[0], fee, new BigInteger(row[1]).negate());
+            releaseWrittenAfterCommit(id);
         }
         return n;
+    }
+
+    private void releaseWrittenAfterCommit(String id) {
+        if (ledger != null) {
+            sqlite.afterCommit(() -> ledger.releaseWritten(id));
+        }
+    }
+
+    /** An in-memory reservation billed: its row is inserted {@code billed} (SQLite's one write per request). */
+    private int billUnwritten(Connection c, MemoryLedger.Reservation r, long inputCount, long outputCount,
+            BigInteger inputFee, BigInteger outputFee) throws SQLException {
+        BigInteger fee = inputFee.add(outputFee);
+        update(c, "INSERT INTO request (id, user_address, created_at, state, input_count, output_count, input_fee,"
+                + " output_fee, fee, reserved, instance_id) VALUES (?, ?, ?, 'billed', ?, ?, ?, ?, ?, '0', ?)", r.id(),
+                r.user(), r.createdAtMillis(), inputCount, outputCount, inputFee, outputFee, fee, instanceId);
+        adjustUser(c, r.user(), fee, BigInteger.ZERO);
+        sqlite.afterCommit(() -> ledger.release(r));
+        return 1;
+    }
+
+    /**
+     * Runs {@code work} for request {@code id}: with its in-memory reservation when it has one (taken out for the
+     * work, released if the work does not commit), else with its row.
+     */
+    private <T> T withReservation(String id, ReservationWork<T> unwritten, Work<T> written) {
+        MemoryLedger.Reservation r = ledger == null ? null : ledger.takeUnwritten(id);
+        if (r == null) {
+            return fastTx(written);
+        }
+        try {
+            return fastTx(c -> unwritten.run(c, r));
+        } catch (RuntimeException e) {
+            ledger.release(r); // nothing committed: the request goes unbilled
+            throw e;
+        }
+    }
+
+    private interface ReservationWork<T> {
+        T run(Connection c, MemoryLedger.Reservation r) throws SQLException;
     }
 
     @Override
     public void billAndSign(String id, long inputCount, long outputCount, BigInteger inputFee, BigInteger outputFee,
             String chatKey, String text, String signature, long expiresAtMillis) {
-        fastTx(c -> {
+        withReservation(id, (c, r) -> {
+            billUnwritten(c, r, inputCount, outputCount, inputFee, outputFee);
+            return putSignature(c, chatKey, text, signature, expiresAtMillis);
+        }, c -> {
             bill(c, id, inputCount, outputCount, inputFee, outputFee);
             return putSignature(c, chatKey, text, signature, expiresAtMillis);
         });
@@ -448,6 +511,11 @@ public final class JdbcStore implements Store {
 
     @Override
     public void failRequest(String id) {
+        MemoryLedger.Reservation r = ledger == null ? null : ledger.takeUnwritten(id);
+        if (r != null) {
+            ledger.release(r); // never written: nothing to store
+            return;
+        }
         fastTx(c -> release(c, id, "failed"));
     }
 
@@ -457,6 +525,7 @@ public final class JdbcStore implements Store {
         if (row != null && update(c, "UPDATE request SET state = ?, reserved = 0 WHERE id = ? AND state = 'pending'",
                 state, id) == 1) {
             adjustUser(c, row[0], BigInteger.ZERO, new BigInteger(row[1]).negate());
+            releaseWrittenAfterCommit(id);
         }
         return null;
     }
@@ -465,8 +534,31 @@ public final class JdbcStore implements Store {
 
     @Override
     public void insertJob(String jobId, String requestId, String user, long nowMillis) {
-        fastTx(c -> update(c, "INSERT INTO async_job (id, request_id, user_address, state, created_at, updated_at)"
-                + " VALUES (?, ?, ?, 'pending', ?, ?)", jobId, requestId, lower(user), nowMillis, nowMillis));
+        MemoryLedger.Reservation r = ledger == null ? null : ledger.takeUnwritten(requestId);
+        if (r != null) {
+            // a job outlives its HTTP request: its request's row is written now, pending with its reservation
+            try {
+                fastTx(c -> {
+                    update(c, "INSERT INTO request (id, user_address, created_at, state, reserved, instance_id)"
+                            + " VALUES (?, ?, ?, 'pending', ?, ?)", r.id(), r.user(), r.createdAtMillis(), r.amount(),
+                            instanceId);
+                    adjustUser(c, r.user(), BigInteger.ZERO, r.amount());
+                    sqlite.afterCommit(() -> ledger.markWritten(r));
+                    return insertJobRow(c, jobId, requestId, user, nowMillis);
+                });
+            } catch (RuntimeException e) {
+                ledger.release(r);
+                throw e;
+            }
+            return;
+        }
+        fastTx(c -> insertJobRow(c, jobId, requestId, user, nowMillis));
+    }
+
+    private int insertJobRow(Connection c, String jobId, String requestId, String user, long nowMillis)
+            throws SQLException {
+        return update(c, "INSERT INTO async_job (id, request_id, user_address, state, created_at, updated_at)"
+                + " VALUES (?, ?, ?, 'pending', ?, ?)", jobId, requestId, lower(user), nowMillis, nowMillis);
     }
 
     @Override
@@ -530,6 +622,9 @@ public final class JdbcStore implements Store {
 
     @Override
     public BigInteger reservedFee(String user) {
+        if (ledger != null) {
+            return ledger.reserved(lower(user));
+        }
         return fastTx(c -> userTotals(c, lower(user))[1]);
     }
 

@@ -47,6 +47,8 @@ final class SqliteWriter implements AutoCloseable {
     private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closed;
+    /** The running piece's after-commit actions (writer thread only). */
+    private List<Runnable> pieceAfterCommit;
 
     SqliteWriter(Connection durableConn, Connection fastConn) {
         this.durableConn = durableConn;
@@ -66,11 +68,7 @@ final class SqliteWriter implements AutoCloseable {
                 throw new IllegalStateException("database: " + e.getMessage(), e);
             }
         }
-        if (closed) {
-            throw new IllegalStateException("database: the store is closed");
-        }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        queue.add(new Job<>(durable, work, result));
+        CompletableFuture<T> result = submit(durable, work);
         try {
             while (true) {
                 try {
@@ -94,6 +92,32 @@ final class SqliteWriter implements AutoCloseable {
             }
             throw new IllegalStateException("database: " + cause.getMessage(), cause);
         }
+    }
+
+    /**
+     * Queues {@code work} without waiting: the future completes on the writer thread once the work's transaction
+     * committed (or failed: SQL errors as IllegalStateException). For callers that must not park a thread.
+     */
+    <T> CompletableFuture<T> submit(boolean durable, Work<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("database: the store is closed"));
+            return result;
+        }
+        queue.add(new Job<>(durable, work, result));
+        return result;
+    }
+
+    /**
+     * From work on the writer thread: runs {@code action} once the running piece's transaction committed, before its
+     * caller learns the outcome; dropped if the piece rolls back or the commit fails. Keeps in-memory copies of
+     * committed state (see {@link MemoryLedger}) exactly in step with what a crash would keep.
+     */
+    void afterCommit(Runnable action) {
+        if (Thread.currentThread() != thread || pieceAfterCommit == null) {
+            throw new IllegalStateException("afterCommit outside the SQLite writer's work");
+        }
+        pieceAfterCommit.add(action);
     }
 
     private void loop() {
@@ -136,9 +160,11 @@ final class SqliteWriter implements AutoCloseable {
         boolean alone = group.size() == 1;
         List<Object> results = new ArrayList<>(group.size());
         List<Throwable> failures = new ArrayList<>(group.size());
+        List<Runnable> after = new ArrayList<>();
         for (Job<?> job : group) {
             Object value = null;
             Throwable failure = null;
+            pieceAfterCommit = new ArrayList<>(2);
             try {
                 if (!alone) {
                     exec(c, "SAVEPOINT zg_work");
@@ -147,9 +173,12 @@ final class SqliteWriter implements AutoCloseable {
                 if (!alone) {
                     exec(c, "RELEASE zg_work");
                 }
+                after.addAll(pieceAfterCommit);
             } catch (SQLException | RuntimeException e) {
                 failure = e instanceof SQLException ? new IllegalStateException("database: " + e.getMessage(), e) : e;
                 undo(c, alone, failure);
+            } finally {
+                pieceAfterCommit = null;
             }
             results.add(value);
             failures.add(failure);
@@ -161,6 +190,13 @@ final class SqliteWriter implements AutoCloseable {
             IllegalStateException failed = new IllegalStateException("database: commit failed: " + e.getMessage(), e);
             group.forEach(j -> j.result().completeExceptionally(failed));
             return;
+        }
+        for (Runnable action : after) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                log.error("SQLite writer: after-commit action failed: {}", e.toString(), e);
+            }
         }
         for (int i = 0; i < group.size(); i++) {
             complete(group.get(i), results.get(i), failures.get(i));
