@@ -5,6 +5,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * The broker's durable state: request rows (billing), the settlement journal and nonces, and stored
@@ -41,6 +44,25 @@ public interface Store extends AutoCloseable {
      */
     Admission reserve(String requestId, String user, BigInteger minimum, BigInteger desired, BigInteger lockBalance,
             BigInteger minimumLockedBalance, long createdAtMillis);
+
+    /**
+     * Whether {@link #reserve} never blocks (reservations kept in memory: SQLite), so admission may run on an
+     * event loop.
+     */
+    default boolean reservesInMemory() {
+        return false;
+    }
+
+    /**
+     * {@link #billAndSign} without parking the calling thread: a store with a writer thread of its own queues it
+     * there (SQLite); otherwise it runs on {@code blocking}. The stage completes once the bill is committed.
+     */
+    default CompletionStage<Void> billAndSignAsync(String id, long inputCount, long outputCount, BigInteger inputFee,
+            BigInteger outputFee, String chatKey, String text, String signature, long expiresAtMillis,
+            Executor blocking) {
+        return CompletableFuture.runAsync(() -> billAndSign(id, inputCount, outputCount, inputFee, outputFee, chatKey,
+                text, signature, expiresAtMillis), blocking);
+    }
 
     /**
      * The upstream answered and usage is known: the row becomes {@code billed} with its fee, its

@@ -53,6 +53,17 @@ public final class BalanceGate {
         return a.reserved();
     }
 
+    /**
+     * {@link #reserve} from memory alone, for a store that {@link Store#reservesInMemory reserves in memory}:
+     * empty when the cached balance does not cover it (then {@link #reserve} decides, re-reading the chain).
+     */
+    public Optional<BigInteger> tryReserve(String requestId, String user, AccountView cached, BigInteger minimumFee,
+            BigInteger desiredFee, long nowMillis) {
+        Store.Admission a = store.reserve(requestId, user, minimumFee, desiredFee, cached.lockBalance(),
+                MINIMUM_LOCKED_BALANCE, nowMillis);
+        return a.admitted() ? Optional.of(a.reserved()) : Optional.empty();
+    }
+
     private RequestRejected insufficient(BigInteger lock, BigInteger unsettled, BigInteger currentFee) {
         BigInteger required = MINIMUM_LOCKED_BALANCE.add(unsettled).add(currentFee);
         BigInteger missing = required.subtract(lock).max(BigInteger.ZERO);

@@ -1,6 +1,7 @@
 package zg.compute.provider.internal.http;
 
 import zg.compute.server.RawBody;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -18,6 +19,7 @@ import io.vertx.ext.web.handler.CorsHandler;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -275,7 +277,17 @@ public final class BrokerHttp {
         String contentType = ctx.request().getHeader("Content-Type");
         MultiMap headers = PaidPipeline.forwardable(ctx.request().headers());
         HttpServerResponse resp = ctx.response();
-        pipeline.blocking(() -> pipeline.admit(authorization, requestBytes, contentType)).onComplete(ar -> {
+        Optional<Admitted> warm;
+        try {
+            warm = pipeline.admitFromMemory(authorization, requestBytes, contentType);
+        } catch (RequestRejected refused) {
+            metrics.request(route, "rejected");
+            fail(resp, refused);
+            return;
+        }
+        Future<Admitted> admitted = warm.isPresent() ? Future.succeededFuture(warm.get())
+                : pipeline.blocking(() -> pipeline.admit(authorization, requestBytes, contentType));
+        admitted.onComplete(ar -> {
             if (ar.failed()) {
                 metrics.request(route, "rejected");
                 fail(resp, ar.cause());
@@ -364,11 +376,14 @@ public final class BrokerHttp {
 
     private void relay(HttpServerResponse resp, byte[] requestBytes, Admitted ad, HttpClientResponse up) {
         copyHeaders(up, resp, NOT_RELAYED);
-        resp.setStatusCode(up.statusCode()).setChunked(true);
         String chatKey = UUID.randomUUID().toString();
         resp.putHeader("ZG-Res-Key", chatKey).putHeader("Provider", provider);
         String contentType = up.getHeader("Content-Type");
         boolean sse = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("event-stream");
+        // A small answer that is not a stream goes out whole with the end (one write instead of two); the client
+        // has it no later, as a response ends only once its bill is committed anyway.
+        Buffer held = !sse && declaredLength(up) <= PaidPipeline.INLINE_BODY_LIMIT ? Buffer.buffer() : null;
+        resp.setStatusCode(up.statusCode()).setChunked(held == null);
         if (sse) {
             resp.putHeader("X-Accel-Buffering", "no");
         }
@@ -382,7 +397,9 @@ public final class BrokerHttp {
                 return;
             }
             received.append(chunk);
-            if (!resp.closed()) {
+            if (held != null) {
+                held.appendBuffer(chunk);
+            } else if (!resp.closed()) {
                 resp.write(chunk);
                 if (resp.writeQueueFull()) {
                     up.pause();
@@ -394,7 +411,9 @@ public final class BrokerHttp {
                         + " ending the stream", ad.requestId());
                 Buffer done = Buffer.buffer("\n\ndata: [DONE]\n\n");
                 received.append(done);
-                if (!resp.closed()) {
+                if (held != null) {
+                    held.appendBuffer(done);
+                } else if (!resp.closed()) {
                     resp.write(done);
                 }
                 finishRef.get().accept(null);
@@ -412,20 +431,17 @@ public final class BrokerHttp {
             if (broken != null) {
                 log.warn("upstream stream broke for request {}: {}", ad.requestId(), broken.toString());
             }
-            pipeline.blocking(() -> {
-                try {
-                    settleResponse(ad, requestBytes, received.response(encoding, contentType), chatKey);
-                } finally {
-                    ad.permit().release();
-                }
-                return null;
-            }).onComplete(done -> {
+            pipeline.bill(ad, requestBytes, received.response(encoding, contentType), chatKey).onComplete(done -> {
                 if (done.failed()) {
                     log.error("billing/signing failed for request {}", ad.requestId(), done.cause());
                 }
                 if (!resp.closed()) {
                     if (broken == null) {
-                        resp.end();
+                        if (held != null) {
+                            resp.end(held);
+                        } else {
+                            resp.end();
+                        }
                     } else {
                         resp.reset();
                     }
@@ -435,6 +451,19 @@ public final class BrokerHttp {
         finishRef.set(finish);
         up.exceptionHandler(finish::accept);
         up.endHandler(v -> finish.accept(null));
+    }
+
+    /** The upstream answer's Content-Length, or {@code Long.MAX_VALUE} when it has none (chunked, or to the close). */
+    private static long declaredLength(HttpClientResponse up) {
+        String n = up.getHeader("Content-Length");
+        if (n == null) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Long.parseLong(n.trim());
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** Bill from what the client received (never more than the reservation), then sign it. */

@@ -1,5 +1,6 @@
 package zg.compute.provider.internal.http;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -52,6 +53,12 @@ final class PaidPipeline {
             "request-hash", "signature", "session-token", "session-signature", "vllm-proxy", "host", "content-length",
             "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
             "proxy-connection", "accept-encoding", "origin", "referer", "cookie");
+
+    /**
+     * The largest request body admitted, and answer billed, on the event loop (parsing and counting it takes
+     * microseconds); a larger one goes to a worker thread.
+     */
+    static final int INLINE_BODY_LIMIT = 64 * 1024;
 
     /** The longest answer read whole (ten large b64 pictures fit). */
     static final int WHOLE_LIMIT = 64 * 1024 * 1024;
@@ -177,13 +184,48 @@ final class PaidPipeline {
             String id = UUID.randomUUID().toString();
             BigInteger reserved = gate.reserve(id, a.user(), account, request.minimumFee(), request.desiredFee(),
                     clock.millis());
-            PaidRequest.Forward f = request.forward(reserved);
-            return f == null ? new Admitted(a.user(), id, request, Buffer.buffer(body), contentType, reserved, permit)
-                    : new Admitted(a.user(), id, request, Buffer.buffer(f.body()), f.contentType(), reserved, permit);
+            return admitted(a.user(), id, request, body, contentType, reserved, permit);
         } catch (RequestRejected | RuntimeException e) {
             permit.release();
             throw e;
         }
+    }
+
+    /**
+     * {@link #admit} without blocking, for a warm user of a store that reserves in memory and a small body: empty
+     * when any step would need the chain, the database or much CPU (then {@link #admit} decides, off the loop).
+     */
+    Optional<Admitted> admitFromMemory(String authorization, byte[] body, String contentType) throws RequestRejected {
+        if (!store.reservesInMemory() || body.length > INLINE_BODY_LIMIT) {
+            return Optional.empty();
+        }
+        Optional<Authorized> authorized = authorizeFromMemory(authorization);
+        if (authorized.isEmpty()) {
+            return Optional.empty();
+        }
+        Authorized a = authorized.get();
+        PaidRequest request = strategy.read(body, contentType);
+        UserConcurrency.Permit permit = concurrency.acquire(a.user());
+        try {
+            String id = UUID.randomUUID().toString();
+            Optional<BigInteger> reserved = gate.tryReserve(id, a.user(), a.account(), request.minimumFee(),
+                    request.desiredFee(), clock.millis());
+            if (reserved.isEmpty()) {
+                permit.release(); // the chain may know of a top-up: admit() re-reads it
+                return Optional.empty();
+            }
+            return Optional.of(admitted(a.user(), id, request, body, contentType, reserved.get(), permit));
+        } catch (RuntimeException e) {
+            permit.release();
+            throw e;
+        }
+    }
+
+    private static Admitted admitted(String user, String id, PaidRequest request, byte[] body, String contentType,
+            BigInteger reserved, UserConcurrency.Permit permit) {
+        PaidRequest.Forward f = request.forward(reserved);
+        return f == null ? new Admitted(user, id, request, Buffer.buffer(body), contentType, reserved, permit)
+                : new Admitted(user, id, request, Buffer.buffer(f.body()), f.contentType(), reserved, permit);
     }
 
     /** The authenticated user of {@code authorization} (blocking), for routes that read rather than pay. */
@@ -278,6 +320,46 @@ final class PaidPipeline {
         }
         ResponseSignature sig = ResponseSignature.sign(ad.request().signedText(requestBytes, response), tee.key());
         return new Charge(bill.inputCount(), bill.outputCount(), inFee, outFee, sig);
+    }
+
+    /**
+     * Charges a relayed answer and stores its bill and signature: the charge on the calling event loop when the
+     * answer is small and the store queues writes itself, otherwise everything on a worker. Completes on the
+     * caller's context once the bill is committed; the concurrency slot is released either way.
+     */
+    Future<Charge> bill(Admitted ad, byte[] requestBytes, PaidRequest.Response response, String chatKey) {
+        // a metered answer (bytes not kept) was counted as it passed: charging it is cheap at any length
+        boolean inline = store.reservesInMemory()
+                && (response.bytes() == null || response.bytes().length <= INLINE_BODY_LIMIT)
+                && (response.encoding() == null || response.encoding().isBlank()
+                        || response.encoding().equalsIgnoreCase("identity"));
+        Future<Charge> done;
+        if (inline) {
+            Context context = vertx.getOrCreateContext();
+            Charge c;
+            try {
+                c = charge(ad, requestBytes, response);
+            } catch (RuntimeException e) {
+                ad.permit().release();
+                return Future.failedFuture(e);
+            }
+            done = Future.fromCompletionStage(store.billAndSignAsync(ad.requestId(), c.inputCount(), c.outputCount(),
+                    c.inputFee(), c.outputFee(), chatKey, c.signature().text(), c.signature().signature(),
+                    signatureExpiry(), Runnable::run), context).map(v -> c);
+        } else {
+            done = blocking(() -> {
+                Charge c = charge(ad, requestBytes, response);
+                store.billAndSign(ad.requestId(), c.inputCount(), c.outputCount(), c.inputFee(), c.outputFee(), chatKey,
+                        c.signature().text(), c.signature().signature(), signatureExpiry());
+                return c;
+            });
+        }
+        return done.andThen(ar -> {
+            ad.permit().release();
+            if (ar.succeeded()) {
+                served(ar.result());
+            }
+        });
     }
 
     /** When a signature stored now stops being served. */

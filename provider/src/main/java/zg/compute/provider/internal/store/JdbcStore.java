@@ -18,6 +18,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -493,6 +497,40 @@ public final class JdbcStore implements Store {
         }
     }
 
+    @Override
+    public boolean reservesInMemory() {
+        return ledger != null;
+    }
+
+    @Override
+    public CompletionStage<Void> billAndSignAsync(String id, long inputCount, long outputCount, BigInteger inputFee,
+            BigInteger outputFee, String chatKey, String text, String signature, long expiresAtMillis,
+            Executor blocking) {
+        if (ledger == null) {
+            return CompletableFuture.runAsync(() -> fastTx(c -> {
+                bill(c, id, inputCount, outputCount, inputFee, outputFee);
+                return putSignature(c, chatKey, text, signature, expiresAtMillis);
+            }), blocking);
+        }
+        MemoryLedger.Reservation r = ledger.takeUnwritten(id);
+        if (r == null) {
+            return sqlite.submit(false, c -> {
+                bill(c, id, inputCount, outputCount, inputFee, outputFee);
+                putSignature(c, chatKey, text, signature, expiresAtMillis);
+                return (Void) null;
+            });
+        }
+        return sqlite.submit(false, c -> {
+            billUnwritten(c, r, inputCount, outputCount, inputFee, outputFee);
+            putSignature(c, chatKey, text, signature, expiresAtMillis);
+            return (Void) null;
+        }).whenComplete((v, e) -> {
+            if (e != null) {
+                ledger.release(r); // nothing committed: the request goes unbilled
+            }
+        });
+    }
+
     private interface ReservationWork<T> {
         T run(Connection c, MemoryLedger.Reservation r) throws SQLException;
     }
@@ -500,13 +538,15 @@ public final class JdbcStore implements Store {
     @Override
     public void billAndSign(String id, long inputCount, long outputCount, BigInteger inputFee, BigInteger outputFee,
             String chatKey, String text, String signature, long expiresAtMillis) {
-        withReservation(id, (c, r) -> {
-            billUnwritten(c, r, inputCount, outputCount, inputFee, outputFee);
-            return putSignature(c, chatKey, text, signature, expiresAtMillis);
-        }, c -> {
-            bill(c, id, inputCount, outputCount, inputFee, outputFee);
-            return putSignature(c, chatKey, text, signature, expiresAtMillis);
-        });
+        try {
+            billAndSignAsync(id, inputCount, outputCount, inputFee, outputFee, chatKey, text, signature,
+                    expiresAtMillis, Runnable::run).toCompletableFuture().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("database: " + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     @Override
