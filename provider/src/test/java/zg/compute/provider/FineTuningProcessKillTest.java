@@ -25,7 +25,8 @@ import zg.compute.protocol.finetuning.FineTuningFee;
  * ends Finished with one deliverable, and the user's sub-account and the provider's wallet moved by the task's fee
  * exactly once. The states last long enough to be seen from outside: a dataset of a few MB (BPE counting at Setup),
  * a shell script standing in for a GPU training image (no GPU here) that trains for 1 s and writes a 16 MB
- * adapter (zipped, encrypted and hashed at delivery), and a chain that stops mining before the settlement.
+ * adapter (zipped, encrypted and hashed at delivery), and a chain that stops mining before the settlement. Like a
+ * training container, the script outlives a killed provider; the restarted provider must stop it.
  */
 @ExtendWith(DevnetExtension.class)
 class FineTuningProcessKillTest {
@@ -36,13 +37,14 @@ class FineTuningProcessKillTest {
     private static final Duration STATE_DEADLINE = Duration.ofSeconds(30);
 
     /**
-     * The executor: trains 1 s, then writes its adapter. It leaves when its parent (the provider JVM) is gone, as a
-     * container would be stopped with it; it does not outlive the kill to write into the next run's output.
+     * The executor: trains 1 s, then writes its adapter. Like a training container it outlives the provider that
+     * started it (here for 30 s), until the restarted provider stops it. It notes its pid in {@code PIDS}.
      */
     private static final String TRAINER = """
+            echo $$ >> "PIDS"
             for i in 1 2 3 4 5 6 7 8 9 10; do
               sleep 0.1
-              kill -0 "$PPID" 2>/dev/null || exit 1
+              kill -0 "$PPID" 2>/dev/null || { sleep 30; exit 1; }
             done
             echo 'Step: 1, Logs: {"loss": 1.0}' >> progress.log
             echo '{"peft_type": "LORA", "r": 8}' > output_model/adapter_config.json
@@ -52,7 +54,8 @@ class FineTuningProcessKillTest {
     @Test
     void sigkillInEachStateResumesTheTaskAndChargesItsFeeOnce(Devnet d, @TempDir Path dir) throws Exception {
         FineTuningFixture f = new FineTuningFixture(d, dir);
-        Path script = Files.writeString(dir.resolve("train.sh"), TRAINER);
+        Path pids = dir.resolve("executor-pids");
+        Path script = Files.writeString(dir.resolve("train.sh"), TRAINER.replace("PIDS", pids.toString()));
         Path config = Files.writeString(dir.resolve("fine-tuning.yaml"), f.configYaml(FineTuningFixture.PRICE, 5,
                 21_600) + """
                   pollIntervalSeconds: 1
@@ -79,9 +82,24 @@ class FineTuningProcessKillTest {
 
         killIn("SettingUp", p, f, base, user, id);
         p = jvm.spawn(logs.resolve("2.log"), false);
-        killIn("Training", p, f, p.awaitReady(START_DEADLINE), user, id);
+        base = p.awaitReady(START_DEADLINE);
+        awaitProgress(f, base, user, id, "Training");
+        long deadline = System.nanoTime() + STATE_DEADLINE.toNanos();
+        while (!Files.exists(pids) || Files.size(pids) == 0) { // the executor is running
+            assertThat(System.nanoTime()).as("the executor starts").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        killIn("Training", p, f, base, user, id);
         p = jvm.spawn(logs.resolve("3.log"), false);
         killIn("Delivering", p, f, p.awaitReady(START_DEADLINE), user, id);
+        List<ProcessHandle> executors = Files.readAllLines(pids).stream()
+                .flatMap(pid -> ProcessHandle.of(Long.parseLong(pid.strip())).stream()).toList();
+        try {
+            assertThat(executors).as("the executor the killed provider left running was stopped on restart")
+                    .noneMatch(ProcessHandle::isAlive);
+        } finally {
+            executors.forEach(ProcessHandle::destroyForcibly);
+        }
         p = jvm.spawn(logs.resolve("4.log"), false);
         killIn("Delivered", p, f, p.awaitReady(START_DEADLINE), user, id);
 
@@ -92,7 +110,7 @@ class FineTuningProcessKillTest {
             p = jvm.spawn(logs.resolve("5.log"), false);
             base = p.awaitReady(START_DEADLINE);
             awaitProgress(f, base, user, id, "UserAcknowledged");
-            long deadline = System.nanoTime() + STATE_DEADLINE.toNanos();
+            deadline = System.nanoTime() + STATE_DEADLINE.toNanos();
             while (nonce(d, f, DefaultBlockParameterName.PENDING) == nonce(d, f, DefaultBlockParameterName.LATEST)) {
                 assertThat(System.nanoTime()).as("the settlement transaction is sent").isLessThan(deadline);
                 Thread.sleep(5);
