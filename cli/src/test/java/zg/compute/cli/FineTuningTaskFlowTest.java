@@ -102,8 +102,11 @@ class FineTuningTaskFlowTest {
             assertThat(ft.getTask(p, null).id()).isEqualTo(id);
 
             FineTuningTask delivered = server.tickUntil(ft, id, "Delivered");
-            // 11 words (the provider's approximate token count) × 2 epochs × price per token
-            assertThat(delivered.fee()).isEqualTo(FineTuningServer.PRICE_PER_TOKEN.multiply(BigInteger.valueOf(22)));
+            // the provider's fee is calculate-token's estimate: BPE tokens × 2 epochs × price per token
+            var estimate = ft.calculateToken(data, "mock-model", p, params);
+            assertThat(estimate.epochs()).isEqualTo(2);
+            assertThat(delivered.fee()).isEqualTo(estimate.fee())
+                    .isEqualTo(FineTuningServer.PRICE_PER_TOKEN.multiply(BigInteger.valueOf(estimate.tokens() * 2)));
             assertThat(delivered.deliverTime()).isNotNull();
             assertThat(ft.getPendingCount(p)).isZero();
             assertThat(ft.getLog(p, id)).contains("Step: 1").contains("Step: 2");

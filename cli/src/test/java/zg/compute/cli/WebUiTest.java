@@ -11,9 +11,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import zg.compute.cli.internal.devnet.DevnetStack;
 import zg.compute.cli.internal.devnet.StackConfig;
+import zg.compute.protocol.finetuning.DatasetTokenCounter;
 import zg.compute.provider.DevModelBackend;
 import zg.compute.protocol.units.Units;
 import zg.compute.server.ServerLimits;
@@ -154,6 +157,28 @@ class WebUiTest {
                 "Unknown service \"gpu\": use inference or fine-tuning.");
         assertError(send(request("/api/deposit").POST(HttpRequest.BodyPublishers.ofString("not json"))), 400,
                 "the request body must be a JSON object");
+    }
+
+    @Test
+    void calculateCountsTheDatasetWithTheCounterTheProviderCharges() throws Exception {
+        String dataset = FineTuningSeedStepsTest.DATASET;
+        Path file = Files.writeString(home.resolve("webui-data.jsonl"), dataset);
+        String dataUrl = "data:application/octet-stream;base64,"
+                + Base64.getEncoder().encodeToString(dataset.getBytes(StandardCharsets.UTF_8));
+        JsonNode r = ok(post("/api/fine-tuning/calculate", Map.of("dataset", dataUrl,
+                "params", "{\"num_train_epochs\": 2}")));
+        long tokens = new DatasetTokenCounter().count(file).tokens();
+        assertThat(r.path("tokens").asLong()).isEqualTo(tokens).isPositive();
+        assertThat(r.path("lines").asLong()).isEqualTo(3);
+        assertThat(r.path("epochs").asLong()).isEqualTo(2);
+        assertThat(r.path("tokenizer").asText()).isEqualTo("cl100k_base (BPE)");
+        assertThat(r.has("fee")).as("no provider, no fee").isFalse();
+
+        String bad = Base64.getEncoder().encodeToString("{\"text\": \"ok\"}\nnot json\n".getBytes(
+                StandardCharsets.UTF_8));
+        HttpResponse<String> refused = post("/api/fine-tuning/calculate", Map.of("dataset", bad));
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(refused.body()).path("error").asText()).endsWith("line 2 is not a JSON object");
     }
 
     @Test

@@ -118,6 +118,11 @@ public final class DevChain implements AutoCloseable {
         call("evm_mine", List.of());
     }
 
+    /** evm_setAutomine: off, sent transactions wait in the pool until {@link #mine()} (or automine is back on). */
+    public void setAutomine(boolean on) {
+        call("evm_setAutomine", List.of(on));
+    }
+
     /** Sets an account's ETH balance (anvil_setBalance). */
     public void setBalance(String address, BigInteger wei) {
         call("anvil_setBalance", List.of(address, "0x" + wei.toString(16)));

@@ -112,6 +112,11 @@ final class FineTuningFixture {
     /** {@code POST /v1/user/{user}/dataset} as the SDK sends it, signed by {@code signer} at {@code timestamp}. */
     HttpResponse<byte[]> upload(FineTuningProviderBroker b, Credentials user, Credentials signer, long timestamp,
             byte[] data) {
+        return upload(b.baseUrl(), user, signer, timestamp, data);
+    }
+
+    /** The same against a server at {@code baseUrl} (one in another process). */
+    HttpResponse<byte[]> upload(String baseUrl, Credentials user, Credentials signer, long timestamp, byte[] data) {
         String boundary = "----zg" + UUID.randomUUID().toString().replace("-", "");
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         String sig = FineTuningSignatures.datasetUpload(signer, checksum(user), timestamp);
@@ -121,7 +126,7 @@ final class FineTuningFixture {
                 + "\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.writeBytes(data);
         body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return base.send(HttpRequest.newBuilder(URI.create(b.baseUrl() + "/v1/user/" + checksum(user) + "/dataset"))
+        return base.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/user/" + checksum(user) + "/dataset"))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
     }
@@ -133,7 +138,11 @@ final class FineTuningFixture {
 
     /** The dataset's hash from a successful upload. */
     String uploadOk(FineTuningProviderBroker b, Credentials user, byte[] data) throws Exception {
-        HttpResponse<byte[]> r = upload(b, user, user, now(), data);
+        return uploadOk(b.baseUrl(), user, data);
+    }
+
+    String uploadOk(String baseUrl, Credentials user, byte[] data) throws Exception {
+        HttpResponse<byte[]> r = upload(baseUrl, user, user, now(), data);
         if (r.statusCode() != 200) {
             throw new AssertionError("upload failed: " + r.statusCode() + " " + BrokerFixture.text(r));
         }
@@ -160,13 +169,17 @@ final class FineTuningFixture {
     }
 
     HttpResponse<byte[]> createTask(FineTuningProviderBroker b, Credentials user, String body) {
-        return post(b, "/v1/user/" + checksum(user) + "/task", body);
+        return post(b.baseUrl(), "/v1/user/" + checksum(user) + "/task", body);
     }
 
     /** Creates a task with the mock model and 2 epochs; returns its id. */
     String createOk(FineTuningProviderBroker b, Credentials user, String datasetHash, boolean wait) throws Exception {
-        HttpResponse<byte[]> r = createTask(b, user, taskBody(user, user, MOCK_MODEL, datasetHash, nonce(),
-                "{\"num_train_epochs\": 2}", wait));
+        return createOk(b.baseUrl(), user, datasetHash, wait);
+    }
+
+    String createOk(String baseUrl, Credentials user, String datasetHash, boolean wait) throws Exception {
+        HttpResponse<byte[]> r = post(baseUrl, "/v1/user/" + checksum(user) + "/task", taskBody(user, user,
+                MOCK_MODEL, datasetHash, nonce(), "{\"num_train_epochs\": 2}", wait));
         if (r.statusCode() != 201) {
             throw new AssertionError("create task failed: " + r.statusCode() + " " + BrokerFixture.text(r));
         }
@@ -174,17 +187,29 @@ final class FineTuningFixture {
     }
 
     HttpResponse<byte[]> post(FineTuningProviderBroker b, String path, String json) {
-        return base.send(HttpRequest.newBuilder(URI.create(b.baseUrl() + path))
+        return post(b.baseUrl(), path, json);
+    }
+
+    HttpResponse<byte[]> post(String baseUrl, String path, String json) {
+        return base.send(HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build());
     }
 
     HttpResponse<byte[]> get(FineTuningProviderBroker b, String path) {
-        return base.send(HttpRequest.newBuilder(URI.create(b.baseUrl() + path)).GET().build());
+        return get(b.baseUrl(), path);
+    }
+
+    HttpResponse<byte[]> get(String baseUrl, String path) {
+        return base.send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET().build());
     }
 
     JsonNode task(FineTuningProviderBroker b, Credentials user, String id) throws Exception {
-        HttpResponse<byte[]> r = get(b, "/v1/user/" + checksum(user) + "/task/" + id);
+        return task(b.baseUrl(), user, id);
+    }
+
+    JsonNode task(String baseUrl, Credentials user, String id) throws Exception {
+        HttpResponse<byte[]> r = get(baseUrl, "/v1/user/" + checksum(user) + "/task/" + id);
         if (r.statusCode() != 200) {
             throw new AssertionError("get task failed: " + r.statusCode() + " " + BrokerFixture.text(r));
         }

@@ -48,7 +48,7 @@ class FineTuningServerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** 4 + (2 + 3) + 1 = 10 tokens by the whitespace approximation of the text/input/output fields. */
+    /** 4 + (2 + 3) + 1 = 10 cl100k_base tokens of the string fields (the one counter, DatasetTokenCounter). */
     static final byte[] DATASET = """
             {"text": "the quick brown fox"}
             {"input": "hello world", "output": "hi there you"}

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Keys;
 import zg.compute.protocol.contracts.bindings.FineTuningServing;
+import zg.compute.protocol.finetuning.DatasetReader;
 import zg.compute.protocol.finetuning.DatasetTokenCounter;
 import zg.compute.protocol.finetuning.Ecies;
 import zg.compute.protocol.finetuning.FineTuningFee;
@@ -172,7 +173,7 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
      * Estimates a dataset's tokens with a BPE tokenizer shipped with this SDK ({@link DatasetTokenCounter}) and,
      * with a provider, the fee it would charge: tokens × its pricePerToken × epochs (× the model's coefficient +
      * storage fee for the Qwen models). The official CLI downloads a model-specific tokenizer from 0G Storage; the
-     * provider counts again at Setup and that count is what is charged.
+     * provider counts again at Setup with the same counter, so the estimate is what is charged.
      *
      * @param model          the pre-trained model's name (its hash selects the fee terms); may be null without a
      *                       provider
@@ -182,34 +183,32 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
     public TokenEstimate calculateToken(Path datasetPath, String model, String provider, Path trainingParams) {
         datasetSize(datasetPath);
         long epochs = trainingParams == null ? FineTuningFee.DEFAULT_EPOCHS : epochs(trainingParams(trainingParams));
-        DatasetTokenCounter counter = new DatasetTokenCounter();
+        DatasetTokenCounter tokenCounter = new DatasetTokenCounter(); // the vocabulary loads only when asked
         DatasetTokenCounter.Count c;
         try {
-            c = counter.count(datasetPath);
-        } catch (IllegalArgumentException e) {
+            c = tokenCounter.count(datasetPath);
+        } catch (DatasetReader.Unreadable e) {
             throw new InvalidRequestException("Cannot count the tokens of " + datasetPath + ": " + e.getMessage());
         } catch (IOException e) {
             throw new InvalidRequestException("Cannot read the dataset file " + datasetPath + ": " + e.getMessage());
         }
         if (provider == null) {
-            return new TokenEstimate(c.tokens(), c.lines(), counter.tokenizer(), epochs, null, null);
+            return new TokenEstimate(c.tokens(), c.lines(), tokenCounter.tokenizer(), epochs, null, null);
         }
         BigInteger price = getService(provider).pricePerToken();
         String hash = preTrainedModelHash(provider, model);
-        return new TokenEstimate(c.tokens(), c.lines(), counter.tokenizer(), epochs, price,
+        return new TokenEstimate(c.tokens(), c.lines(), tokenCounter.tokenizer(), epochs, price,
                 FineTuningFee.of(hash, c.tokens(), price, epochs));
     }
 
+    /** The provider's reading of {@code num_train_epochs}, after this SDK's own check that the file is JSON. */
     private static long epochs(String params) {
-        JsonNode n = TaskJson.read(params, "training parameters");
-        JsonNode e = n.path("num_train_epochs");
-        if (e.isMissingNode() || e.isNull()) {
-            return FineTuningFee.DEFAULT_EPOCHS;
+        TaskJson.read(params, "training parameters");
+        try {
+            return FineTuningFee.epochs(params);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
         }
-        if (!e.canConvertToLong() || e.asLong() < 1) {
-            throw new InvalidRequestException("num_train_epochs must be a positive whole number, got " + e);
-        }
-        return e.asLong();
     }
 
     /**

@@ -135,6 +135,7 @@ public final class WebUiServer implements AutoCloseable {
             get(router, "fine-tuning/tasks", ft::tasks);
             get(router, "fine-tuning/task", ft::task);
             post(router, "fine-tuning/tasks", ft::create);
+            post(router, "fine-tuning/calculate", ft::calculate);
             post(router, "fine-tuning/acknowledge", ft::acknowledge);
             router.route("/api/*").last().handler(ctx -> Replies.reply(ctx.response(), 404,
                     Replies.error("not found: " + ctx.request().method() + " " + ctx.request().path())));

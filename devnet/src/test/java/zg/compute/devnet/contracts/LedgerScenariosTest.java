@@ -27,11 +27,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.datatypes.Function;
 import org.web3j.crypto.Credentials;
-import org.web3j.protocol.core.Request;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.web3j.protocol.http.HttpService;
-import zg.compute.devnet.DevChain;
 import zg.compute.devnet.Devnet;
 import zg.compute.devnet.contracts.LedgerTestKit.Sub;
 import zg.compute.devnet.testing.DevnetExtension;
@@ -509,7 +506,7 @@ class LedgerScenariosTest {
         BigInteger gasPrice = d.chain().web3j().ethGasPrice().send().getGasPrice().multiply(BigInteger.TWO);
         BigInteger gasLimit = BigInteger.valueOf(500_000);
 
-        setAutomine(false);
+        d.chain().setAutomine(false);
         String h1;
         String h2;
         try {
@@ -521,7 +518,7 @@ class LedgerScenariosTest {
             h2 = s2.getTransactionHash();
             d.chain().mine();
         } finally {
-            setAutomine(true);
+            d.chain().setAutomine(true);
         }
         TransactionReceipt r1 = receipt(h1);
         TransactionReceipt r2 = receipt(h2);
@@ -587,17 +584,6 @@ class LedgerScenariosTest {
                 .getTransactionReceipt();
         assertThat(r).as("receipt of %s", hash).isPresent();
         return r.get();
-    }
-
-    private void setAutomine(boolean on) throws Exception {
-        HttpService http = new HttpService(d.rpcUrl());
-        try {
-            DevChain.ObjectResponse resp = new Request<>("evm_setAutomine", List.of(on), http,
-                    DevChain.ObjectResponse.class).send();
-            assertThat(resp.hasError()).as("evm_setAutomine: %s", resp.getError()).isFalse();
-        } finally {
-            http.close();
-        }
     }
 
     private TransactionReceipt fromLedger(TransactionReceipt r) {

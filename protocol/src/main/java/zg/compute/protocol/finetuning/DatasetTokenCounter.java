@@ -5,25 +5,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 /**
  * Counts the training tokens of a dataset with a real BPE tokenizer that ships with its vocabulary (jtokkit's
  * {@code cl100k_base}): every string value of every JSONL line ({@code instruction}/{@code input}/{@code output},
- * {@code messages[].content}, {@code text}; not the {@code role} names). A {@code .zip} (the other form providers
- * take) is read while streaming, with caps on inflated bytes and entries so a zip bomb cannot exhaust memory.
+ * {@code messages[].content}, {@code text}; not the {@code role} names); in a {@code .zip} (the other form providers
+ * take) the {@code .jsonl}/{@code .json} entries. It is THE count of this build: {@code calculate-token} shows it and
+ * the provider charges for it, so the estimate is the fee. Read while streaming with {@link DatasetReader}'s caps.
  * The official {@code calculate-token} downloads a model-specific tokenizer from 0G Storage instead, which cannot
- * work offline; this is the estimate this build gives.
+ * work offline. Thread-safe; loading the vocabulary takes a moment, so keep one instance.
  */
 public final class DatasetTokenCounter {
 
@@ -31,107 +25,62 @@ public final class DatasetTokenCounter {
     public record Count(long tokens, long lines) {
     }
 
-    public static final long MAX_INFLATED_BYTES = 1L << 30;
-    public static final int MAX_ZIP_ENTRIES = 10_000;
-    public static final int MAX_LINE_CHARS = 8 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+    private final DatasetReader reader;
+
+    public DatasetTokenCounter(DatasetReader reader) {
+        this.reader = reader;
+    }
+
+    public DatasetTokenCounter() {
+        this(new DatasetReader());
+    }
 
     public String tokenizer() {
         return "cl100k_base (BPE)";
     }
 
-    /** @throws IllegalArgumentException a line that is not a JSON object, or a zip over the caps */
-    public Count count(Path dataset) throws IOException {
-        if (isZip(dataset)) {
-            return countZip(dataset);
-        }
-        try (InputStream in = Files.newInputStream(dataset)) {
-            return countLines(in, dataset.getFileName().toString(), new long[1], Long.MAX_VALUE);
-        }
-    }
+    /**
+     * @throws DatasetReader.Unreadable a line that is not a JSON object or is too long, or a zip over the caps:
+     *                                  the message names the file and line
+     */
+    public Count count(Path dataset) throws IOException, DatasetReader.Unreadable {
+        long[] sum = new long[2];
+        boolean[] counted = {true};
+        reader.read(dataset, new DatasetReader.Visitor() {
+            String file;
 
-    private Count countZip(Path dataset) throws IOException {
-        long tokens = 0;
-        long lines = 0;
-        int entries = 0;
-        long[] inflated = new long[1];
-        try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(dataset))) {
-            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (++entries > MAX_ZIP_ENTRIES) {
-                    throw new IllegalArgumentException("the zip has more than " + MAX_ZIP_ENTRIES + " entries");
-                }
-                String name = e.getName();
-                if (e.isDirectory() || !(name.endsWith(".jsonl") || name.endsWith(".json"))) {
-                    continue;
-                }
-                Count c = countLines(zip, name, inflated, MAX_INFLATED_BYTES);
-                tokens += c.tokens();
-                lines += c.lines();
-            }
-        }
-        return new Count(tokens, lines);
-    }
-
-    private Count countLines(InputStream raw, String name, long[] read, long cap) throws IOException {
-        InputStream capped = new InputStream() {
             @Override
-            public int read() throws IOException {
-                int b = raw.read();
-                if (b >= 0 && ++read[0] > cap) {
-                    throw new IllegalArgumentException("the dataset inflates to more than " + cap + " bytes");
-                }
-                return b;
+            public void fileStart(String entry) {
+                file = entry == null ? dataset.getFileName().toString() : entry;
+                counted[0] = entry == null || entry.endsWith(".jsonl") || entry.endsWith(".json");
             }
 
             @Override
-            public int read(byte[] buf, int off, int len) throws IOException {
-                int n = raw.read(buf, off, len);
-                if (n > 0 && (read[0] += n) > cap) {
-                    throw new IllegalArgumentException("the dataset inflates to more than " + cap + " bytes");
+            public void line(String line, long number) throws DatasetReader.Unreadable {
+                if (!counted[0] || (line != null && line.isBlank())) {
+                    return;
                 }
-                return n;
+                if (line == null) {
+                    throw new DatasetReader.Unreadable(file + " line " + number + " is longer than "
+                            + DatasetReader.MAX_LINE + " bytes");
+                }
+                JsonNode n;
+                try {
+                    n = JSON.readTree(line);
+                } catch (IOException e) {
+                    n = null;
+                }
+                if (n == null || !n.isObject()) {
+                    throw new DatasetReader.Unreadable(file + " line " + number + " is not a JSON object");
+                }
+                sum[0] += tokens(n);
+                sum[1]++;
             }
-        };
-        BufferedReader reader = new BufferedReader(new InputStreamReader(capped, StandardCharsets.UTF_8));
-        long tokens = 0;
-        long lines = 0;
-        long number = 0;
-        for (String line; (line = readLine(reader, name, number + 1)) != null; ) {
-            number++;
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode n;
-            try {
-                n = JSON.readTree(line);
-            } catch (IOException e) {
-                n = null;
-            }
-            if (n == null || !n.isObject()) {
-                throw new IllegalArgumentException(name + " line " + number + " is not a JSON object");
-            }
-            tokens += tokens(n);
-            lines++;
-        }
-        return new Count(tokens, lines);
-    }
-
-    /** A line of at most {@link #MAX_LINE_CHARS} characters, so one endless line cannot exhaust memory. */
-    private static String readLine(BufferedReader reader, String name, long number) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int c; (c = reader.read()) >= 0; ) {
-            if (c == '\n') {
-                return line.toString();
-            }
-            if (line.length() >= MAX_LINE_CHARS) {
-                throw new IllegalArgumentException(name + " line " + number + " is longer than " + MAX_LINE_CHARS
-                        + " characters");
-            }
-            line.append((char) c);
-        }
-        return line.length() == 0 ? null : line.toString();
+        });
+        return new Count(sum[0], sum[1]);
     }
 
     private long tokens(JsonNode n) {
@@ -152,12 +101,5 @@ public final class DatasetTokenCounter {
             }
         }
         return sum;
-    }
-
-    private static boolean isZip(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] magic = in.readNBytes(4);
-            return magic.length == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
-        }
     }
 }

@@ -1,5 +1,8 @@
 package zg.compute.protocol.finetuning;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigInteger;
 import java.util.Map;
 
@@ -25,7 +28,38 @@ public final class FineTuningFee {
     /** Epochs when the training parameters name none ({@code num_train_epochs}). */
     public static final long DEFAULT_EPOCHS = 3;
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private FineTuningFee() {
+    }
+
+    /**
+     * {@code num_train_epochs} of the training parameters (a positive whole number, as a number or a string),
+     * default {@value #DEFAULT_EPOCHS}: the one reading of it for the estimate and the provider's fee.
+     *
+     * @throws IllegalArgumentException with a message for the user when the parameters are unusable
+     */
+    public static long epochs(String trainingParams) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(trainingParams);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("trainingParams is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("trainingParams must be a JSON object");
+        }
+        JsonNode e = n.path("num_train_epochs");
+        if (e.isMissingNode() || e.isNull()) {
+            return DEFAULT_EPOCHS;
+        }
+        String s = e.asText().trim();
+        if (!(e.isIntegralNumber() || e.isTextual() || (e.isNumber() && e.asDouble() == Math.rint(e.asDouble())))
+                || !s.matches("\\d{1,6}(\\.0+)?") || Double.parseDouble(s) < 1) {
+            throw new IllegalArgumentException("trainingParams.num_train_epochs must be a positive whole number, got "
+                    + e);
+        }
+        return (long) Double.parseDouble(s);
     }
 
     /** @param modelHash the pre-trained model's root hash (any case) */

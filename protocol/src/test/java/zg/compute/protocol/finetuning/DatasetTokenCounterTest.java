@@ -48,7 +48,7 @@ class DatasetTokenCounterTest {
     @Test
     void aLineThatIsNotAnObjectIsNamed() throws Exception {
         Path f = Files.writeString(dir.resolve("bad.jsonl"), "{\"text\": \"ok\"}\n[1, 2]\n");
-        assertThatThrownBy(() -> new DatasetTokenCounter().count(f)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new DatasetTokenCounter().count(f)).isInstanceOf(DatasetReader.Unreadable.class)
                 .hasMessage("bad.jsonl line 2 is not a JSON object");
     }
 

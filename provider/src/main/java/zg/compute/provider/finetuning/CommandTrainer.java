@@ -21,7 +21,10 @@ import java.util.stream.Stream;
  * The command may append live {@code Step: N, Logs: {…}} lines to {@code progress.log}; its stdout and
  * stderr are appended after it exits ({@code Container logs:}, the last {@value #LOG_TAIL} lines). Exit
  * code 0 with a non-empty {@code output_model/} is success; any other exit code, or running past the
- * timeout (the process tree is killed), fails the attempt.
+ * timeout (the process tree is killed), fails the attempt. The executor's pid is kept in {@code executor.pid}
+ * while it runs: a server killed outright (SIGKILL, power loss) cannot stop it, so the restarted server stops that
+ * leftover executor before training the task again — else it would hold the GPU and write into the new run's
+ * {@code output_model/}.
  */
 public final class CommandTrainer implements Trainer {
 
@@ -64,20 +67,24 @@ public final class CommandTrainer implements Trainer {
                 .replace("{model}", model.toString()).replace("{config}", config.toString())
                 .replace("{output}", output.toString()).replace("{log}", log.toString())
                 .replace("{task}", dir.toString())).toList();
+        Path pidFile = dir.resolve("executor.pid");
+        stopLeftover(pidFile, progress);
         progress.accept("running the executor: " + String.join(" ", argv));
         Process p = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(out.toFile()).start();
+        Files.writeString(pidFile, p.pid() + " " + startMillis(p.toHandle()));
         boolean exited;
         try {
             exited = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            kill(p);
+            kill(p.toHandle());
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("the executor was stopped with the server");
         }
         if (!exited) {
-            kill(p);
+            kill(p.toHandle());
         }
+        Files.deleteIfExists(pidFile);
         progress.accept("Container logs:");
         tail(out).forEach(progress);
         if (!exited) {
@@ -101,13 +108,41 @@ public final class CommandTrainer implements Trainer {
         return Files.createSymbolicLink(link, target);
     }
 
-    private static void kill(Process p) {
+    /**
+     * Stops the executor recorded in {@code pidFile} if it still runs: the same pid AND start time, so a pid the
+     * system has since given to another process is left alone.
+     */
+    private static void stopLeftover(Path pidFile, Consumer<String> progress) throws IOException {
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        String[] recorded = Files.readString(pidFile).trim().split(" ");
+        Files.delete(pidFile);
+        if (recorded.length != 2 || !recorded[0].matches("\\d{1,19}") || !recorded[1].matches("-?\\d{1,19}")) {
+            return;
+        }
+        ProcessHandle.of(Long.parseLong(recorded[0]))
+                .filter(h -> h.isAlive() && !recorded[1].equals("-1")
+                        && recorded[1].equals(String.valueOf(startMillis(h))))
+                .ifPresent(h -> {
+                    progress.accept("stopping the executor (pid " + h.pid() + ") a stopped server left running");
+                    kill(h);
+                });
+    }
+
+    private static long startMillis(ProcessHandle h) {
+        return h.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-1L);
+    }
+
+    private static void kill(ProcessHandle p) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         try {
-            p.waitFor(10, TimeUnit.SECONDS);
+            p.onExit().get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // still there after SIGKILL: nothing more a user process can do
         }
     }
 

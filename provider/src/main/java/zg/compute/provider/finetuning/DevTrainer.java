@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.web3j.utils.Numeric;
-import zg.compute.provider.internal.finetuning.DatasetLines;
+import zg.compute.protocol.finetuning.DatasetReader;
 import zg.compute.provider.internal.finetuning.training.ByteLoraModel;
 import zg.compute.provider.internal.finetuning.training.Safetensors;
 
@@ -130,14 +130,14 @@ public final class DevTrainer implements Trainer {
     private static List<byte[]> examples(Job job) throws IOException {
         List<byte[]> out = new ArrayList<>();
         try {
-            DatasetLines.read(job.dataset(), DatasetLines.Limits.DEFAULT, line -> {
+            new DatasetReader().read(job.dataset(), (line, number) -> {
                 if (line == null || line.isBlank() || out.size() >= MAX_EXAMPLES) {
                     return;
                 }
                 byte[] text = ("\n" + text(line)).getBytes(StandardCharsets.UTF_8);
                 out.add(text.length > MAX_BYTES ? java.util.Arrays.copyOf(text, MAX_BYTES) : text);
             });
-        } catch (DatasetLines.Unreadable e) {
+        } catch (DatasetReader.Unreadable e) {
             throw new IOException(e.getMessage(), e);
         }
         return out;

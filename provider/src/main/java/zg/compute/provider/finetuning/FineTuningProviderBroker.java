@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import zg.compute.protocol.finetuning.DatasetTokenCounter;
 import zg.compute.provider.TeeKeySource;
 import zg.compute.provider.internal.chain.FineTuningChain;
 import zg.compute.provider.internal.finetuning.ModelCatalog;
@@ -105,7 +106,7 @@ public final class FineTuningProviderBroker implements AutoCloseable {
                     m -> m.hash().toLowerCase(), FineTuningConfig.Model::name, (a, b) -> a, LinkedHashMap::new));
             Trainer trainer = options.trainer() != null ? options.trainer()
                     : Trainers.fromConfig(service.trainer(), config.executor(), chain.lockTimeSeconds());
-            TaskPipeline pipeline = new TaskPipeline(store, chain, files, trainer, tee, names,
+            TaskPipeline pipeline = new TaskPipeline(store, chain, files, trainer, new DatasetTokenCounter(), tee, names,
                     service.pricePerToken(), service.ackTimeout(), service.maxRetries(), clock, options.checkpoints());
             pipeline.recover();
             TaskIntake intake = new TaskIntake(store, chain, files, names.keySet(), tee.address(),

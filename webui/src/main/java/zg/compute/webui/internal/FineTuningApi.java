@@ -8,11 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import zg.compute.protocol.units.Units;
 import zg.compute.sdk.DatasetUpload;
 import zg.compute.sdk.FineTuningBroker;
 import zg.compute.sdk.FineTuningModel;
 import zg.compute.sdk.FineTuningTask;
 import zg.compute.sdk.InvalidRequestException;
+import zg.compute.sdk.TokenEstimate;
 import zg.compute.sdk.TxResult;
 
 /**
@@ -55,6 +57,42 @@ public final class FineTuningApi {
     public JsonObject create(Body b) {
         String provider = b.required("provider");
         String model = b.required("model");
+        return withFiles(b, (data, paramsFile) -> {
+            DatasetUpload up = ft.uploadDatasetToTEE(provider, data);
+            String id = ft.createTask(provider, model, up.datasetHash(), paramsFile, Boolean.TRUE.equals(
+                    b.json().getBoolean("waitInQueue", false)));
+            return new JsonObject().put("message", "Task " + id + " created").put("taskId", id)
+                    .put("datasetHash", up.datasetHash());
+        });
+    }
+
+    /**
+     * calculate-token: the dataset's tokens by the SDK's counter and, with a provider (and model), the fee — our
+     * provider counts with the same counter, so that is what a task on this dataset will be charged.
+     */
+    public JsonObject calculate(Body b) {
+        String provider = b.optional("provider");
+        String model = b.optional("model");
+        return withFiles(b, (data, paramsFile) -> {
+            TokenEstimate e = ft.calculateToken(data, model, provider, paramsFile);
+            JsonObject r = new JsonObject().put("tokens", e.tokens()).put("lines", e.lines())
+                    .put("tokenizer", e.tokenizer()).put("epochs", e.epochs());
+            String message = e.tokens() + " tokens (" + e.tokenizer() + ") in " + e.lines() + " lines × "
+                    + e.epochs() + " epochs";
+            if (e.fee() != null) {
+                r.put("pricePerToken", e.pricePerToken().toString()).put("fee", Body.amount(e.fee()));
+                message += ": fee " + Units.neuronToOg(e.fee()).toPlainString() + " 0G";
+            }
+            return r.put("message", message);
+        });
+    }
+
+    private interface WithFiles {
+        JsonObject run(Path dataset, Path params) throws IOException;
+    }
+
+    /** The page's dataset and training parameters ({@code {}} if none) as files for the SDK, deleted after. */
+    private static JsonObject withFiles(Body b, WithFiles action) {
         String params = b.optional("params") == null ? "{}" : b.optional("params");
         byte[] dataset = b.file("dataset");
         if (dataset.length > FineTuningBroker.MAX_DATASET_BYTES) {
@@ -65,11 +103,7 @@ public final class FineTuningApi {
             dir = Files.createTempDirectory("zg-webui-ft");
             Path data = Files.write(dir.resolve("dataset.jsonl"), dataset);
             Path paramsFile = Files.writeString(dir.resolve("params.json"), params, StandardCharsets.UTF_8);
-            DatasetUpload up = ft.uploadDatasetToTEE(provider, data);
-            String id = ft.createTask(provider, model, up.datasetHash(), paramsFile, Boolean.TRUE.equals(
-                    b.json().getBoolean("waitInQueue", false)));
-            return new JsonObject().put("message", "Task " + id + " created").put("taskId", id)
-                    .put("datasetHash", up.datasetHash());
+            return action.run(data, paramsFile);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.web3j.crypto.WalletUtils;
 import zg.compute.protocol.contracts.bindings.FineTuningServing;
+import zg.compute.protocol.finetuning.FineTuningFee;
 import zg.compute.protocol.finetuning.FineTuningMessages;
 import zg.compute.protocol.finetuning.FineTuningSignatures;
 import zg.compute.provider.internal.auth.RequestRejected;
@@ -62,7 +63,7 @@ public final class TaskIntake {
         BigInteger nonce = new BigInteger(nonceText);
         boolean wait = body.getValue("wait") instanceof Boolean b && b;
         try {
-            DatasetTokens.epochs(trainingParams);
+            FineTuningFee.epochs(trainingParams);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }

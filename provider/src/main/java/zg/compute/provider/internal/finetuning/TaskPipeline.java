@@ -17,6 +17,8 @@ import zg.compute.protocol.contracts.bindings.FineTuningServing;
 import zg.compute.protocol.eip712.DigestSigner;
 import zg.compute.protocol.eip712.Eip712Domain;
 import zg.compute.protocol.eip712.VerifierMessage;
+import zg.compute.protocol.finetuning.DatasetReader;
+import zg.compute.protocol.finetuning.DatasetTokenCounter;
 import zg.compute.protocol.finetuning.Ecies;
 import zg.compute.protocol.finetuning.FileDigest;
 import zg.compute.protocol.finetuning.FineTuningFee;
@@ -64,6 +66,7 @@ public final class TaskPipeline {
     private final FineTuningChain chain;
     private final TaskFiles files;
     private final Trainer trainer;
+    private final DatasetTokenCounter tokenCounter;
     private final TeeKeySource tee;
     private final Map<String, String> modelNames;
     private final BigInteger pricePerToken;
@@ -74,14 +77,19 @@ public final class TaskPipeline {
     private final Eip712Domain domain;
     private final SecureRandom random = new SecureRandom();
 
-    /** @param modelNames configured model name per lower-case root hash */
-    public TaskPipeline(TaskStore store, FineTuningChain chain, TaskFiles files, Trainer trainer, TeeKeySource tee,
+    /**
+     * @param modelNames   configured model name per lower-case root hash
+     * @param tokenCounter the count the fee is charged for: the same as {@code calculate-token}'s
+     */
+    public TaskPipeline(TaskStore store, FineTuningChain chain, TaskFiles files, Trainer trainer,
+            DatasetTokenCounter tokenCounter, TeeKeySource tee,
             Map<String, String> modelNames, BigInteger pricePerToken, Duration ackTimeout, int maxRetries,
             Clock clock, Checkpoints checkpoints) {
         this.store = store;
         this.chain = chain;
         this.files = files;
         this.trainer = trainer;
+        this.tokenCounter = tokenCounter;
         this.tee = tee;
         this.modelNames = Map.copyOf(modelNames);
         this.pricePerToken = pricePerToken;
@@ -215,13 +223,13 @@ public final class TaskPipeline {
         }
         long tokens;
         try {
-            tokens = DatasetTokens.count(dataset);
-        } catch (DatasetLines.Unreadable e) {
+            tokens = tokenCounter.count(dataset).tokens();
+        } catch (DatasetReader.Unreadable e) {
             throw new TaskRejected("cannot count the dataset's tokens: " + e.getMessage());
         }
         long epochs;
         try {
-            epochs = DatasetTokens.epochs(t.trainingParams());
+            epochs = FineTuningFee.epochs(t.trainingParams());
         } catch (IllegalArgumentException e) {
             throw new TaskRejected(e.getMessage());
         }

@@ -36,15 +36,26 @@ export default async function fineTuning(ctx) {
   refresh.addEventListener('click', () => drawTasks().catch((err) => say(err.message, 'error')));
 
   const dataset = el('input', { name: 'dataset', type: 'file', accept: '.jsonl,.json,.txt', required: true });
+  const model = el('select', { name: 'model' }, m.models.map((x) => el('option', { value: x.name }, x.name)));
+  const params = el('textarea', { name: 'params', rows: 3 }, '{"num_train_epochs": 1}');
+  // calculate-token: the provider counts with the same tokenizer, so the fee shown is the fee charged
+  const calculate = el('button', { type: 'button', class: 'ghost' }, 'Calculate tokens and fee');
+  calculate.addEventListener('click', async () => {
+    if (!dataset.files.length) { say('Choose a dataset first.', 'error'); return; }
+    try {
+      say((await api.post('fine-tuning/calculate', { provider: provider.value, model: model.value,
+        params: params.value, dataset: await readFile(dataset.files[0]) })).message, 'ok');
+    } catch (err) { say(err.message, 'error'); }
+  });
   const create = onSubmit(el('form', { class: 'card', 'aria-labelledby': 'ft-new' },
     el('h2', { id: 'ft-new' }, 'New task'),
     el('p', { class: 'muted' }, 'Move funds to the provider\'s fine-tuning sub-account first (Account page). ' +
       'The dataset goes to the provider\'s TEE directly.'),
     el('div', { class: 'row' },
-      field('Model', el('select', { name: 'model' }, m.models.map((x) => el('option', { value: x.name }, x.name)))),
+      field('Model', model),
       field('Dataset (JSONL)', dataset)),
-    field('Training parameters (JSON)', el('textarea', { name: 'params', rows: 3 }, '{"num_train_epochs": 1}')),
-    el('button', { type: 'submit' }, 'Create task')),
+    field('Training parameters (JSON)', params),
+    el('div', { class: 'row' }, calculate, el('button', { type: 'submit' }, 'Create task'))),
   async (f) => {
     const r = await api.post('fine-tuning/tasks', { provider: provider.value, model: f.model, params: f.params,
       dataset: await readFile(dataset.files[0]) });

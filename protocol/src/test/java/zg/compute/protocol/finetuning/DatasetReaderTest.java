@@ -1,4 +1,4 @@
-package zg.compute.provider.internal.finetuning;
+package zg.compute.protocol.finetuning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,9 +18,10 @@ import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The token counter in bounded memory: zip bombs and entry floods end in a clear refusal. */
-class DatasetTokensTest {
+/** The dataset reader (and so the token counter) in bounded memory: zip bombs, entry floods and endless lines end in a clear refusal. */
+class DatasetReaderTest {
 
+    // cl100k_base: 4 + (2 + 3) + 1 tokens (the number is no string, so not counted)
     private static final String JSONL = """
             {"text": "the quick brown fox"}
             {"input": "hello world", "output": "hi there you"}
@@ -29,10 +30,10 @@ class DatasetTokensTest {
 
     @Test
     void aZipWhoseEntryInflatesToOneGibIsRefusedWhileStreaming(@TempDir Path dir) throws Exception {
-        Path bomb = zipOfZeros(dir.resolve("bomb.zip"), 1024);
+        Path bomb = zipOfZeros(dir.resolve("bomb.jsonl.zip"), 1024);
         assertThat(Files.size(bomb)).isLessThan(2L << 20);
         long heapBefore = usedHeap();
-        assertThatThrownBy(() -> DatasetTokens.count(bomb)).isInstanceOf(DatasetLines.Unreadable.class)
+        assertThatThrownBy(() -> new DatasetTokenCounter().count(bomb)).isInstanceOf(DatasetReader.Unreadable.class)
                 .hasMessage("dataset inflates to more than 536870912 bytes");
         assertThat(usedHeap() - heapBefore).as("streamed, not inflated into memory").isLessThan(64L << 20);
     }
@@ -47,20 +48,23 @@ class DatasetTokensTest {
                 zip.closeEntry();
             }
         }
-        assertThatThrownBy(() -> DatasetTokens.count(flood, new DatasetLines.Limits(1 << 20, 10)))
-                .isInstanceOf(DatasetLines.Unreadable.class).hasMessage("dataset zip has more than 10 entries");
-        assertThat(DatasetTokens.count(flood, new DatasetLines.Limits(1 << 20, 11))).isEqualTo(11 * 10);
+        assertThatThrownBy(() -> counter(10).count(flood)).isInstanceOf(DatasetReader.Unreadable.class)
+                .hasMessage("dataset zip has more than 10 entries");
+        assertThat(counter(11).count(flood)).isEqualTo(new DatasetTokenCounter.Count(11 * 10, 11 * 3));
     }
 
     @Test
-    void jsonLinesCountTheirFieldsAndOtherTextCountsEveryWord(@TempDir Path dir) throws Exception {
-        Path jsonl = Files.writeString(dir.resolve("a.jsonl"), JSONL);
-        assertThat(DatasetTokens.count(jsonl)).isEqualTo(4 + 2 + 3 + 1);
-        Path text = Files.writeString(dir.resolve("b.txt"), JSONL + "not json at all\n");
-        assertThat(DatasetTokens.count(text)).as("every whitespace-separated word").isEqualTo(20);
-        // a line too long to parse as JSON makes the file plain text instead of being buffered whole
-        Path longLine = Files.writeString(dir.resolve("c.jsonl"), "{\"text\": \"" + "a ".repeat(600_000) + "\"}\n");
-        assertThat(DatasetTokens.count(longLine)).isEqualTo(600_002);
+    void aLineLongerThanOneMibIsRefusedWithoutBeingBufferedWhole(@TempDir Path dir) throws Exception {
+        Path longLine = Files.writeString(dir.resolve("c.jsonl"),
+                "{\"text\": \"ok\"}\n{\"text\": \"" + "a ".repeat(600_000) + "\"}\n");
+        assertThatThrownBy(() -> new DatasetTokenCounter().count(longLine))
+                .isInstanceOf(DatasetReader.Unreadable.class).hasMessage("c.jsonl line 2 is longer than 1048576 bytes");
+        Path fits = Files.writeString(dir.resolve("d.jsonl"), "{\"text\": \"" + "a ".repeat(400_000) + "\"}");
+        assertThat(new DatasetTokenCounter().count(fits).lines()).isEqualTo(1);
+    }
+
+    private static DatasetTokenCounter counter(int maxEntries) {
+        return new DatasetTokenCounter(new DatasetReader(new DatasetReader.Limits(1 << 20, maxEntries)));
     }
 
     /**
