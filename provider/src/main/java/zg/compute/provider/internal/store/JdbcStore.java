@@ -107,8 +107,9 @@ public final class JdbcStore implements Store {
             this.pool = null;
             this.lock = null;
             Connection durable = sqlite(jdbcUrl, user, password, "FULL");
-            this.sqlite = new SqliteWriter(durable, sqlite(jdbcUrl, user, password, "NORMAL"));
-            this.ledger = new MemoryLedger();
+            MemoryLedger memory = new MemoryLedger();
+            this.ledger = memory;
+            this.sqlite = new SqliteWriter(durable, sqlite(jdbcUrl, user, password, "NORMAL"), memory::inFlight);
             tx(c -> {
                 try (PreparedStatement ps = c.prepareStatement("SELECT user_address, amount FROM user_unsettled");
                         ResultSet rs = ps.executeQuery()) {

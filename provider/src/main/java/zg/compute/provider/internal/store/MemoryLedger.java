@@ -25,6 +25,12 @@ final class MemoryLedger {
     private final Map<String, BigInteger[]> totals = new HashMap<>();
     private final Map<String, Reservation> unwritten = new HashMap<>();
     private final Map<String, Reservation> written = new HashMap<>();
+    private volatile int unwrittenCount;
+
+    /** Requests admitted and not yet billed, failed or written; read without the lock (a hint for batching). */
+    int inFlight() {
+        return unwrittenCount;
+    }
 
     synchronized void loadUnsettled(String user, BigInteger unsettled) {
         totals(user)[0] = unsettled;
@@ -45,12 +51,15 @@ final class MemoryLedger {
         Store.Admission a = new Store.Admission(true, r, t[0], t[1]);
         t[1] = t[1].add(r);
         unwritten.put(id, new Reservation(id, user, r, createdAtMillis));
+        unwrittenCount = unwritten.size();
         return a;
     }
 
     /** Takes an unwritten reservation out for billing, failing or writing it; it still counts until released. */
     synchronized Reservation takeUnwritten(String id) {
-        return unwritten.remove(id);
+        Reservation r = unwritten.remove(id);
+        unwrittenCount = unwritten.size();
+        return r;
     }
 
     /** Its pending row committed: billing or failing it now goes through the row. */

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,8 @@ final class SqliteWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteWriter.class);
     /** Work pieces per commit at most: bounds how long the first of a group waits for the last. */
     private static final int MAX_GROUP = 128;
+    /** The longest a group waits for the bills of requests in flight: a commit costs several page writes. */
+    static final long GATHER_NANOS = 200_000;
 
     @FunctionalInterface
     interface Work<T> {
@@ -46,13 +49,24 @@ final class SqliteWriter implements AutoCloseable {
     private final Connection fastConn;
     private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
+    private final IntSupplier inFlight;
     private volatile boolean closed;
     /** The running piece's after-commit actions (writer thread only). */
     private List<Runnable> pieceAfterCommit;
 
     SqliteWriter(Connection durableConn, Connection fastConn) {
+        this(durableConn, fastConn, () -> 0);
+    }
+
+    /**
+     * @param inFlight how many requests are admitted and not yet billing: while two or more are, the writer waits
+     *     up to {@link #GATHER_NANOS} for more work to share the commit (as PostgreSQL's {@code commit_delay} with
+     *     {@code commit_siblings}); a lone request never waits
+     */
+    SqliteWriter(Connection durableConn, Connection fastConn, IntSupplier inFlight) {
         this.durableConn = durableConn;
         this.fastConn = fastConn;
+        this.inFlight = inFlight;
         this.thread = new Thread(this::loop, "zg-sqlite-writer");
         thread.setDaemon(true);
         thread.start();
@@ -126,6 +140,13 @@ final class SqliteWriter implements AutoCloseable {
             try {
                 batch.add(queue.take());
                 queue.drainTo(batch, MAX_GROUP - 1);
+                if (batch.size() < MAX_GROUP && inFlight.getAsInt() >= 2) {
+                    Job<?> more = queue.poll(GATHER_NANOS, TimeUnit.NANOSECONDS);
+                    if (more != null) {
+                        batch.add(more);
+                        queue.drainTo(batch, MAX_GROUP - batch.size());
+                    }
+                }
                 int from = 0;
                 while (from < batch.size()) {
                     if (batch.get(from) == STOP) {
