@@ -163,9 +163,7 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
      * first 12 characters of the task id.
      */
     public static String adapterName(String baseModel, String taskId) {
-        String sanitized = baseModel.replace('/', '-').replace('.', '-').replace(' ', '-')
-                .replaceAll("^-+|-+$", "");
-        return "ft-" + sanitized + "-" + (taskId.length() > 12 ? taskId.substring(0, 12) : taskId);
+        return zg.compute.protocol.finetuning.AdapterName.of(baseModel, taskId);
     }
 
     /**

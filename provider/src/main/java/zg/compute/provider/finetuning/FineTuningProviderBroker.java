@@ -106,7 +106,9 @@ public final class FineTuningProviderBroker implements AutoCloseable {
             Trainer trainer = options.trainer() != null ? options.trainer()
                     : Trainers.fromConfig(service.trainer(), config.executor(), chain.lockTimeSeconds());
             TaskPipeline pipeline = new TaskPipeline(store, chain, files, trainer, tee, names,
-                    service.pricePerToken(), service.ackTimeout(), service.maxRetries(), clock, options.checkpoints());
+                    service.pricePerToken(), service.ackTimeout(), service.maxRetries(), clock, options.checkpoints(),
+                    new zg.compute.provider.internal.finetuning.AdapterFeed(config.adapterFeed(), config.provider(),
+                            clock));
             pipeline.recover();
             TaskIntake intake = new TaskIntake(store, chain, files, names.keySet(), tee.address(),
                     service.maxTaskQueueSize(), clock);

@@ -60,6 +60,17 @@ public final class FineTuningChain implements AutoCloseable {
                 "DeliverableNotExists");
     }
 
+    /** Another provider's service (an inference broker reading the fine-tuning provider that fed it an adapter). */
+    public Optional<FineTuningServing.Service> service(String otherProvider) {
+        return optional(() -> serving.getService(otherProvider).send(), "ServiceNotExist");
+    }
+
+    /** A deliverable of another provider, or empty if it does not exist. */
+    public Optional<FineTuningServing.Deliverable> deliverable(String user, String otherProvider, String id) {
+        return optional(() -> serving.getDeliverable(user, otherProvider, id).send(), "AccountNotExists",
+                "DeliverableNotExists");
+    }
+
     public BigInteger minProviderStake() {
         return call(() -> serving.MIN_PROVIDER_STAKE().send());
     }

@@ -171,7 +171,7 @@ final class PaidPipeline {
     Admitted admit(String authorization, byte[] body, String contentType) throws RequestRejected {
         Authorized a = authorize(authorization);
         AccountView account = a.account();
-        PaidRequest request = strategy.read(body, contentType);
+        PaidRequest request = strategy.read(a.user(), body, contentType);
         UserConcurrency.Permit permit = concurrency.acquire(a.user());
         try {
             String id = UUID.randomUUID().toString();
