@@ -738,6 +738,22 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         return new EmbeddingsApi(this);
     }
 
+    /** Fine-tuned LoRA adapters on an inference provider: list, status, deploy, chat (fine-tuning.md §1.10). */
+    public LoraApi lora() {
+        return new LoraApi(this, http);
+    }
+
+    /** {@code Authorization} for {@code provider}'s non-paid routes (the LoRA API). */
+    Map<String, String> authHeader(String provider) {
+        return Map.of("Authorization", session(provider).authorization());
+    }
+
+    /** The provider's service URL without a trailing slash (the LoRA API's base). */
+    String baseUrl(String provider) {
+        LedgerBroker.requireAddress(provider, "provider");
+        return base(cachedService(provider));
+    }
+
     /**
      * The answer of a paid call: exact body bytes, {@code ZG-Res-Key}, verification, the fee counted and, for
      * image services, the pictures read (null otherwise).
@@ -769,6 +785,15 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     /** As {@link #paid}, the fee content computed from the answer's bytes. */
     Paid paidFor(String provider, String route, String contentType, byte[] body,
             java.util.function.Function<byte[], String> feeContentOf) {
+        return paidFor(provider, route, contentType, body, feeContentOf, ModelPrices.requestedModel(body));
+    }
+
+    /**
+     * As {@link #paid}, priced as {@code pricedModel} (null: the default model) rather than the body's model: a
+     * fine-tuned adapter is billed as its base model.
+     */
+    Paid paidFor(String provider, String route, String contentType, byte[] body,
+            java.util.function.Function<byte[], String> feeContentOf, String pricedModel) {
         ServiceInfo s = cachedService(provider);
         Map<String, String> headers = getRequestHeaders(provider);
         String url = base(s) + "/v1/proxy" + route;
@@ -777,14 +802,32 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             throw new ProviderHttpException("POST " + route + " failed: HTTP " + r.status() + errorText(r.body()),
                     r.status(), null);
         }
-        return finish(s, provider, body, r.body(), r.resKey(), feeContentOf);
+        return finish(s, provider, body, r.body(), r.resKey(), feeContentOf, pricedModel);
+    }
+
+    /**
+     * The model an adapter of {@code baseModel} is priced as here, as the broker prices it: the base model when the
+     * provider lists it, else its default model (null).
+     */
+    String adapterPricedAs(String provider, String baseModel) {
+        try {
+            modelPrices.of(cachedService(provider), baseModel);
+            return baseModel;
+        } catch (InvalidRequestException notListed) {
+            return null;
+        }
     }
 
     /** Accounts and verifies an answer already received (its exact bytes, its {@code ZG-Res-Key}). */
     private Paid finish(ServiceInfo s, String provider, byte[] body, byte[] answer, String resKey,
             java.util.function.Function<byte[], String> feeContentOf) {
+        return finish(s, provider, body, answer, resKey, feeContentOf, ModelPrices.requestedModel(body));
+    }
+
+    private Paid finish(ServiceInfo s, String provider, byte[] body, byte[] answer, String resKey,
+            java.util.function.Function<byte[], String> feeContentOf, String pricedModel) {
         String feeContent = feeContentOf.apply(answer);
-        Accounted a = account(s, modelPrices.of(s, ModelPrices.requestedModel(body)), provider, feeContent, answer);
+        Accounted a = account(s, modelPrices.of(s, pricedModel), provider, feeContent, answer);
         ResponseVerification v;
         try {
             v = verify(s, resKey, body, answer, a.images());
@@ -871,7 +914,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     }
 
     /** ": <the provider's error text>" from {@code {"error": "…"}} / {@code {"error": {"message": "…"}}}, else the body. */
-    private static String errorText(byte[] body) {
+    static String errorText(byte[] body) {
         String text = ProviderHttpException.providerText(body);
         return text.isEmpty() ? "" : ": " + abbreviate(text);
     }
