@@ -52,6 +52,9 @@ import zg.compute.provider.finetuning.FineTuningConfig;
  * limits:      { maxOutputTokens: 16384, maxConcurrentPerUser: 64 }
  * images:      { dir: &lt;sqlite file&gt;.images, ttlSeconds: 3600, maxBytes: 1073741824 }  (response_format url)
  * async:       { enabled: true, workers: 2, queueSize: 100, resultTtlSeconds: 3600 }  (/v1/async image jobs)
+ * lora:        { storageDir: ./storage, fineTuningContract: 0x…, trustedFineTuningProviders: [0x…],
+ *                adapterDir: ./lora-adapters }  (serve fine-tuned adapters; storageDir: the DevnetStorage stand-in,
+ *                0G Storage is not built; absent: LoRA off)
  * </pre>
  */
 public final class ConfigLoader {
@@ -60,7 +63,8 @@ public final class ConfigLoader {
 
     private static final Map<String, Set<String>> KEYS = Map.ofEntries(
             Map.entry("", Set.of("server", "chain", "providerKey", "service", "tee", "database", "settlement", "caches",
-                    "allowOrigins", "limits", "images", "async")),
+                    "allowOrigins", "limits", "images", "async", "lora")),
+            Map.entry("lora", Set.of("storageDir", "fineTuningContract", "trustedFineTuningProviders", "adapterDir")),
             Map.entry("images", Set.of("dir", "ttlSeconds", "maxBytes")),
             Map.entry("async", Set.of("enabled", "workers", "queueSize", "resultTtlSeconds")),
             Map.entry("limits", Set.of("maxOutputTokens", "maxConcurrentPerUser")),
@@ -190,7 +194,37 @@ public final class ConfigLoader {
                 (int) integer(root, "async.workers", 2, 1, 256), (int) integer(root, "async.queueSize", 100, 1, 100_000),
                 Duration.ofSeconds(integer(root, "async.resultTtlSeconds", 3600, 1, 7 * 86_400)));
         return new ProviderConfig(server, chain, provider, service, tee, db, settlement, caches, List.copyOf(origins),
-                limits, images, async);
+                limits, images, async, lora(root, baseDir));
+    }
+
+    private static ProviderConfig.Lora lora(JsonNode root, Path baseDir) {
+        if (!root.has("lora") || root.get("lora").isNull()) {
+            return ProviderConfig.Lora.DISABLED;
+        }
+        Path storage = path(baseDir, requireStr(root, "lora.storageDir"));
+        String contract = address(root, "lora.fineTuningContract");
+        JsonNode t = root.path("lora").path("trustedFineTuningProviders");
+        if (!t.isArray() || t.isEmpty()) {
+            throw new ConfigException("lora.trustedFineTuningProviders: a non-empty list of fine-tuning provider"
+                    + " addresses");
+        }
+        List<String> trusted = new ArrayList<>();
+        for (JsonNode e : t) {
+            if (!e.isTextual() || !e.asText().matches("0x[0-9a-fA-F]{40}")) {
+                throw new ConfigException("lora.trustedFineTuningProviders: every entry must be a 0x address");
+            }
+            trusted.add(e.asText());
+        }
+        String adapters = str(root, "lora.adapterDir", "lora-adapters");
+        try {
+            return new ProviderConfig.Lora(new DevnetStorage(storage), contract, trusted, path(baseDir, adapters));
+        } catch (IOException e) {
+            throw new ConfigException("lora.storageDir: cannot use " + storage + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path path(Path baseDir, String p) {
+        return baseDir == null ? Path.of(p) : baseDir.resolve(p);
     }
 
     /** Whether {@code yaml} is a fine-tuning server's config (it has a top-level {@code fineTuning} section). */

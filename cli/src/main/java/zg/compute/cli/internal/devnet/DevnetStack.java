@@ -116,9 +116,12 @@ public final class DevnetStack implements AutoCloseable {
     private final ModelServers servers;
     private final FineTuningProviderBroker fineTuningBroker;
     private final ProviderEntry fineTuning;
+    private final Path storageDir;
 
     private DevnetStack(Devnet devnet, List<ProviderBroker> brokers, List<ProviderEntry> providers, UserEntry user,
-            Path dataDir, ModelServers servers, FineTuningProviderBroker fineTuningBroker, ProviderEntry fineTuning) {
+            Path dataDir, ModelServers servers, FineTuningProviderBroker fineTuningBroker, ProviderEntry fineTuning,
+            Path storageDir) {
+        this.storageDir = storageDir;
         this.devnet = devnet;
         this.brokers = brokers;
         this.providers = providers;
@@ -255,7 +258,7 @@ public final class DevnetStack implements AutoCloseable {
                 }, Path::toString);
             }
             return new DevnetStack(d, List.copyOf(brokers), List.copyOf(entries), user, kept ? null : dir, servers,
-                    ftBrokers.isEmpty() ? null : ftBrokers.get(0), fineTuning);
+                    ftBrokers.isEmpty() ? null : ftBrokers.get(0), fineTuning, dir.resolve("storage"));
         } catch (IOException e) {
             stop(brokers, ftBrokers, servers, devnet, kept ? null : dataDir);
             throw new StepFailedException("cannot create a data directory: " + e.getMessage(), e);
@@ -520,6 +523,14 @@ public final class DevnetStack implements AutoCloseable {
     /** Its task server (e.g. to run its pollers now instead of waiting for the next tick). */
     public java.util.Optional<FineTuningProviderBroker> fineTuningBroker() {
         return java.util.Optional.ofNullable(fineTuningBroker);
+    }
+
+    /**
+     * The {@link DevnetStorage} directory the fine-tuning provider leaves encrypted models in and the LoRA provider
+     * (provider 2) reads them from: the stand-in for 0G Storage.
+     */
+    public Path storageDir() {
+        return storageDir;
     }
 
     /** Milliseconds from the start of {@code start} until the embeddings server answered; -1 without it. */
