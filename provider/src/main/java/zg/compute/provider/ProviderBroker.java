@@ -210,7 +210,7 @@ public final class ProviderBroker implements AutoCloseable {
                 c.fineTuningContract(), config.provider());
         log.info("LoRA serving on: adapters from {} unpacked in {}", c.trustedProviders(), c.dir().toAbsolutePath());
         return new LoraAdapters(c.storage(), ft, c.trustedProviders(), provider, config.provider().getEcKeyPair(),
-                c.dir(), backend, clock);
+                c.dir(), backend, clock).startWatching();
     }
 
     private void schedule(ProviderConfig.Settlement cfg) {

@@ -23,6 +23,20 @@ final class AdapterRegistry {
         return Optional.ofNullable(keys.get(taskId));
     }
 
+    /** The adapter of a task (one per task: its name follows the base model its config names). */
+    Optional<Adapter> ofTask(String taskId) {
+        return adapters.values().stream().filter(a -> a.taskId().equals(taskId)).findFirst();
+    }
+
+    /** Puts {@code a} if no adapter of its name exists; returns whether it did. */
+    boolean add(Adapter a) {
+        return adapters.putIfAbsent(a.name(), a) == null;
+    }
+
+    void remove(String name) {
+        adapters.remove(name);
+    }
+
     Optional<Adapter> adapter(String name) {
         return Optional.ofNullable(adapters.get(name));
     }

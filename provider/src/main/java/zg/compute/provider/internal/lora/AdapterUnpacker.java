@@ -54,4 +54,11 @@ final class AdapterUnpacker {
         }
     }
 
+    /** The base model the adapter's {@code adapter_config.json} names ({@code base_model_name_or_path}). */
+    static java.util.Optional<String> baseModel(Path dir) throws IOException {
+        var config = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("adapter_config.json")
+                .toFile());
+        String base = config == null ? "" : config.path("base_model_name_or_path").asText("");
+        return base.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(base);
+    }
 }

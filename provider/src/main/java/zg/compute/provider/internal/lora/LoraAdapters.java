@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -32,9 +33,12 @@ import zg.compute.provider.internal.service.AdapterModels;
 /**
  * LoRA serving on an inference provider (fine-tuning.md §1.10): keys fed by trusted fine-tuning providers,
  * deploys by the adapter's owner — the user of the on-chain deliverable, once acknowledged — and the lookup that
- * lets a chat name an active adapter as its model. A deploy runs on its own thread: fetch the encrypted model by its
- * storage root, check it against the deliverable's {@code modelRootHash}, decrypt (the TEE signer of the fine-tuning
- * service must have signed it), unpack {@code output_model/} and load it into the model server.
+ * lets a chat name an active adapter as its model. Preparing an adapter — fetch the encrypted model by its storage
+ * root, check it against the deliverable's {@code modelRootHash}, decrypt (the TEE signer of the fine-tuning service
+ * must have signed it), unpack {@code output_model/} — starts by itself once the chain shows the user's
+ * {@code DeliverableAcknowledged} (so the official SDK's wait for {@code ready} works, fine-tuning.md §1.10), or with
+ * the user's deploy; a deploy then loads it into the model server ({@code active}). All of it runs on one worker
+ * thread.
  */
 public final class LoraAdapters implements AdapterModels, AutoCloseable {
 
@@ -50,11 +54,16 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
     private final Path dir;
     private final BackendLoader backend;
     private final Clock clock;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "lora-deploy");
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "lora-adapters");
         t.setDaemon(true);
         return t;
     });
+    /** Tasks whose adapter is being prepared. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Boolean> preparing =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** The next block whose acknowledgements are read; -1 until the first look. */
+    private long nextBlock = -1;
 
     /**
      * @param self    this provider's address (the feed's session tokens name it)
@@ -71,6 +80,43 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
         this.dir = dir;
         this.backend = new BackendLoader(backend);
         this.clock = clock;
+    }
+
+    /** How far back the first look for acknowledgements goes (blocks), and how often it looks. */
+    static final long LOOKBACK_BLOCKS = 50_000;
+    static final long WATCH_MILLIS = 2_000;
+
+    /** Starts watching the chain for acknowledged deliverables of the fed keys. */
+    public LoraAdapters startWatching() {
+        worker.scheduleWithFixedDelay(this::watchGuarded, 0, WATCH_MILLIS, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void watchGuarded() {
+        try {
+            watch();
+        } catch (RuntimeException e) {
+            log.debug("LoRA watch: {}", e.toString());
+        }
+    }
+
+    /** One look at the chain: every acknowledged deliverable of a fed key gets its adapter prepared. */
+    void watch() {
+        long latest = chain.blockNumber();
+        if (nextBlock < 0) {
+            nextBlock = Math.max(0, latest - LOOKBACK_BLOCKS);
+        }
+        if (latest < nextBlock) {
+            return;
+        }
+        for (FineTuningChain.Acknowledgement a : chain.acknowledgements(nextBlock, latest)) {
+            Optional<AdapterKey> key = registry.key(a.taskId());
+            if (key.isPresent() && key.get().fineTuningProvider().equalsIgnoreCase(a.provider())
+                    && registry.ofTask(a.taskId()).isEmpty() && preparing.putIfAbsent(a.taskId(), false) == null) {
+                download(a.user(), key.get()); // on this (the worker) thread
+            }
+        }
+        nextBlock = latest + 1;
     }
 
     /** {@code POST /internal/v1/adapter-keys}: only from a configured fine-tuning provider, signed by its wallet. */
@@ -99,9 +145,9 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
     }
 
     /**
-     * Blocking (chain reads): checks the request, then deploys on the worker thread.
+     * Blocking (chain reads): checks the request, then prepares (if not yet) and loads the adapter on the worker.
      *
-     * @return the adapter as it stands now ({@code pending}, or {@code active} when it already is)
+     * @return the adapter as it stands now ({@code active} when it already is)
      */
     public Adapter deploy(String user, String taskId, String baseModel, String adapterName) throws RequestRejected {
         if (adapterName != null && (taskId == null || baseModel == null)) {
@@ -113,14 +159,25 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
         if (taskId == null || taskId.isBlank() || baseModel == null || baseModel.isBlank()) {
             throw new RequestRejected(400, "invalid request body: give taskId and baseModel, or adapterName");
         }
-        String name = AdapterName.of(baseModel, taskId);
         String id = taskId;
-        Optional<Adapter> existing = registry.adapter(name);
+        Optional<Adapter> existing = registry.ofTask(taskId);
         if (existing.isPresent() && !existing.get().user().equalsIgnoreCase(user)) {
-            throw new RequestRejected(403, "adapter " + name + " belongs to another user");
+            throw new RequestRejected(403, "adapter " + existing.get().name() + " belongs to another user");
         }
-        if (existing.isPresent() && existing.get().state() == Adapter.State.active) {
-            return existing.get();
+        if (existing.isPresent()) {
+            Adapter a = existing.get();
+            switch (a.state()) {
+                case active, loading, pending, downloading -> {
+                    return a;
+                }
+                case ready -> {
+                    registry.update(a.name(), x -> x.with(Adapter.State.loading, null));
+                    worker.execute(() -> load(a.name()));
+                    return registry.adapter(a.name()).orElse(a);
+                }
+                case failed -> registry.remove(a.name()); // deploy again from the start
+                default -> throw new IllegalStateException(a.state().name());
+            }
         }
         AdapterKey key = registry.key(taskId).orElseThrow(() -> new RequestRejected(404, "no adapter of task " + id
                 + " was delivered to this provider by a trusted fine-tuning provider"));
@@ -131,41 +188,77 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
             throw new RequestRejected(409, "the model of task " + id + " is not acknowledged on chain yet; run"
                     + " acknowledge-model first");
         }
-        Adapter fresh = new Adapter(name, user, taskId, baseModel, key.fineTuningProvider(), Adapter.State.pending,
-                null);
+        return prepare(user, key, baseModel);
+    }
+
+    /** A deploy: the adapter registered as {@code pending} under the request's name, prepared and loaded. */
+    private Adapter prepare(String user, AdapterKey key, String baseModel) {
+        String name = AdapterName.of(baseModel, key.taskId());
+        Adapter fresh = new Adapter(name, user, key.taskId(), baseModel, key.fineTuningProvider(),
+                Adapter.State.pending, null);
+        if (preparing.containsKey(key.taskId())) {
+            registry.add(fresh); // the watcher is preparing it: it loads it when done (see download)
+            return registry.adapter(name).orElse(fresh);
+        }
         Adapter now = registry.startDeploy(fresh);
         if (now == fresh) {
-            worker.execute(() -> run(fresh, key, d.modelRootHash));
+            preparing.put(key.taskId(), Boolean.TRUE);
+            worker.execute(() -> download(user, key));
         }
         return now;
     }
 
-    private void run(Adapter a, AdapterKey key, byte[] modelRootHash) {
-        Path work = dir.resolve(".work-" + a.name());
+    /**
+     * Fetches, checks, decrypts and unpacks the task's adapter → {@code ready} under the name its deploy gave or,
+     * prepared by the watcher, its config's base model; loaded when a deploy asked for it. A failure of a deploy's
+     * adapter leaves it {@code failed}; one the watcher started alone is only logged (a deploy tries again).
+     */
+    private void download(String user, AdapterKey key) {
+        String taskId = key.taskId();
+        Path work = dir.resolve(".work-" + taskId);
+        Optional<Adapter> asked = registry.ofTask(taskId);
+        asked.ifPresent(a -> registry.update(a.name(), x -> x.with(Adapter.State.downloading, null)));
         try {
-            registry.update(a.name(), x -> x.with(Adapter.State.downloading, null));
+            FineTuningServing.Deliverable d = chain.deliverable(user, key.fineTuningProvider(), taskId)
+                    .orElseThrow(() -> new IOException("the deliverable of task " + taskId + " is gone"));
             Files.createDirectories(work);
             Path encrypted = work.resolve("model.enc");
             storage.get(key.storageHash(), encrypted);
-            checkRoot(encrypted, modelRootHash);
+            checkRoot(encrypted, d.modelRootHash);
             String signer = chain.service(key.fineTuningProvider()).map(s -> s.teeSignerAddress)
                     .orElseThrow(() -> new IOException("fine-tuning provider " + key.fineTuningProvider()
                             + " has no service on chain"));
             byte[] aes = Ecies.decryptHex(wallet.getPrivateKey(), key.providerEncKey());
             Path zip = work.resolve("model.zip");
             new ModelCipher().decrypt(aes, encrypted, zip, signer);
-            Path target = dir.resolve(a.name());
+            Path unpacked = work.resolve("adapter");
+            AdapterUnpacker.unpack(zip, unpacked);
+            asked = registry.ofTask(taskId); // a deploy may have come meanwhile
+            String base = asked.isPresent() ? asked.get().baseModel() : AdapterUnpacker.baseModel(unpacked)
+                    .orElseThrow(() -> new IOException("adapter_config.json names no base_model_name_or_path"));
+            String name = AdapterName.of(base, taskId);
+            Path target = dir.resolve(name);
             deleteTree(target);
-            AdapterUnpacker.unpack(zip, target);
-            registry.update(a.name(), x -> x.with(Adapter.State.ready, null));
-            registry.update(a.name(), x -> x.with(Adapter.State.loading, null));
-            backend.load(a.name(), target);
-            registry.update(a.name(), x -> x.with(Adapter.State.active, null));
-            log.info("adapter {} of {} active", a.name(), a.user());
+            Files.move(unpacked, target);
+            if (asked.isPresent()) {
+                registry.update(name, x -> x.with(Adapter.State.ready, null));
+            } else {
+                registry.add(new Adapter(name, user, taskId, base, key.fineTuningProvider(), Adapter.State.ready,
+                        null));
+            }
+            log.info("adapter {} of {} ready", name, user);
+            preparing.remove(taskId);
+            if (asked.isPresent()) {
+                load(name);
+            }
         } catch (Exception | StackOverflowError e) {
-            String why = e.getMessage() == null ? e.toString() : e.getMessage();
-            log.warn("adapter {} failed: {}", a.name(), why);
-            registry.update(a.name(), x -> x.with(Adapter.State.failed, why));
+            preparing.remove(taskId);
+            Optional<Adapter> now = registry.ofTask(taskId);
+            if (now.isPresent()) {
+                fail(now.get().name(), e);
+            } else {
+                log.warn("adapter of task {} could not be prepared: {}", taskId, e.getMessage());
+            }
         } finally {
             try {
                 deleteTree(work);
@@ -173,6 +266,24 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
                 log.warn("cannot delete {}: {}", work, e.toString());
             }
         }
+    }
+
+    /** ready/loading → active: the model server loads the unpacked adapter. */
+    private void load(String name) {
+        try {
+            registry.update(name, x -> x.with(Adapter.State.loading, null));
+            backend.load(name, dir.resolve(name));
+            registry.update(name, x -> x.with(Adapter.State.active, null));
+            log.info("adapter {} active", name);
+        } catch (Exception e) {
+            fail(name, e);
+        }
+    }
+
+    private void fail(String name, Throwable e) {
+        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+        log.warn("adapter {} failed: {}", name, why);
+        registry.update(name, x -> x.with(Adapter.State.failed, why));
     }
 
     /** The deliverable's root is keccak256 of the encrypted file or its 0G Storage root (fine-tuning.md §2.5). */
