@@ -92,8 +92,9 @@ public final class ConfigLoader {
             "fineTuning", Set.of("url", "pricePerToken", "quota", "models", "trainer", "workDir", "maxTaskQueueSize",
                     "maxDatasetBytes", "ackTimeoutSeconds", "pollIntervalSeconds", "maxRetries",
                     "signatureWindowSeconds", "datasetQuotaBytesPerUser", "datasetQuotaBytesTotal",
-                    "datasetTtlSeconds", "trainerCommand", "trainerModelDir", "trainerTimeoutSeconds"),
-            "fineTuning.quota", Set.of("cpuCount", "memory", "gpuCount", "storage", "gpuType"));
+                    "datasetTtlSeconds", "trainerCommand", "trainerModelDir", "trainerTimeoutSeconds", "adapterFeed"),
+            "fineTuning.quota", Set.of("cpuCount", "memory", "gpuCount", "storage", "gpuType"),
+            "fineTuning.adapterFeed", Set.of("storageDir", "inferenceProviders"));
 
     /** The predefined mock model of a local chain (sdk-cli.md §10), the default fine-tuning model. */
     public static final String MOCK_MODEL_HASH = "0xcb42b5ca9e998c82dd239ef2d20d22a4ae16b3dc0ce0a855c93b52c7c2bab6dc";
@@ -252,7 +253,8 @@ public final class ConfigLoader {
      *               workDir: fine-tuning, maxTaskQueueSize: 5, maxDatasetBytes: 104857600,
      *               ackTimeoutSeconds: 21600, pollIntervalSeconds: 60, maxRetries: 3, signatureWindowSeconds: 300,
      *               datasetQuotaBytesPerUser: 1 GiB, datasetQuotaBytesTotal: 20 GiB, datasetTtlSeconds: 604800,
-     *               trainerCommand: [argv…], trainerModelDir: "", trainerTimeoutSeconds: 0 (= lockTime/2) }
+     *               trainerCommand: [argv…], trainerModelDir: "", trainerTimeoutSeconds: 0 (= lockTime/2),
+     *               adapterFeed: { storageDir: ./storage, inferenceProviders: [ { url, publicKey } ] } (optional) }
      * </pre>
      */
     public FineTuningConfig parseFineTuning(String yaml, Path baseDir) {
@@ -307,7 +309,42 @@ public final class ConfigLoader {
                 integer(root, "fineTuning.datasetQuotaBytesPerUser", 1L << 30, 1, Long.MAX_VALUE),
                 integer(root, "fineTuning.datasetQuotaBytesTotal", 20L << 30, 1, Long.MAX_VALUE),
                 Duration.ofSeconds(integer(root, "fineTuning.datasetTtlSeconds", 7 * 86_400, 1, 365L * 86_400)));
-        return new FineTuningConfig(server, chain, provider, tee, db, service, datasets, executor);
+        return new FineTuningConfig(server, chain, provider, tee, db, service, datasets, executor,
+                adapterFeed(root, baseDir));
+    }
+
+    /**
+     * {@code fineTuning.adapterFeed: { storageDir: ./storage, inferenceProviders: [ { url, publicKey } ] }}: where
+     * delivered models go (the DevnetStorage stand-in; 0G Storage is not built) and which inference providers get
+     * their keys (fine-tuning.md §1.10).
+     */
+    private static FineTuningConfig.AdapterFeed adapterFeed(JsonNode root, Path baseDir) {
+        JsonNode n = at(root, "fineTuning.adapterFeed");
+        if (n.isMissingNode() || n.isNull()) {
+            return FineTuningConfig.AdapterFeed.NONE;
+        }
+        Path storage = path(baseDir, requireStr(root, "fineTuning.adapterFeed.storageDir"));
+        JsonNode list = n.path("inferenceProviders");
+        if (!list.isArray() || list.isEmpty()) {
+            throw new ConfigException("fineTuning.adapterFeed.inferenceProviders: a non-empty list of { url, publicKey }");
+        }
+        List<FineTuningConfig.InferenceTarget> targets = new ArrayList<>();
+        for (JsonNode t : list) {
+            String url = t.path("url").asText("");
+            String key = t.path("publicKey").asText("");
+            requireUrl("fineTuning.adapterFeed.inferenceProviders.url", url);
+            if (!key.matches("(0x)?(04)?[0-9a-fA-F]{128}")) {
+                throw new ConfigException("fineTuning.adapterFeed.inferenceProviders.publicKey: the inference provider"
+                        + " wallet's uncompressed public key (64 or 65 bytes hex)");
+            }
+            targets.add(new FineTuningConfig.InferenceTarget(url, key));
+        }
+        try {
+            return new FineTuningConfig.AdapterFeed(new DevnetStorage(storage), targets);
+        } catch (IOException e) {
+            throw new ConfigException("fineTuning.adapterFeed.storageDir: cannot use " + storage + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** {@code service.models}: the models served besides {@code service.model}, each with its own prices. */
