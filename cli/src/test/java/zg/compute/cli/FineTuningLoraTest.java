@@ -36,7 +36,8 @@ import zg.compute.sdk.ZGComputeNetworkBroker;
  * shared storage stand-in; a deploy before the user acknowledged is refused; {@code acknowledge-model --deploy}
  * makes it active; {@code fine-tuning chat} answers with what the trained adapter generates (not what the base
  * would), billed as a chat with the provider's model and signed; another user can neither deploy nor chat with it;
- * a tampered stored model leaves the adapter failed with a one-line reason.
+ * a tampered stored model leaves the adapter failed with a one-line reason. And {@code fine-tuning verify} checks the
+ * fine-tuning provider's attestation report.
  */
 class FineTuningLoraTest {
 
@@ -165,6 +166,22 @@ class FineTuningLoraTest {
                 "mock-model", "--task-id", id, "--wait", "--timeout", "60");
         assertThat(r.exit()).isNotZero();
         assertThat(r.err().strip()).contains("failed to deploy", "does not match its root").doesNotContain("\n");
+    }
+
+    @Test
+    void verifyChecksTheFineTuningProvidersReportAgainstItsOnChainSigner() throws Exception {
+        var ft = stack.fineTuning().orElseThrow();
+        CliRunner cli = CliFixtures.runnerFor(stack.devnet(), Files.createDirectories(home.resolve("verify")),
+                stack.devnet().account(DevnetStack.USER));
+        Path out = home.resolve("verify-out");
+        CliRunner.Result r = cli.run("fine-tuning", "verify", "--provider", ft.address(), "--output-dir",
+                out.toString());
+        // the devnet's TEE key is local: the report names the on-chain signer but carries no hardware quote
+        assertThat(r.out()).containsIgnoringCase("combined report names signer " + ft.teeSigner() + " = ");
+        assertThat(r.err()).contains("✗ Not attested");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(JSON.readTree(out.resolve("fine_tuning_attestation_report.json").toFile()).path("attested")
+                .asBoolean(true)).isFalse();
     }
 
     /** Uploads a dataset, creates a task and runs the provider's pollers until it is delivered. */

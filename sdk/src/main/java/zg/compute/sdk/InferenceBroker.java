@@ -6,13 +6,11 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -1019,57 +1017,12 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
                     List.of(), steps, List.copyOf(reports.keySet()));
         }
 
-        List<VerificationResult.ReportAddress> addresses = new ArrayList<>();
-        List<String> composeDetails = new ArrayList<>();
-        boolean composeOk = true;
-        Set<String> images = new LinkedHashSet<>();
-        List<String> unattested = new ArrayList<>();
-        for (Map.Entry<String, JsonNode> e : reports.entrySet()) {
-            JsonNode report = e.getValue();
-            if (!AttestationReports.hasHardwareQuote(report)) {
-                unattested.add(e.getKey());
-                log.accept(step(VerificationResult.StepType.WARNING, e.getKey() + " report carries no hardware quote"
-                        + (report.path("attested").isBoolean() ? " (attested: false)" : "") + ": not attested"));
-            }
-            String named;
-            String expected;
-            if ("llm".equals(e.getKey())) {
-                named = report.path("signing_address").asText(null);
-                expected = info.path("TargetTeeAddress").asText(null);
-            } else {
-                named = AttestationReports.reportDataAddress(report);
-                expected = s.teeSignerAddress();
-            }
-            boolean match = named != null && expected != null && named.equalsIgnoreCase(expected);
-            addresses.add(new VerificationResult.ReportAddress(e.getKey(), named, expected, match));
-            log.accept(step(match ? VerificationResult.StepType.SUCCESS : VerificationResult.StepType.ERROR,
-                    e.getKey() + " report names signer " + named + (match ? " = " : " != ") + expected));
-            String why = AttestationReports.composeMismatch(report);
-            composeOk &= why == null;
-            composeDetails.add(e.getKey() + ": " + (why == null ? "compose hash matches the event log" : why));
-            log.accept(step(why == null ? VerificationResult.StepType.SUCCESS : VerificationResult.StepType.ERROR,
-                    composeDetails.get(composeDetails.size() - 1)));
-            images.addAll(AttestationReports.dockerImages(report));
-        }
-        boolean allMatch = !addresses.isEmpty() && addresses.stream().allMatch(VerificationResult.ReportAddress::match);
-        log.accept(step(VerificationResult.StepType.INFO, "For full verification run dstacktee/dstack-verifier and "
-                + "POST the report files to its /verify endpoint; check the image digests against the releases."));
-        return new VerificationResult(true, teeVerifier, separated, verifierUrl, files, outputDir,
-                new VerificationResult.SignerVerification(s.teeSignerAddress(), addresses, allMatch),
-                new VerificationResult.ComposeVerification(composeOk, composeDetails), new ArrayList<>(images), steps,
-                unattested);
+        return AttestationCheck.check(reports, s.teeSignerAddress(), info.path("TargetTeeAddress").asText(null),
+                teeVerifier, separated, verifierUrl, files, outputDir, steps, log);
     }
 
     private JsonNode download(String url, Path file, List<Path> files, Consumer<VerificationResult.Step> log) {
-        String body = fetch(url, "attestation report");
-        write(file, body);
-        files.add(file);
-        log.accept(step(VerificationResult.StepType.INFO, "Saved " + url + " to " + file));
-        JsonNode n = AttestationReports.parse(body);
-        if (n == null || !n.isObject()) {
-            throw new ProviderHttpException("The attestation report from " + url + " is not a JSON object", 200, null);
-        }
-        return n;
+        return AttestationCheck.download(fetch(url, "attestation report"), url, file, files, log);
     }
 
     private String fetch(String url, String what) {
@@ -1082,15 +1035,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     }
 
     private static void write(Path file, String body) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(file, body, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ZGComputeException("Cannot write " + file + ": " + e.getMessage(), e);
-        }
+        AttestationCheck.write(file, body);
     }
 
     private static VerificationResult.Step step(VerificationResult.StepType type, String message) {

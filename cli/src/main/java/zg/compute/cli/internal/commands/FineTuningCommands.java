@@ -49,7 +49,7 @@ import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
                 FineTuningCommands.AcknowledgeModel.class,
                 FineTuningCommands.ListDeliverables.class, FineTuningCommands.GetDeliverable.class,
                 FineTuningCommands.AcknowledgeDeliverable.class, FineTuningCommands.DecryptModel.class,
-                FineTuningCommands.DeployAdapter.class, FineTuningCommands.Chat.class,
+                FineTuningCommands.DeployAdapter.class, FineTuningCommands.Chat.class, FineTuningCommands.Verify.class,
                 ProviderServiceCommands.FineTuningAckProvider.class, ProviderServiceCommands.FineTuningRevoke.class})
 public final class FineTuningCommands implements Runnable {
 
@@ -613,6 +613,38 @@ public final class FineTuningCommands implements Runnable {
                 out().println("✓ Adapter " + d.adapterName() + " is " + d.state());
             }
             return 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true, description = {
+            "Download the fine-tuning provider's TEE attestation report (fine_tuning_attestation_report.json) and check"
+                    + " it against its on-chain signer.",
+            "Exits with 1 when a check fails or the report carries no hardware quote (not attested)."})
+    public static final class Verify extends BrokerCommand {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>")
+        String provider;
+
+        @Option(names = "--output-dir", paramLabel = "<dir>", defaultValue = ".",
+                description = "Where the report file goes (default: current directory)")
+        String outputDir;
+
+        @Mixin
+        JsonOption json;
+
+        Verify(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            var r = withBroker(b -> b.fineTuning().verifyService(provider, ctx().resolve(outputDir), step -> {
+                if (!json.json) {
+                    out().println("[" + step.type() + "] " + step.message());
+                    out().flush();
+                }
+            }));
+            return InferenceCommands.Verify.verdict(this, provider, r, json.json);
         }
     }
 
