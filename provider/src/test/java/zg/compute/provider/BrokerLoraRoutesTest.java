@@ -72,6 +72,12 @@ class BrokerLoraRoutesTest {
             assertError(f.post(b, "/v1/lora/adapters/deploy", f.authorization(u), "[1]"), 400,
                     "invalid request body: not a JSON object");
         }
+        // the fed key survives a restart (the fine-tuning provider feeds each task once)
+        try (ProviderBroker b = f.startService("chatbot", "dev", IN, OUT, lora)) {
+            assertThat(JSON.readTree(f.post(b, "/v1/lora/adapters/deploy", f.authorization(d.account(2)),
+                    "{\"taskId\":\"0b5c4f2e-1111-4222-8333-944455556666\",\"baseModel\":\"m\"}").body())
+                    .get("error").asText()).startsWith("task 0b5c4f2e-1111-4222-8333-944455556666 has no deliverable");
+        }
     }
 
     @Test

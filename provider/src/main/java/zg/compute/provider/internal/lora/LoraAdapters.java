@@ -44,6 +44,8 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LoraAdapters.class);
     private static final Pattern TASK_ID = Pattern.compile("[0-9a-fA-F-]{1,64}");
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final AdapterRegistry registry = new AdapterRegistry();
     private final ModelStorage storage;
@@ -80,6 +82,39 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
         this.dir = dir;
         this.backend = new BackendLoader(backend);
         this.clock = clock;
+        loadKeys();
+    }
+
+    /** Fed keys survive a restart (the fine-tuning provider feeds each task once); they are ECIES-encrypted. */
+    private Path keysDir() {
+        return dir.resolve(".keys");
+    }
+
+    private void loadKeys() {
+        if (!Files.isDirectory(keysDir())) {
+            return;
+        }
+        try (var files = Files.list(keysDir())) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                try {
+                    var n = JSON.readTree(f.toFile());
+                    registry.putKey(new AdapterKey(n.path("taskId").asText(), n.path("fineTuningProvider").asText(),
+                            n.path("storageHash").asText(), n.path("providerEncKey").asText()));
+                } catch (IOException | RuntimeException e) {
+                    log.warn("skipping unreadable adapter key {}: {}", f, e.toString());
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot read {}: {}", keysDir(), e.toString());
+        }
+    }
+
+    private void saveKey(AdapterKey key) throws IOException {
+        Files.createDirectories(keysDir());
+        Path tmp = Files.createTempFile(keysDir(), "key-", ".tmp");
+        JSON.writeValue(tmp.toFile(), key);
+        Files.move(tmp, keysDir().resolve(key.taskId() + ".json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** How far back the first look for acknowledgements goes (blocks), and how often it looks. */
@@ -140,7 +175,13 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
         if (providerEncKey == null || !providerEncKey.matches("(0x)?[0-9a-fA-F]{2,1024}")) {
             throw new RequestRejected(400, "invalid request body: providerEncKey must be hex");
         }
-        registry.putKey(new AdapterKey(taskId, signer, storageHash.toLowerCase(Locale.ROOT), providerEncKey));
+        AdapterKey key = new AdapterKey(taskId, signer, storageHash.toLowerCase(Locale.ROOT), providerEncKey);
+        try {
+            saveKey(key);
+        } catch (IOException e) {
+            log.warn("adapter key for task {} kept in memory only: {}", taskId, e.toString());
+        }
+        registry.putKey(key);
         log.info("adapter key for task {} received from fine-tuning provider {}", taskId, signer);
     }
 
