@@ -116,6 +116,9 @@ class FineTuningLoraTest {
                 .add(lora.outputPrice().multiply(BigInteger.valueOf(completionTokens))));
         assertThat(stack.brokers().get(1).store().billedTotal().subtract(billedBefore)).isEqualTo(fee.add(fee));
 
+        // the web UI's fine-tuning page does the same through its API: deploy (already active), chat (verified)
+        webUi(cli, id, lora.address(), answer);
+
         // the adapter is listed for its owner
         try (var user = userBroker(stack.devnet().account(DevnetStack.USER))) {
             assertThat(user.inference().lora().listAdapters(lora.address()))
@@ -182,6 +185,37 @@ class FineTuningLoraTest {
         assertThat(r.exit()).isEqualTo(1);
         assertThat(JSON.readTree(out.resolve("fine_tuning_attestation_report.json").toFile()).path("attested")
                 .asBoolean(true)).isFalse();
+    }
+
+    private static void webUi(CliRunner cli, String id, String provider, String expected) throws Exception {
+        BackgroundCli web = BackgroundCli.start(cli, "web-ui", "start-web", "-p", "0");
+        try {
+            String out = web.awaitOutput("ready", Duration.ofSeconds(60));
+            var m = java.util.regex.Pattern.compile("Open (http://127\\.0\\.0\\.1:\\d+)/#token=([0-9a-f]+)").matcher(out);
+            assertThat(m.find()).as(out).isTrue();
+            var http = java.net.http.HttpClient.newHttpClient();
+            java.util.function.Function<String, JsonNode> post = path -> {
+                try {
+                    var body = path.endsWith("deploy") ? java.util.Map.of("provider", provider, "model", "mock-model",
+                            "taskId", id) : java.util.Map.of("provider", provider, "model", "mock-model", "taskId", id,
+                                    "message", PROMPT);
+                    var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(1) + path))
+                            .header("X-ZG-Token", m.group(2)).header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                    return JSON.readTree(r.body());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            assertThat(post.apply("/api/fine-tuning/deploy").path("state").asText()).isEqualTo("active");
+            JsonNode chat = post.apply("/api/fine-tuning/chat");
+            assertThat(chat.path("content").asText()).isEqualTo(expected);
+            assertThat(chat.path("verified").asBoolean()).isTrue();
+        } finally {
+            web.stop();
+        }
     }
 
     /** Uploads a dataset, creates a task and runs the provider's pollers until it is delivered. */
