@@ -120,6 +120,7 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
     /** How far back the first look for acknowledgements goes (blocks), and how often it looks. */
     static final long LOOKBACK_BLOCKS = 50_000;
     static final long WATCH_MILLIS = 2_000;
+    static final long LOG_RANGE = 5_000;
 
     /** Starts watching the chain for acknowledged deliverables of the fed keys. */
     public LoraAdapters startWatching() {
@@ -144,14 +145,18 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
         if (latest < nextBlock) {
             return;
         }
-        for (FineTuningChain.Acknowledgement a : chain.acknowledgements(nextBlock, latest)) {
-            Optional<AdapterKey> key = registry.key(a.taskId());
-            if (key.isPresent() && key.get().fineTuningProvider().equalsIgnoreCase(a.provider())
-                    && registry.ofTask(a.taskId()).isEmpty() && preparing.putIfAbsent(a.taskId(), false) == null) {
-                download(a.user(), key.get()); // on this (the worker) thread
+        // in ranges RPC nodes accept for eth_getLogs
+        for (long from = nextBlock; from <= latest; from += LOG_RANGE) {
+            long to = Math.min(latest, from + LOG_RANGE - 1);
+            for (FineTuningChain.Acknowledgement a : chain.acknowledgements(from, to)) {
+                Optional<AdapterKey> key = registry.key(a.taskId());
+                if (key.isPresent() && key.get().fineTuningProvider().equalsIgnoreCase(a.provider())
+                        && registry.ofTask(a.taskId()).isEmpty() && preparing.putIfAbsent(a.taskId(), false) == null) {
+                    download(a.user(), key.get()); // on this (the worker) thread
+                }
             }
+            nextBlock = to + 1;
         }
-        nextBlock = latest + 1;
     }
 
     /** {@code POST /internal/v1/adapter-keys}: only from a configured fine-tuning provider, signed by its wallet. */
