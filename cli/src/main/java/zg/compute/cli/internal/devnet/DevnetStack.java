@@ -289,7 +289,9 @@ public final class DevnetStack implements AutoCloseable {
                         + ", development trainer) and register its service",
                 () -> FineTuningProviderBroker.start(fc),
                 x -> x.providerAddress() + " at " + x.baseUrl() + ", service "
-                        + x.registration().action().name().toLowerCase() + ", 100 0G staked");
+                        + x.registration().action().name().toLowerCase() + ", 100 0G staked"
+                        + (lora == null ? "" : "; its adapters are served by provider " + (LORA_SLOT + 1)
+                                + " (LoRA: deploy-adapter, fine-tuning chat)"));
         started.add(b);
         ProviderEntry e = FineTuningNode.entry(b, fc);
         steps.run("acknowledge its TEE signer as the owner and give the user a fine-tuning sub-account", () -> {
