@@ -25,7 +25,8 @@ import zg.compute.protocol.units.Units;
  * create-task with {@code --dataset-path} (its 0G Storage upload fails offline and it falls back to our TEE upload;
  * the model name resolves through {@code GET /v1/model/{name}}), get-task until delivered, get-log,
  * acknowledge-model {@code --download-method tee} (its hash check passes on our raw 32-byte root), decrypt-model,
- * model-usage ({@code GET /v1/model/desc/{name}}) and get-adapter-name.
+ * model-usage ({@code GET /v1/model/desc/{name}}), get-adapter-name, and LoRA: deploy-adapter {@code --wait} and chat
+ * on the devnet's LoRA provider.
  */
 class OfficialFineTuningCliInteropTest {
 
@@ -86,6 +87,17 @@ class OfficialFineTuningCliInteropTest {
                     "/Qwen/Qwen2.5-0.5B Instruct/", "--task-id", id).strip();
             assertThat(name).endsWith(zg.compute.sdk.FineTuningBroker.adapterName("/Qwen/Qwen2.5-0.5B Instruct/", id))
                     .endsWith("ft-Qwen-Qwen2-5-0-5B-Instruct-" + id.substring(0, 12));
+
+            // LoRA: provider 2 prepared the acknowledged adapter by itself (the official --wait polls for `ready`
+            // before it deploys), deploys it and serves the official chat with it
+            String loraProvider = stack.providers().get(1).address();
+            String deployed = official(interop, home, "fine-tuning", "deploy-adapter", "--provider", loraProvider, "--model",
+                    "mock-model", "--task-id", id, "--wait", "--timeout", "60", "--rpc", stack.devnet().rpcUrl());
+            assertThat(deployed).contains("Adapter name: ft-mock-model-" + id.substring(0, 12))
+                    .contains("Adapter deployed successfully!");
+            String chat = official(interop, home, "fine-tuning", "chat", "--provider", loraProvider, "--model", "mock-model",
+                    "--task-id", id, "--message", "Name the network.", "--rpc", stack.devnet().rpcUrl());
+            assertThat(chat).contains("Assistant:").containsPattern("Tokens: \\d+ prompt \\+ \\d+ completion");
         }
     }
 

@@ -52,6 +52,9 @@ import zg.compute.provider.finetuning.FineTuningConfig;
  * limits:      { maxOutputTokens: 16384, maxConcurrentPerUser: 64 }
  * images:      { dir: &lt;sqlite file&gt;.images, ttlSeconds: 3600, maxBytes: 1073741824 }  (response_format url)
  * async:       { enabled: true, workers: 2, queueSize: 100, resultTtlSeconds: 3600 }  (/v1/async image jobs)
+ * lora:        { storageDir: ./storage, fineTuningContract: 0x…, trustedFineTuningProviders: [0x…],
+ *                adapterDir: ./lora-adapters }  (serve fine-tuned adapters; storageDir: the DevnetStorage stand-in,
+ *                0G Storage is not built; absent: LoRA off)
  * </pre>
  */
 public final class ConfigLoader {
@@ -60,7 +63,8 @@ public final class ConfigLoader {
 
     private static final Map<String, Set<String>> KEYS = Map.ofEntries(
             Map.entry("", Set.of("server", "chain", "providerKey", "service", "tee", "database", "settlement", "caches",
-                    "allowOrigins", "limits", "images", "async")),
+                    "allowOrigins", "limits", "images", "async", "lora")),
+            Map.entry("lora", Set.of("storageDir", "fineTuningContract", "trustedFineTuningProviders", "adapterDir")),
             Map.entry("images", Set.of("dir", "ttlSeconds", "maxBytes")),
             Map.entry("async", Set.of("enabled", "workers", "queueSize", "resultTtlSeconds")),
             Map.entry("limits", Set.of("maxOutputTokens", "maxConcurrentPerUser")),
@@ -88,8 +92,9 @@ public final class ConfigLoader {
             "fineTuning", Set.of("url", "pricePerToken", "quota", "models", "trainer", "workDir", "maxTaskQueueSize",
                     "maxDatasetBytes", "ackTimeoutSeconds", "pollIntervalSeconds", "maxRetries",
                     "signatureWindowSeconds", "datasetQuotaBytesPerUser", "datasetQuotaBytesTotal",
-                    "datasetTtlSeconds", "trainerCommand", "trainerModelDir", "trainerTimeoutSeconds"),
-            "fineTuning.quota", Set.of("cpuCount", "memory", "gpuCount", "storage", "gpuType"));
+                    "datasetTtlSeconds", "trainerCommand", "trainerModelDir", "trainerTimeoutSeconds", "adapterFeed"),
+            "fineTuning.quota", Set.of("cpuCount", "memory", "gpuCount", "storage", "gpuType"),
+            "fineTuning.adapterFeed", Set.of("storageDir", "inferenceProviders"));
 
     /** The predefined mock model of a local chain (sdk-cli.md §10), the default fine-tuning model. */
     public static final String MOCK_MODEL_HASH = "0xcb42b5ca9e998c82dd239ef2d20d22a4ae16b3dc0ce0a855c93b52c7c2bab6dc";
@@ -190,7 +195,37 @@ public final class ConfigLoader {
                 (int) integer(root, "async.workers", 2, 1, 256), (int) integer(root, "async.queueSize", 100, 1, 100_000),
                 Duration.ofSeconds(integer(root, "async.resultTtlSeconds", 3600, 1, 7 * 86_400)));
         return new ProviderConfig(server, chain, provider, service, tee, db, settlement, caches, List.copyOf(origins),
-                limits, images, async);
+                limits, images, async, lora(root, baseDir));
+    }
+
+    private static ProviderConfig.Lora lora(JsonNode root, Path baseDir) {
+        if (!root.has("lora") || root.get("lora").isNull()) {
+            return ProviderConfig.Lora.DISABLED;
+        }
+        Path storage = path(baseDir, requireStr(root, "lora.storageDir"));
+        String contract = address(root, "lora.fineTuningContract");
+        JsonNode t = root.path("lora").path("trustedFineTuningProviders");
+        if (!t.isArray() || t.isEmpty()) {
+            throw new ConfigException("lora.trustedFineTuningProviders: a non-empty list of fine-tuning provider"
+                    + " addresses");
+        }
+        List<String> trusted = new ArrayList<>();
+        for (JsonNode e : t) {
+            if (!e.isTextual() || !e.asText().matches("0x[0-9a-fA-F]{40}")) {
+                throw new ConfigException("lora.trustedFineTuningProviders: every entry must be a 0x address");
+            }
+            trusted.add(e.asText());
+        }
+        String adapters = str(root, "lora.adapterDir", "lora-adapters");
+        try {
+            return new ProviderConfig.Lora(new DevnetStorage(storage), contract, trusted, path(baseDir, adapters));
+        } catch (IOException e) {
+            throw new ConfigException("lora.storageDir: cannot use " + storage + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path path(Path baseDir, String p) {
+        return baseDir == null ? Path.of(p) : baseDir.resolve(p);
     }
 
     /** Whether {@code yaml} is a fine-tuning server's config (it has a top-level {@code fineTuning} section). */
@@ -218,7 +253,8 @@ public final class ConfigLoader {
      *               workDir: fine-tuning, maxTaskQueueSize: 5, maxDatasetBytes: 104857600,
      *               ackTimeoutSeconds: 21600, pollIntervalSeconds: 60, maxRetries: 3, signatureWindowSeconds: 300,
      *               datasetQuotaBytesPerUser: 1 GiB, datasetQuotaBytesTotal: 20 GiB, datasetTtlSeconds: 604800,
-     *               trainerCommand: [argv…], trainerModelDir: "", trainerTimeoutSeconds: 0 (= lockTime/2) }
+     *               trainerCommand: [argv…], trainerModelDir: "", trainerTimeoutSeconds: 0 (= lockTime/2),
+     *               adapterFeed: { storageDir: ./storage, inferenceProviders: [ { url, publicKey } ] } (optional) }
      * </pre>
      */
     public FineTuningConfig parseFineTuning(String yaml, Path baseDir) {
@@ -273,7 +309,42 @@ public final class ConfigLoader {
                 integer(root, "fineTuning.datasetQuotaBytesPerUser", 1L << 30, 1, Long.MAX_VALUE),
                 integer(root, "fineTuning.datasetQuotaBytesTotal", 20L << 30, 1, Long.MAX_VALUE),
                 Duration.ofSeconds(integer(root, "fineTuning.datasetTtlSeconds", 7 * 86_400, 1, 365L * 86_400)));
-        return new FineTuningConfig(server, chain, provider, tee, db, service, datasets, executor);
+        return new FineTuningConfig(server, chain, provider, tee, db, service, datasets, executor,
+                adapterFeed(root, baseDir));
+    }
+
+    /**
+     * {@code fineTuning.adapterFeed: { storageDir: ./storage, inferenceProviders: [ { url, publicKey } ] }}: where
+     * delivered models go (the DevnetStorage stand-in; 0G Storage is not built) and which inference providers get
+     * their keys (fine-tuning.md §1.10).
+     */
+    private static FineTuningConfig.AdapterFeed adapterFeed(JsonNode root, Path baseDir) {
+        JsonNode n = at(root, "fineTuning.adapterFeed");
+        if (n.isMissingNode() || n.isNull()) {
+            return FineTuningConfig.AdapterFeed.NONE;
+        }
+        Path storage = path(baseDir, requireStr(root, "fineTuning.adapterFeed.storageDir"));
+        JsonNode list = n.path("inferenceProviders");
+        if (!list.isArray() || list.isEmpty()) {
+            throw new ConfigException("fineTuning.adapterFeed.inferenceProviders: a non-empty list of { url, publicKey }");
+        }
+        List<FineTuningConfig.InferenceTarget> targets = new ArrayList<>();
+        for (JsonNode t : list) {
+            String url = t.path("url").asText("");
+            String key = t.path("publicKey").asText("");
+            requireUrl("fineTuning.adapterFeed.inferenceProviders.url", url);
+            if (!key.matches("(0x)?(04)?[0-9a-fA-F]{128}")) {
+                throw new ConfigException("fineTuning.adapterFeed.inferenceProviders.publicKey: the inference provider"
+                        + " wallet's uncompressed public key (64 or 65 bytes hex)");
+            }
+            targets.add(new FineTuningConfig.InferenceTarget(url, key));
+        }
+        try {
+            return new FineTuningConfig.AdapterFeed(new DevnetStorage(storage), targets);
+        } catch (IOException e) {
+            throw new ConfigException("fineTuning.adapterFeed.storageDir: cannot use " + storage + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** {@code service.models}: the models served besides {@code service.model}, each with its own prices. */

@@ -7,8 +7,12 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import zg.compute.provider.internal.dev.DevLoraAdapter;
 import zg.compute.provider.internal.dev.TokenCounter;
 
 /**
@@ -21,16 +25,25 @@ import zg.compute.provider.internal.dev.TokenCounter;
  * or one other non-space character; {@code prompt_tokens} = Σ over messages of (tokens of content + 1
  * for the role). Streams send one chunk per token and, with
  * {@code stream_options.include_usage}, a final chunk with {@code usage}.
+ *
+ * <p>LoRA as vLLM's dynamic LoRA API has it: {@code POST /v1/load_lora_adapter {"lora_name","lora_path"}} loads
+ * an adapter the development trainer wrote ({@link DevLoraAdapter}); a chat whose {@code model} is that name is
+ * answered by the adapter: the greedy continuation of the last user message, {@code max_tokens} bytes.
  */
 public final class DevModelBackend implements ModelBackend {
 
     public static final String REPLY_PREFIX = "Development backend reply to: ";
     private static final int DEFAULT_MAX_TOKENS = 64;
+    /** The most an adapter generates per answer. */
+    private static final int MAX_ADAPTER_BYTES = 4096;
 
+    private final Vertx vertx;
     private final HttpServer server;
     private final AtomicLong ids = new AtomicLong();
+    private final Map<String, DevLoraAdapter> adapters = new ConcurrentHashMap<>();
 
-    private DevModelBackend(HttpServer server) {
+    private DevModelBackend(Vertx vertx, HttpServer server) {
+        this.vertx = vertx;
         this.server = server;
     }
 
@@ -38,7 +51,7 @@ public final class DevModelBackend implements ModelBackend {
     public static DevModelBackend start(Vertx vertx, int port) {
         DevModelBackend[] self = new DevModelBackend[1];
         HttpServer server = vertx.createHttpServer().requestHandler(r -> self[0].handle(r));
-        self[0] = new DevModelBackend(server);
+        self[0] = new DevModelBackend(vertx, server);
         server.listen(port, "127.0.0.1").await();
         return self[0];
     }
@@ -51,8 +64,14 @@ public final class DevModelBackend implements ModelBackend {
     private void handle(HttpServerRequest req) {
         String path = req.path().replaceFirst("^/v1", "");
         if (req.method().name().equals("GET") && path.equals("/models")) {
+            JsonArray data = new JsonArray();
+            adapters.keySet().forEach(n -> data.add(new JsonObject().put("id", n).put("object", "model")));
             req.response().putHeader("Content-Type", "application/json")
-                    .end(new JsonObject().put("object", "list").put("data", new JsonArray()).encode());
+                    .end(new JsonObject().put("object", "list").put("data", data).encode());
+            return;
+        }
+        if (req.method().name().equals("POST") && path.equals("/load_lora_adapter")) {
+            req.body().onSuccess(body -> loadLora(req, body)).onFailure(e -> error(req, 400, e.getMessage()));
             return;
         }
         if (!req.method().name().equals("POST") || !path.equals("/chat/completions")) {
@@ -60,6 +79,32 @@ public final class DevModelBackend implements ModelBackend {
             return;
         }
         req.body().onSuccess(body -> complete(req, body)).onFailure(e -> error(req, 400, e.getMessage()));
+    }
+
+    /** Loads on a worker thread (file reads); answers as vLLM does: 200 text, or 400 with the reason. */
+    private void loadLora(HttpServerRequest req, Buffer body) {
+        JsonObject in;
+        try {
+            in = body.toJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            error(req, 400, "request body is not a JSON object");
+            return;
+        }
+        String name = in.getValue("lora_name") instanceof String n ? n : null;
+        String path = in.getValue("lora_path") instanceof String p ? p : null;
+        if (name == null || name.isBlank() || path == null) {
+            error(req, 400, "lora_name and lora_path are required");
+            return;
+        }
+        vertx.executeBlocking(() -> DevLoraAdapter.load(Path.of(path)), false).onComplete(ar -> {
+            if (ar.failed()) {
+                error(req, 400, "cannot load adapter " + name + ": " + ar.cause().getMessage());
+            } else {
+                adapters.put(name, ar.result());
+                req.response().putHeader("Content-Type", "text/plain")
+                        .end("Success: LoRA adapter '" + name + "' added successfully.");
+            }
+        });
     }
 
     private void complete(HttpServerRequest req, Buffer body) {
@@ -89,10 +134,12 @@ public final class DevModelBackend implements ModelBackend {
             }
         }
         int max = in.getInteger("max_tokens", in.getInteger("max_completion_tokens", DEFAULT_MAX_TOKENS));
-        List<String> all = TokenCounter.pieces(REPLY_PREFIX + lastUser);
+        String model = in.getValue("model") instanceof String m ? m : "dev-model";
+        DevLoraAdapter adapter = adapters.get(model);
+        List<String> all = TokenCounter.pieces(adapter == null ? REPLY_PREFIX + lastUser
+                : adapter.continuation(lastUser, Math.min(Math.max(0, max), MAX_ADAPTER_BYTES)));
         List<String> pieces = all.subList(0, Math.min(all.size(), Math.max(0, max)));
-        String finish = pieces.size() < all.size() ? "length" : "stop";
-        String model = in.getString("model", "dev-model");
+        String finish = adapter != null || pieces.size() < all.size() ? "length" : "stop";
         String id = "chatcmpl-dev-" + ids.incrementAndGet();
         long created = System.currentTimeMillis() / 1000;
         JsonObject usage = new JsonObject().put("prompt_tokens", promptTokens).put("completion_tokens", pieces.size())

@@ -19,7 +19,10 @@ import zg.compute.provider.internal.chain.AccountCache;
 import zg.compute.provider.internal.chain.ProviderChain;
 import zg.compute.provider.internal.chain.RpcOutage;
 import zg.compute.provider.internal.chain.ServiceStatus;
+import zg.compute.provider.internal.chain.FineTuningChain;
 import zg.compute.provider.internal.http.BrokerHttp;
+import zg.compute.provider.internal.lora.LoraAdapters;
+import zg.compute.provider.internal.service.AdapterModels;
 import zg.compute.provider.internal.metrics.BrokerMetrics;
 import zg.compute.provider.internal.registration.ServiceRegistrar;
 import zg.compute.provider.internal.settlement.SettlementFault;
@@ -72,11 +75,14 @@ public final class ProviderBroker implements AutoCloseable {
     private final RpcOutage outage;
     private final HostedImages images;
     private final String metricsHost;
+    /** Fine-tuned adapters served here, else null. */
+    private final LoraAdapters lora;
 
     private ProviderBroker(Vertx vertx, Store store, ProviderChain chain, ModelBackend backend, BrokerHttp http,
             SettlementWorker settlement, ScheduledExecutorService scheduler, ServiceRegistrar.Result registration,
             int port, String teeSigner, long refundBufferSeconds, BrokerMetrics metrics, HostedImages images,
-            String metricsHost, RpcOutage outage) {
+            String metricsHost, RpcOutage outage, LoraAdapters lora) {
+        this.lora = lora;
         this.outage = outage;
         this.images = images;
         this.metricsHost = metricsHost;
@@ -122,6 +128,7 @@ public final class ProviderBroker implements AutoCloseable {
         }
         ProviderChain chain = null;
         ModelBackend backend = null;
+        LoraAdapters lora = null;
         try {
             chain = new ProviderChain(config.chain().rpcUrl(), config.chain().chainId(),
                     config.chain().inferenceContract(), config.provider());
@@ -145,11 +152,12 @@ public final class ProviderBroker implements AutoCloseable {
             BrokerMetrics metrics = new BrokerMetrics(store::oldestUnsettledMillis, clock);
             ModelCatalog catalog = new ModelCatalog(config.service().models());
             HostedImages images = hostedImages(config, clock);
+            lora = loraAdapters(config, provider, backend.baseUrl(), clock);
             ServiceStrategy strategy = ServiceStrategies.forType(config.service().type(), catalog,
-                    config.limits().maxOutputTokens(), images);
+                    config.limits().maxOutputTokens(), images, lora == null ? AdapterModels.NONE : lora);
             BrokerHttp http = new BrokerHttp(vertx, config, strategy, catalog, backend.baseUrl(), auth,
                     new BalanceGate(store, accounts, provider), service,
-                    store, tee, provider, clock, metrics, images);
+                    store, tee, provider, clock, metrics, images, lora);
             int port = http.start(config.server().host(), config.server().port());
             SettlementWorker worker = new SettlementWorker(store, chain, tee, config.settlement().batchSize(),
                     config.settlement().receiptTimeout(), config.settlement().replaceAfter(), clock, options.fault(),
@@ -167,7 +175,7 @@ public final class ProviderBroker implements AutoCloseable {
             });
             ProviderBroker broker = new ProviderBroker(vertx, store, chain, backend, http, worker, scheduler, reg, port,
                     tee.address(), config.settlement().refundBuffer().toSeconds(), metrics, images,
-                    config.server().metricsHost(), outage);
+                    config.server().metricsHost(), outage, lora);
             broker.scheduleMaintenance(config, options.clock());
             if (options.scheduleSettlement()) {
                 broker.schedule(config.settlement());
@@ -176,6 +184,9 @@ public final class ProviderBroker implements AutoCloseable {
                     : ", metrics on " + config.server().metricsHost() + ":" + http.metricsPort());
             return broker;
         } catch (RuntimeException e) {
+            if (lora != null) {
+                lora.close();
+            }
             if (backend != null) {
                 backend.close();
             }
@@ -188,6 +199,22 @@ public final class ProviderBroker implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** LoRA serving when configured (chat services only): null otherwise. */
+    private static LoraAdapters loraAdapters(ProviderConfig config, String provider, String backend, Clock clock) {
+        ProviderConfig.Lora c = config.lora();
+        if (!c.enabled()) {
+            return null;
+        }
+        if (!config.service().type().equals("chatbot")) {
+            throw new ConfigException("lora: LoRA adapters are served by chatbot services only");
+        }
+        FineTuningChain ft = new FineTuningChain(config.chain().rpcUrl(), config.chain().chainId(),
+                c.fineTuningContract(), config.provider());
+        log.info("LoRA serving on: adapters from {} unpacked in {}", c.trustedProviders(), c.dir().toAbsolutePath());
+        return new LoraAdapters(c.storage(), ft, c.trustedProviders(), provider, config.provider().getEcKeyPair(),
+                c.dir(), backend, clock).startWatching();
     }
 
     private void schedule(ProviderConfig.Settlement cfg) {
@@ -370,6 +397,9 @@ public final class ProviderBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         http.stop();
+        if (lora != null) {
+            lora.close();
+        }
         backend.close();
         vertx.close().await();
         chain.close();

@@ -24,10 +24,39 @@ import zg.compute.server.ServerLimits;
  * @param limits     per-request and per-user limits of the billed route
  * @param images     broker-hosted images ({@code response_format: url})
  * @param async      async image jobs ({@code /v1/async/…})
+ * @param lora       LoRA adapters delivered by fine-tuning providers ({@code /v1/lora/…})
  */
 public record ProviderConfig(Server server, Chain chain, Credentials provider, Service service, TeeKeySource teeKey,
         Database database, Settlement settlement, Caches caches, List<String> allowOrigins, Limits limits,
-        Images images, Async async) {
+        Images images, Async async, Lora lora) {
+
+    /** Without LoRA serving. */
+    public ProviderConfig(Server server, Chain chain, Credentials provider, Service service, TeeKeySource teeKey,
+            Database database, Settlement settlement, Caches caches, List<String> allowOrigins, Limits limits,
+            Images images, Async async) {
+        this(server, chain, provider, service, teeKey, database, settlement, caches, allowOrigins, limits, images,
+                async, Lora.DISABLED);
+    }
+
+    /**
+     * Serving fine-tuned adapters (fine-tuning.md §1.10).
+     *
+     * @param storage            where fine-tuning providers leave encrypted models (null: LoRA off)
+     * @param fineTuningContract the FineTuningServing proxy whose deliverables say who owns an adapter
+     * @param trustedProviders   fine-tuning provider addresses whose adapter keys are accepted
+     * @param dir                where deployed adapters are unpacked (the model server must read it)
+     */
+    public record Lora(ModelStorage storage, String fineTuningContract, List<String> trustedProviders, Path dir) {
+        public static final Lora DISABLED = new Lora(null, null, List.of(), null);
+
+        public Lora {
+            trustedProviders = List.copyOf(trustedProviders);
+        }
+
+        public boolean enabled() {
+            return storage != null;
+        }
+    }
 
     /** The defaults for images (next to a SQLite database) and async jobs. */
     public ProviderConfig(Server server, Chain chain, Credentials provider, Service service, TeeKeySource teeKey,

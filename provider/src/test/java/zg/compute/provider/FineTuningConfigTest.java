@@ -51,9 +51,24 @@ class FineTuningConfigTest {
     }
 
     @Test
+    void theAdapterFeedNamesItsStorageAndInferenceProviders() {
+        String key = "04" + "1f".repeat(64);
+        FineTuningConfig c = parse(MINIMAL + "  adapterFeed:\n    storageDir: " + System.getProperty("java.io.tmpdir")
+                + "/zg-feed-test\n    inferenceProviders: [ { url: \"http://127.0.0.1:3080\", publicKey: \"" + key
+                + "\" } ]\n");
+        assertThat(c.adapterFeed().storage()).isInstanceOf(DevnetStorage.class);
+        assertThat(c.adapterFeed().inference()).containsExactly(
+                new FineTuningConfig.InferenceTarget("http://127.0.0.1:3080", key));
+        assertThat(parse(MINIMAL).adapterFeed()).isEqualTo(FineTuningConfig.AdapterFeed.NONE);
+        assertThatThrownBy(() -> parse(MINIMAL + "  adapterFeed: { storageDir: /tmp/x, inferenceProviders: [ { url:"
+                + " \"http://h\", publicKey: \"0x12\" } ] }\n")).hasMessageStartingWith(
+                        "fineTuning.adapterFeed.inferenceProviders.publicKey: the inference provider wallet's");
+    }
+
+    @Test
     void errorsNameTheKey() {
         assertThatThrownBy(() -> parse(MINIMAL + "  maxQueue: 3\n")).hasMessageStartingWith(
-                "fineTuning.maxQueue: unknown key (allowed here: ackTimeoutSeconds, datasetQuotaBytesPerUser,");
+                "fineTuning.maxQueue: unknown key (allowed here: ackTimeoutSeconds, adapterFeed, datasetQuotaBytesPerUser,");
         assertThatThrownBy(() -> parse(MINIMAL.replace("  pricePerToken: 7\n", ""))).hasMessage(
                 "fineTuning.pricePerToken: is required (neuron per token, a whole number)");
         assertThatThrownBy(() -> parse(MINIMAL + "  trainer: gpu\n")).hasMessage("fineTuning.trainer: 'dev' (the"

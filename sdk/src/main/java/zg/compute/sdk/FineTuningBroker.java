@@ -164,9 +164,7 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
      * first 12 characters of the task id.
      */
     public static String adapterName(String baseModel, String taskId) {
-        String sanitized = baseModel.replace('/', '-').replace('.', '-').replace(' ', '-')
-                .replaceAll("^-+|-+$", "");
-        return "ft-" + sanitized + "-" + (taskId.length() > 12 ? taskId.substring(0, 12) : taskId);
+        return zg.compute.protocol.finetuning.AdapterName.of(baseModel, taskId);
     }
 
     /**
@@ -439,6 +437,37 @@ public final class FineTuningBroker extends ReadOnlyFineTuningBroker {
             throw new ZGComputeException("Cannot decrypt " + encryptedModelPath + " into " + decryptedModelPath
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Fine-tuning {@code verifyService} (sdk-cli.md §4.5): the provider's one combined DStack report from
+     * {@code <url>/v1/quote}, saved as {@code fine_tuning_attestation_report.json} in {@code outputDir}, checked as
+     * the inference one is (report data = the on-chain TEE signer, compose hash = the event log; a report without a
+     * hardware quote is listed as unattested). Read {@link VerificationResult#verified()}.
+     */
+    public VerificationResult verifyService(String provider, Path outputDir,
+            java.util.function.Consumer<VerificationResult.Step> onLog) {
+        List<VerificationResult.Step> steps = new java.util.ArrayList<>();
+        java.util.function.Consumer<VerificationResult.Step> log = st -> {
+            steps.add(st);
+            if (onLog != null) {
+                onLog.accept(st);
+            }
+        };
+        FineTuningService s = getService(provider);
+        log.accept(new VerificationResult.Step(VerificationResult.StepType.STEP, "Verifying fine-tuning provider "
+                + provider + " (dstack)"));
+        String url = baseUrl(provider) + "/v1/quote";
+        ProviderHttp.Reply r = http.get(url, java.util.Map.of());
+        if (!r.ok()) {
+            throw new ProviderHttpException("getting attestation report failed: HTTP " + r.status() + " from " + url,
+                    r.status(), null);
+        }
+        List<Path> files = new java.util.ArrayList<>();
+        var report = AttestationCheck.download(r.body(), url, outputDir.resolve("fine_tuning_attestation_report.json"),
+                files, log);
+        return AttestationCheck.check(java.util.Map.of("combined", report), s.teeSignerAddress(), null, "dstack",
+                false, null, files, outputDir, steps, log);
     }
 
     private String baseUrl(String provider) {

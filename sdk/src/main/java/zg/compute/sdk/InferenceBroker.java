@@ -6,13 +6,11 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -738,6 +736,22 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
         return new EmbeddingsApi(this);
     }
 
+    /** Fine-tuned LoRA adapters on an inference provider: list, status, deploy, chat (fine-tuning.md §1.10). */
+    public LoraApi lora() {
+        return new LoraApi(this, http);
+    }
+
+    /** {@code Authorization} for {@code provider}'s non-paid routes (the LoRA API). */
+    Map<String, String> authHeader(String provider) {
+        return Map.of("Authorization", session(provider).authorization());
+    }
+
+    /** The provider's service URL without a trailing slash (the LoRA API's base). */
+    String baseUrl(String provider) {
+        LedgerBroker.requireAddress(provider, "provider");
+        return base(cachedService(provider));
+    }
+
     /**
      * The answer of a paid call: exact body bytes, {@code ZG-Res-Key}, verification, the fee counted and, for
      * image services, the pictures read (null otherwise).
@@ -769,6 +783,15 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     /** As {@link #paid}, the fee content computed from the answer's bytes. */
     Paid paidFor(String provider, String route, String contentType, byte[] body,
             java.util.function.Function<byte[], String> feeContentOf) {
+        return paidFor(provider, route, contentType, body, feeContentOf, ModelPrices.requestedModel(body));
+    }
+
+    /**
+     * As {@link #paid}, priced as {@code pricedModel} (null: the default model) rather than the body's model: a
+     * fine-tuned adapter is billed as its base model.
+     */
+    Paid paidFor(String provider, String route, String contentType, byte[] body,
+            java.util.function.Function<byte[], String> feeContentOf, String pricedModel) {
         ServiceInfo s = cachedService(provider);
         Map<String, String> headers = getRequestHeaders(provider);
         String url = base(s) + "/v1/proxy" + route;
@@ -777,14 +800,32 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
             throw new ProviderHttpException("POST " + route + " failed: HTTP " + r.status() + errorText(r.body()),
                     r.status(), null);
         }
-        return finish(s, provider, body, r.body(), r.resKey(), feeContentOf);
+        return finish(s, provider, body, r.body(), r.resKey(), feeContentOf, pricedModel);
+    }
+
+    /**
+     * The model an adapter of {@code baseModel} is priced as here, as the broker prices it: the base model when the
+     * provider lists it, else its default model (null).
+     */
+    String adapterPricedAs(String provider, String baseModel) {
+        try {
+            modelPrices.of(cachedService(provider), baseModel);
+            return baseModel;
+        } catch (InvalidRequestException notListed) {
+            return null;
+        }
     }
 
     /** Accounts and verifies an answer already received (its exact bytes, its {@code ZG-Res-Key}). */
     private Paid finish(ServiceInfo s, String provider, byte[] body, byte[] answer, String resKey,
             java.util.function.Function<byte[], String> feeContentOf) {
+        return finish(s, provider, body, answer, resKey, feeContentOf, ModelPrices.requestedModel(body));
+    }
+
+    private Paid finish(ServiceInfo s, String provider, byte[] body, byte[] answer, String resKey,
+            java.util.function.Function<byte[], String> feeContentOf, String pricedModel) {
         String feeContent = feeContentOf.apply(answer);
-        Accounted a = account(s, modelPrices.of(s, ModelPrices.requestedModel(body)), provider, feeContent, answer);
+        Accounted a = account(s, modelPrices.of(s, pricedModel), provider, feeContent, answer);
         ResponseVerification v;
         try {
             v = verify(s, resKey, body, answer, a.images());
@@ -871,7 +912,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     }
 
     /** ": <the provider's error text>" from {@code {"error": "…"}} / {@code {"error": {"message": "…"}}}, else the body. */
-    private static String errorText(byte[] body) {
+    static String errorText(byte[] body) {
         String text = ProviderHttpException.providerText(body);
         return text.isEmpty() ? "" : ": " + abbreviate(text);
     }
@@ -976,57 +1017,12 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
                     List.of(), steps, List.copyOf(reports.keySet()));
         }
 
-        List<VerificationResult.ReportAddress> addresses = new ArrayList<>();
-        List<String> composeDetails = new ArrayList<>();
-        boolean composeOk = true;
-        Set<String> images = new LinkedHashSet<>();
-        List<String> unattested = new ArrayList<>();
-        for (Map.Entry<String, JsonNode> e : reports.entrySet()) {
-            JsonNode report = e.getValue();
-            if (!AttestationReports.hasHardwareQuote(report)) {
-                unattested.add(e.getKey());
-                log.accept(step(VerificationResult.StepType.WARNING, e.getKey() + " report carries no hardware quote"
-                        + (report.path("attested").isBoolean() ? " (attested: false)" : "") + ": not attested"));
-            }
-            String named;
-            String expected;
-            if ("llm".equals(e.getKey())) {
-                named = report.path("signing_address").asText(null);
-                expected = info.path("TargetTeeAddress").asText(null);
-            } else {
-                named = AttestationReports.reportDataAddress(report);
-                expected = s.teeSignerAddress();
-            }
-            boolean match = named != null && expected != null && named.equalsIgnoreCase(expected);
-            addresses.add(new VerificationResult.ReportAddress(e.getKey(), named, expected, match));
-            log.accept(step(match ? VerificationResult.StepType.SUCCESS : VerificationResult.StepType.ERROR,
-                    e.getKey() + " report names signer " + named + (match ? " = " : " != ") + expected));
-            String why = AttestationReports.composeMismatch(report);
-            composeOk &= why == null;
-            composeDetails.add(e.getKey() + ": " + (why == null ? "compose hash matches the event log" : why));
-            log.accept(step(why == null ? VerificationResult.StepType.SUCCESS : VerificationResult.StepType.ERROR,
-                    composeDetails.get(composeDetails.size() - 1)));
-            images.addAll(AttestationReports.dockerImages(report));
-        }
-        boolean allMatch = !addresses.isEmpty() && addresses.stream().allMatch(VerificationResult.ReportAddress::match);
-        log.accept(step(VerificationResult.StepType.INFO, "For full verification run dstacktee/dstack-verifier and "
-                + "POST the report files to its /verify endpoint; check the image digests against the releases."));
-        return new VerificationResult(true, teeVerifier, separated, verifierUrl, files, outputDir,
-                new VerificationResult.SignerVerification(s.teeSignerAddress(), addresses, allMatch),
-                new VerificationResult.ComposeVerification(composeOk, composeDetails), new ArrayList<>(images), steps,
-                unattested);
+        return AttestationCheck.check(reports, s.teeSignerAddress(), info.path("TargetTeeAddress").asText(null),
+                teeVerifier, separated, verifierUrl, files, outputDir, steps, log);
     }
 
     private JsonNode download(String url, Path file, List<Path> files, Consumer<VerificationResult.Step> log) {
-        String body = fetch(url, "attestation report");
-        write(file, body);
-        files.add(file);
-        log.accept(step(VerificationResult.StepType.INFO, "Saved " + url + " to " + file));
-        JsonNode n = AttestationReports.parse(body);
-        if (n == null || !n.isObject()) {
-            throw new ProviderHttpException("The attestation report from " + url + " is not a JSON object", 200, null);
-        }
-        return n;
+        return AttestationCheck.download(fetch(url, "attestation report"), url, file, files, log);
     }
 
     private String fetch(String url, String what) {
@@ -1039,15 +1035,7 @@ public final class InferenceBroker extends ReadOnlyInferenceBroker implements Au
     }
 
     private static void write(Path file, String body) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(file, body, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ZGComputeException("Cannot write " + file + ": " + e.getMessage(), e);
-        }
+        AttestationCheck.write(file, body);
     }
 
     private static VerificationResult.Step step(VerificationResult.StepType type, String message) {

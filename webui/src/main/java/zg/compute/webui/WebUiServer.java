@@ -97,7 +97,7 @@ public final class WebUiServer implements AutoCloseable {
             MediaApi media = new MediaApi(broker.inference());
             KeysApi keys = new KeysApi(broker, new IssuedKeys(configDir));
             HistoryApi history = new HistoryApi(broker, web3);
-            FineTuningApi ft = new FineTuningApi(broker.fineTuning());
+            FineTuningApi ft = new FineTuningApi(broker.fineTuning(), broker.inference().lora());
 
             Router router = Router.router(vertx);
             router.route().handler(ctx -> {
@@ -137,6 +137,9 @@ public final class WebUiServer implements AutoCloseable {
             post(router, "fine-tuning/tasks", ft::create);
             post(router, "fine-tuning/calculate", ft::calculate);
             post(router, "fine-tuning/acknowledge", ft::acknowledge);
+            post(router, "fine-tuning/deploy", ft::deploy);
+            get(router, "fine-tuning/adapter", ft::adapter);
+            post(router, "fine-tuning/chat", ft::chat);
             router.route("/api/*").last().handler(ctx -> Replies.reply(ctx.response(), 404,
                     Replies.error("not found: " + ctx.request().method() + " " + ctx.request().path())));
             router.get().handler(ctx -> {

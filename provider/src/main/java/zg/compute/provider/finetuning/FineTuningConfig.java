@@ -20,9 +20,39 @@ import zg.compute.provider.TeeKeySource;
  * @param service  what is registered on chain and how tasks run
  * @param datasets quotas and expiry of uploaded datasets
  * @param executor the external training command ({@code fineTuning.trainer: command})
+ * @param adapterFeed where delivered adapters are left for inference providers (fine-tuning.md §1.10 "Feed")
  */
 public record FineTuningConfig(ProviderConfig.Server server, Chain chain, Credentials provider, TeeKeySource teeKey,
-        ProviderConfig.Database database, Service service, Datasets datasets, Executor executor) {
+        ProviderConfig.Database database, Service service, Datasets datasets, Executor executor,
+        AdapterFeed adapterFeed) {
+
+    /** Without an adapter feed. */
+    public FineTuningConfig(ProviderConfig.Server server, Chain chain, Credentials provider, TeeKeySource teeKey,
+            ProviderConfig.Database database, Service service, Datasets datasets, Executor executor) {
+        this(server, chain, provider, teeKey, database, service, datasets, executor, AdapterFeed.NONE);
+    }
+
+    /**
+     * At delivery the encrypted model is stored in {@code storage} and each inference provider gets the model's
+     * AES key ECIES-encrypted to its wallet (so it can serve the adapter once the user acknowledged it).
+     *
+     * @param storage   where encrypted models go (null: no feed)
+     * @param inference the inference providers fed
+     */
+    public record AdapterFeed(zg.compute.provider.ModelStorage storage, List<InferenceTarget> inference) {
+        public static final AdapterFeed NONE = new AdapterFeed(null, List.of());
+
+        public AdapterFeed {
+            inference = List.copyOf(inference);
+        }
+    }
+
+    /**
+     * @param url       the inference provider's service URL (its {@code /internal/v1/adapter-keys} is called)
+     * @param publicKey its wallet's uncompressed secp256k1 public key (hex, 64 or 65 bytes); the address follows
+     */
+    public record InferenceTarget(String url, String publicKey) {
+    }
 
     /**
      * @param perUserBytes what one user's uploaded datasets may take on disk together

@@ -16,6 +16,7 @@ import zg.compute.provider.internal.chain.FineTuningChain;
 import zg.compute.provider.internal.finetuning.ModelCatalog;
 import java.nio.file.Path;
 import java.util.Set;
+import zg.compute.provider.internal.finetuning.AdapterFeed;
 import zg.compute.provider.internal.finetuning.DatasetQuota;
 import zg.compute.provider.internal.finetuning.TaskFiles;
 import zg.compute.provider.internal.finetuning.TaskHttp;
@@ -107,7 +108,8 @@ public final class FineTuningProviderBroker implements AutoCloseable {
             Trainer trainer = options.trainer() != null ? options.trainer()
                     : Trainers.fromConfig(service.trainer(), config.executor(), chain.lockTimeSeconds());
             TaskPipeline pipeline = new TaskPipeline(store, chain, files, trainer, new DatasetTokenCounter(), tee, names,
-                    service.pricePerToken(), service.ackTimeout(), service.maxRetries(), clock, options.checkpoints());
+                    service.pricePerToken(), service.ackTimeout(), service.maxRetries(), clock, options.checkpoints(),
+                    new AdapterFeed(config.adapterFeed(), config.provider(), clock));
             pipeline.recover();
             TaskIntake intake = new TaskIntake(store, chain, files, names.keySet(), tee.address(),
                     service.maxTaskQueueSize(), clock);

@@ -26,8 +26,12 @@ public final class FineTuningApi {
 
     private final FineTuningBroker ft;
 
-    public FineTuningApi(FineTuningBroker ft) {
+    private final zg.compute.sdk.LoraApi lora;
+
+    /** @param lora deploys and chats with fine-tuned adapters on inference providers */
+    public FineTuningApi(FineTuningBroker ft, zg.compute.sdk.LoraApi lora) {
         this.ft = ft;
+        this.lora = lora;
     }
 
     public JsonObject models(Body b) {
@@ -124,6 +128,29 @@ public final class FineTuningApi {
         Optional<TxResult> tx = ft.acknowledgeDeliverable(provider, id);
         return tx.map(t -> AccountApi.tx("Deliverable of task " + id + " acknowledged", t))
                 .orElse(new JsonObject().put("message", "Already acknowledged"));
+    }
+
+    /** Deploys the task's adapter on an inference provider that serves adapters (no wait: the page polls). */
+    public JsonObject deploy(Body b) {
+        var d = lora.deployAdapter(b.required("provider"), b.required("model"), b.required("taskId"), false, null,
+                null);
+        return new JsonObject().put("message", d.message()).put("adapterName", d.adapterName()).put("state", d.state());
+    }
+
+    public JsonObject adapter(Body b) {
+        var s = lora.getAdapterStatus(b.required("provider"), b.required("adapterName"));
+        return new JsonObject().put("adapterName", s.adapterName()).put("state", s.state()).put("error", s.error());
+    }
+
+    /** A chat with the adapter through the paid path: billed as its base model, the signature checked. */
+    public JsonObject chat(Body b) {
+        String model = b.required("model");
+        String taskId = b.required("taskId");
+        var c = lora.chat(b.required("provider"), zg.compute.protocol.finetuning.AdapterName.of(model, taskId), model,
+                b.required("message"), null);
+        return new JsonObject().put("content", c.content()).put("promptTokens", c.promptTokens())
+                .put("completionTokens", c.completionTokens()).put("fee", Body.amount(c.fee()))
+                .put("verified", c.verification().isVerified()).put("chatId", c.chatId());
     }
 
     private static JsonObject task(FineTuningTask t) {

@@ -18,6 +18,7 @@ import zg.compute.cli.Invocation;
 import zg.compute.cli.internal.output.Fmt;
 import zg.compute.cli.internal.output.Table;
 import zg.compute.sdk.AcknowledgedModel;
+import zg.compute.sdk.LoraApi;
 import zg.compute.sdk.DatasetUpload;
 import zg.compute.sdk.Deliverable;
 import zg.compute.sdk.FineTuningAccount;
@@ -48,6 +49,7 @@ import zg.compute.sdk.ZGComputeNetworkReadOnlyBroker;
                 FineTuningCommands.AcknowledgeModel.class,
                 FineTuningCommands.ListDeliverables.class, FineTuningCommands.GetDeliverable.class,
                 FineTuningCommands.AcknowledgeDeliverable.class, FineTuningCommands.DecryptModel.class,
+                FineTuningCommands.DeployAdapter.class, FineTuningCommands.Chat.class, FineTuningCommands.Verify.class,
                 ProviderServiceCommands.FineTuningAckProvider.class, ProviderServiceCommands.FineTuningRevoke.class})
 public final class FineTuningCommands implements Runnable {
 
@@ -557,6 +559,17 @@ public final class FineTuningCommands implements Runnable {
                 description = "tee (default; 0g-storage and auto need 0G Storage, not available in this build)")
         String downloadMethod;
 
+        @Option(names = "--deploy", description = "Then deploy the adapter on the inference provider and wait until it"
+                + " is served (180 s)")
+        boolean deploy;
+
+        @Option(names = "--model", paramLabel = "<name>", description = "The task's base model (required with --deploy)")
+        String model;
+
+        @Option(names = "--inference-provider", paramLabel = "<address>",
+                description = "The inference provider serving the adapter (default: --provider)")
+        String inferenceProvider;
+
         AcknowledgeModel(Invocation inv) {
             super(inv);
         }
@@ -569,6 +582,9 @@ public final class FineTuningCommands implements Runnable {
                         + "--download-method tee.");
                 default -> throw new CliException("Unknown download method \"" + downloadMethod
                         + "\": use tee.");
+            }
+            if (deploy && (model == null || model.isBlank())) {
+                throw new CliException("--model is required with --deploy (the task's base model).");
             }
             out().println("Downloading the model from the provider's TEE...");
             AcknowledgedModel m = withBroker(
@@ -589,7 +605,154 @@ public final class FineTuningCommands implements Runnable {
                 out().println("✓ Deliverable for task " + task.taskId + " acknowledged");
                 printTx(m.transaction().get());
             }
+            if (deploy) {
+                String target = inferenceProvider == null ? task.provider : inferenceProvider;
+                out().println("Deploying the adapter on " + target + "...");
+                LoraApi.Deployment d = withBroker(b -> b.inference().lora().deployAdapter(target, model, task.taskId,
+                        true, ACK_DEPLOY_TIMEOUT, line -> out().println("  " + line)));
+                out().println("✓ Adapter " + d.adapterName() + " is " + d.state());
+            }
             return 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true, description = {
+            "Download the fine-tuning provider's TEE attestation report (fine_tuning_attestation_report.json) and check"
+                    + " it against its on-chain signer.",
+            "Exits with 1 when a check fails or the report carries no hardware quote (not attested)."})
+    public static final class Verify extends BrokerCommand {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>")
+        String provider;
+
+        @Option(names = "--output-dir", paramLabel = "<dir>", defaultValue = ".",
+                description = "Where the report file goes (default: current directory)")
+        String outputDir;
+
+        @Mixin
+        JsonOption json;
+
+        Verify(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            var r = withBroker(b -> b.fineTuning().verifyService(provider, ctx().resolve(outputDir), step -> {
+                if (!json.json) {
+                    out().println("[" + step.type() + "] " + step.message());
+                    out().flush();
+                }
+            }));
+            return InferenceCommands.Verify.verdict(this, provider, r, json.json);
+        }
+    }
+
+    /** {@code acknowledge-model --deploy} waits this long (sdk-cli.md polling constants). */
+    static final java.time.Duration ACK_DEPLOY_TIMEOUT = java.time.Duration.ofSeconds(180);
+
+    /** {@code --adapter-name}, or {@code --model} and {@code --task-id}: which adapter a command means. */
+    public static final class AdapterRef {
+
+        @Option(names = "--adapter-name", paramLabel = "<name>", description = "The adapter's name")
+        String adapterName;
+
+        @Option(names = "--model", paramLabel = "<name>", description = "Base model (with --task-id)")
+        String model;
+
+        @Option(names = "--task-id", paramLabel = "<id>", description = "Fine-tuning task id (with --model)")
+        String taskId;
+
+        void check() {
+            if (adapterName == null && (model == null || taskId == null)) {
+                throw new CliException("Give --adapter-name, or --model and --task-id.");
+            }
+        }
+
+        String name() {
+            return adapterName != null ? adapterName : zg.compute.protocol.finetuning.AdapterName.of(model, taskId);
+        }
+    }
+
+    @Command(name = "deploy-adapter", mixinStandardHelpOptions = true, description = {
+            "Deploy a fine-tuned LoRA adapter on an INFERENCE provider that serves adapters (the model must be "
+                    + "acknowledged on chain first: acknowledge-model).",
+            "Then chat with it: fine-tuning chat, or any OpenAI client with model = the adapter name."})
+    public static final class DeployAdapter extends BrokerCommand {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>",
+                description = "The inference provider")
+        String provider;
+
+        @Mixin
+        AdapterRef adapter;
+
+        @Option(names = "--wait", description = "Wait until the adapter is served")
+        boolean wait;
+
+        @Option(names = "--timeout", defaultValue = "120", paramLabel = "<seconds>",
+                description = "How long --wait waits (default 120)")
+        long timeout;
+
+        DeployAdapter(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            adapter.check();
+            if (timeout <= 0) {
+                throw new CliException("--timeout must be a positive number of seconds.");
+            }
+            java.time.Duration t = java.time.Duration.ofSeconds(timeout);
+            LoraApi.Deployment d = withBroker(b -> adapter.adapterName != null
+                    ? b.inference().lora().deployAdapterByName(provider, adapter.adapterName, wait, t,
+                            line -> out().println("  " + line))
+                    : b.inference().lora().deployAdapter(provider, adapter.model, adapter.taskId, wait, t,
+                            line -> out().println("  " + line)));
+            out().println((wait ? "✓ Adapter " + d.adapterName() + " is " : "Adapter " + d.adapterName() + ": ")
+                    + d.state());
+            if (!d.message().isEmpty()) {
+                out().println(d.message());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "chat", mixinStandardHelpOptions = true, description = {
+            "Chat with a deployed fine-tuned adapter on an inference provider: billed as a chat with its base model,"
+                    + " the answer's TEE signature checked."})
+    public static final class Chat extends BrokerCommand {
+
+        @Option(names = "--provider", required = true, paramLabel = "<address>",
+                description = "The inference provider")
+        String provider;
+
+        @Option(names = "--message", required = true, paramLabel = "<text>", description = "Your message")
+        String message;
+
+        @Mixin
+        AdapterRef adapter;
+
+        @Option(names = "--system", defaultValue = LoraApi.DEFAULT_SYSTEM_PROMPT, paramLabel = "<text>",
+                description = "System prompt (default: ${DEFAULT-VALUE})")
+        String system;
+
+        Chat(Invocation inv) {
+            super(inv);
+        }
+
+        @Override
+        public Integer call() {
+            adapter.check();
+            LoraApi.Chat c = withBroker(b -> b.inference().lora().chat(provider, adapter.name(), adapter.model,
+                    message, system));
+            out().println("Assistant: " + c.content());
+            out().println("Tokens: " + c.promptTokens() + " prompt, " + c.completionTokens() + " completion; fee "
+                    + c.fee() + " neuron");
+            out().println(c.verification().isVerified() ? "✓ Response signature verified (chat id " + c.chatId() + ")"
+                    : "✗ Response signature NOT verified (chat id " + c.chatId() + ")");
+            return c.verification().isVerified() ? 0 : 1;
         }
     }
 

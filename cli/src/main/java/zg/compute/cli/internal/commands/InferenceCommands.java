@@ -303,7 +303,12 @@ public final class InferenceCommands implements Runnable {
                             out().flush();
                         }
                     }));
-            if (json.json) {
+            return verdict(this, provider, r, json.json);
+        }
+
+        /** Prints a verification's steps' verdict (text or {@code --json}); the exit code (1 unless attested and verified). */
+        static int verdict(CliCommand c, String provider, VerificationResult r, boolean json) {
+            if (json) {
                 // the same verdict and exit code as the text form, in one object
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("provider", provider);
@@ -313,22 +318,22 @@ public final class InferenceCommands implements Runnable {
                 o.put("reports", r.reportsGenerated().stream().map(Path::toString).toList());
                 o.put("steps", r.steps().stream().map(st -> Map.of("type", st.type().toString(), "message",
                         st.message())).toList());
-                out().println(Fmt.json(o));
+                c.out().println(Fmt.json(o));
                 return r.verified() && r.attested() ? 0 : 1;
             }
-            out().println("Reports: " + r.reportsGenerated());
+            c.out().println("Reports: " + r.reportsGenerated());
             if (!r.verified()) {
-                ctx().err().println("✗ Verification failed: see the steps above.");
+                c.ctx().err().println("✗ Verification failed: see the steps above.");
                 return 1;
             }
             if (!r.attested()) {
                 // the signer matches only by the provider's word: a key outside a TEE passes the same checks
-                ctx().err().println("✗ Not attested: the " + String.join(", ", r.unattestedReports()) + " report"
+                c.ctx().err().println("✗ Not attested: the " + String.join(", ", r.unattestedReports()) + " report"
                         + (r.unattestedReports().size() == 1 ? " carries" : "s carry") + " no hardware quote; it names "
                         + "the on-chain signer, but nothing proves a TEE holds that key.");
                 return 1;
             }
-            out().println("✓ Verified: every report carries a quote, names the on-chain signer and its compose hash "
+            c.out().println("✓ Verified: every report carries a quote, names the on-chain signer and its compose hash "
                     + "matches.");
             return 0;
         }

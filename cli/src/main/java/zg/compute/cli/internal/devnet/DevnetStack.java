@@ -28,6 +28,8 @@ import zg.compute.provider.LocalTeeKeySource;
 import zg.compute.provider.ProviderBroker;
 import zg.compute.provider.ProviderConfig;
 import zg.compute.provider.finetuning.FineTuningConfig;
+import zg.compute.provider.DevnetStorage;
+import zg.compute.provider.finetuning.FineTuningConfig;
 import zg.compute.provider.finetuning.FineTuningProviderBroker;
 import zg.compute.sdk.Amount;
 import zg.compute.sdk.BrokerOptions;
@@ -54,6 +56,11 @@ public final class DevnetStack implements AutoCloseable {
     public static final int OWNER = 0;
     public static final int USER = 9;
     private static final int[] PROVIDER_ACCOUNTS = {1, 2, 10, 11, 12, 13, 18};
+    /**
+     * Provider 2 (always the development backend) serves the LoRA adapters the devnet's fine-tuning provider
+     * delivers: both are configured to know each other and share {@code storage/} ({@link DevnetStorage}).
+     */
+    static final int LORA_SLOT = 1;
     private static final int[] TEE_ACCOUNTS = {3, 4, 14, 15, 16, 17, 19};
 
     /** What the user gets at each provider; the deposit is 3 0G per provider + 4 0G (10 0G with chat only). */
@@ -109,9 +116,12 @@ public final class DevnetStack implements AutoCloseable {
     private final ModelServers servers;
     private final FineTuningProviderBroker fineTuningBroker;
     private final ProviderEntry fineTuning;
+    private final Path storageDir;
 
     private DevnetStack(Devnet devnet, List<ProviderBroker> brokers, List<ProviderEntry> providers, UserEntry user,
-            Path dataDir, ModelServers servers, FineTuningProviderBroker fineTuningBroker, ProviderEntry fineTuning) {
+            Path dataDir, ModelServers servers, FineTuningProviderBroker fineTuningBroker, ProviderEntry fineTuning,
+            Path storageDir) {
+        this.storageDir = storageDir;
         this.devnet = devnet;
         this.brokers = brokers;
         this.providers = providers;
@@ -235,7 +245,7 @@ public final class DevnetStack implements AutoCloseable {
                                     + " to each provider");
             ProviderEntry ft = null;
             if (config.fineTuning()) {
-                ft = startFineTuning(steps, d, dir, u, ftBrokers);
+                ft = startFineTuning(steps, d, dir, u, ftBrokers, loraTarget(d, entries));
             }
             ProviderEntry fineTuning = ft;
             // the fine-tuning sub-account's 3 0G were deposited for it on top of the inference ones
@@ -248,7 +258,7 @@ public final class DevnetStack implements AutoCloseable {
                 }, Path::toString);
             }
             return new DevnetStack(d, List.copyOf(brokers), List.copyOf(entries), user, kept ? null : dir, servers,
-                    ftBrokers.isEmpty() ? null : ftBrokers.get(0), fineTuning);
+                    ftBrokers.isEmpty() ? null : ftBrokers.get(0), fineTuning, dir.resolve("storage"));
         } catch (IOException e) {
             stop(brokers, ftBrokers, servers, devnet, kept ? null : dataDir);
             throw new StepFailedException("cannot create a data directory: " + e.getMessage(), e);
@@ -263,14 +273,25 @@ public final class DevnetStack implements AutoCloseable {
      * and a 3 0G fine-tuning sub-account of the user there (deposited for it), so the seed's fine-tuning steps need
      * no set-up.
      */
+    /** The inference provider the fine-tuning provider feeds its adapters to, if one serves LoRA. */
+    private static FineTuningConfig.InferenceTarget loraTarget(Devnet d, List<ProviderEntry> entries) {
+        if (entries.size() <= LORA_SLOT) {
+            return null;
+        }
+        return new FineTuningConfig.InferenceTarget(entries.get(LORA_SLOT).url(), Numeric.toHexStringWithPrefixZeroPadded(
+                d.account(PROVIDER_ACCOUNTS[LORA_SLOT]).getEcKeyPair().getPublicKey(), 128));
+    }
+
     private static ProviderEntry startFineTuning(Steps steps, Devnet d, Path dir, Credentials user,
-            List<FineTuningProviderBroker> started) {
-        FineTuningConfig fc = FineTuningNode.config(d, dir);
+            List<FineTuningProviderBroker> started, FineTuningConfig.InferenceTarget lora) {
+        FineTuningConfig fc = FineTuningNode.config(d, dir, lora);
         FineTuningProviderBroker b = steps.run("start the fine-tuning provider (" + FineTuningNode.MODEL
                         + ", development trainer) and register its service",
                 () -> FineTuningProviderBroker.start(fc),
                 x -> x.providerAddress() + " at " + x.baseUrl() + ", service "
-                        + x.registration().action().name().toLowerCase() + ", 100 0G staked");
+                        + x.registration().action().name().toLowerCase() + ", 100 0G staked"
+                        + (lora == null ? "" : "; its adapters are served by provider " + (LORA_SLOT + 1)
+                                + " (LoRA: deploy-adapter, fine-tuning chat)"));
         started.add(b);
         ProviderEntry e = FineTuningNode.entry(b, fc);
         steps.run("acknowledge its TEE signer as the owner and give the user a fine-tuning sub-account", () -> {
@@ -382,7 +403,21 @@ public final class DevnetStack implements AutoCloseable {
                 ProviderConfig.Settlement.every(config.settleInterval()),
                 // short account cache: a devnet user's deposits and revocations show up quickly
                 new ProviderConfig.Caches(Duration.ofSeconds(30), Duration.ofSeconds(300), Duration.ofSeconds(1200)),
-                List.of("*"), ProviderConfig.Limits.defaults());
+                List.of("*"), ProviderConfig.Limits.defaults(),
+                ProviderConfig.Images.defaults("jdbc:sqlite:" + db), ProviderConfig.Async.defaults(),
+                loraConfig(d, config, plan, db.getParent()));
+    }
+
+    private static ProviderConfig.Lora loraConfig(Devnet d, StackConfig config, Plan plan, Path dir) {
+        if (!config.fineTuning() || plan.slot() != LORA_SLOT || !"dev".equals(plan.targetUrl())) {
+            return ProviderConfig.Lora.DISABLED;
+        }
+        try {
+            return new ProviderConfig.Lora(new DevnetStorage(dir.resolve("storage")), d.contracts().fineTuning().proxy(),
+                    List.of(d.account(FineTuningNode.WALLET).getAddress()), dir.resolve("lora-adapters"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create " + dir.resolve("storage"), e);
+        }
     }
 
     private static BrokerOptions userOptions(Devnet d) {
@@ -490,6 +525,14 @@ public final class DevnetStack implements AutoCloseable {
     /** Its task server (e.g. to run its pollers now instead of waiting for the next tick). */
     public java.util.Optional<FineTuningProviderBroker> fineTuningBroker() {
         return java.util.Optional.ofNullable(fineTuningBroker);
+    }
+
+    /**
+     * The {@link DevnetStorage} directory the fine-tuning provider leaves encrypted models in and the LoRA provider
+     * (provider 2) reads them from: the stand-in for 0G Storage.
+     */
+    public Path storageDir() {
+        return storageDir;
     }
 
     /** Milliseconds from the start of {@code start} until the embeddings server answered; -1 without it. */

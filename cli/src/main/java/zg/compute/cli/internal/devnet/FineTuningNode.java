@@ -37,7 +37,8 @@ final class FineTuningNode {
     private FineTuningNode() {
     }
 
-    static FineTuningConfig config(Devnet d, Path dir) {
+    /** @param lora the inference provider fed with delivered adapters (shares {@code storage/}), or null */
+    static FineTuningConfig config(Devnet d, Path dir, FineTuningConfig.InferenceTarget lora) {
         Credentials wallet = d.account(WALLET);
         int port = previousPort(d, wallet);
         String url = "http://127.0.0.1:" + port;
@@ -54,7 +55,17 @@ final class FineTuningNode {
                 new ProviderConfig.Database("jdbc:sqlite:" + dir.resolve("provider-ft.db"), null, null), service,
                 // the task server's default quotas and expiry; the built-in development trainer (no command)
                 new FineTuningConfig.Datasets(1L << 30, 20L << 30, Duration.ofDays(7)),
-                new FineTuningConfig.Executor(List.of(), "", Duration.ZERO));
+                new FineTuningConfig.Executor(List.of(), "", Duration.ZERO), lora == null
+                        ? FineTuningConfig.AdapterFeed.NONE : new FineTuningConfig.AdapterFeed(storage(dir),
+                                List.of(lora)));
+    }
+
+    private static zg.compute.provider.DevnetStorage storage(Path dir) {
+        try {
+            return new zg.compute.provider.DevnetStorage(dir.resolve("storage"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create " + dir.resolve("storage"), e);
+        }
     }
 
     static DevnetStack.ProviderEntry entry(FineTuningProviderBroker b, FineTuningConfig c) {

@@ -5,7 +5,12 @@ import java.util.List;
 import java.util.Optional;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Keys;
+import org.web3j.abi.EventEncoder;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameter;
+import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.response.EthLog;
+import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.protocol.http.HttpService;
 import org.web3j.tx.response.PollingTransactionReceiptProcessor;
@@ -58,6 +63,45 @@ public final class FineTuningChain implements AutoCloseable {
     public Optional<FineTuningServing.Deliverable> deliverable(String user, String id) {
         return optional(() -> serving.getDeliverable(user, provider.getAddress(), id).send(), "AccountNotExists",
                 "DeliverableNotExists");
+    }
+
+    /** Another provider's service (an inference broker reading the fine-tuning provider that fed it an adapter). */
+    public Optional<FineTuningServing.Service> service(String otherProvider) {
+        return optional(() -> serving.getService(otherProvider).send(), "ServiceNotExist");
+    }
+
+    /** A deliverable of another provider, or empty if it does not exist. */
+    public Optional<FineTuningServing.Deliverable> deliverable(String user, String otherProvider, String id) {
+        return optional(() -> serving.getDeliverable(user, otherProvider, id).send(), "AccountNotExists",
+                "DeliverableNotExists");
+    }
+
+    /** A {@code DeliverableAcknowledged} event: the user acknowledged a provider's model on chain. */
+    public record Acknowledgement(String user, String provider, String taskId) {
+    }
+
+    /** The latest block number. */
+    public long blockNumber() {
+        return call(() -> web3j.ethBlockNumber().send().getBlockNumber()).longValueExact();
+    }
+
+    /** {@code DeliverableAcknowledged} events in blocks {@code from..to} (inclusive). */
+    public List<Acknowledgement> acknowledgements(long from, long to) {
+        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), contract);
+        filter.addSingleTopic(EventEncoder.encode(FineTuningServing.DELIVERABLEACKNOWLEDGED_EVENT));
+        EthLog logs = call(() -> web3j.ethGetLogs(filter).send());
+        if (logs.hasError()) {
+            throw new IllegalStateException("eth_getLogs: " + logs.getError().getMessage());
+        }
+        List<Acknowledgement> out = new java.util.ArrayList<>();
+        for (EthLog.LogResult<?> r : logs.getLogs()) {
+            if (r.get() instanceof Log l) {
+                var e = FineTuningServing.getDeliverableAcknowledgedEventFromLog(l);
+                out.add(new Acknowledgement(e.user, e.provider, e.deliverableId));
+            }
+        }
+        return out;
     }
 
     public BigInteger minProviderStake() {

@@ -75,6 +75,7 @@ public final class TaskPipeline {
     private final Clock clock;
     private final Checkpoints checkpoints;
     private final Eip712Domain domain;
+    private final AdapterFeed feed;
     private final SecureRandom random = new SecureRandom();
 
     /**
@@ -85,6 +86,15 @@ public final class TaskPipeline {
             DatasetTokenCounter tokenCounter, TeeKeySource tee,
             Map<String, String> modelNames, BigInteger pricePerToken, Duration ackTimeout, int maxRetries,
             Clock clock, Checkpoints checkpoints) {
+        this(store, chain, files, trainer, tokenCounter, tee, modelNames, pricePerToken, ackTimeout, maxRetries, clock,
+                checkpoints, null);
+    }
+
+    /** @param feed stores delivered models and sends their keys to inference providers (null: none) */
+    public TaskPipeline(TaskStore store, FineTuningChain chain, TaskFiles files, Trainer trainer,
+            DatasetTokenCounter tokenCounter, TeeKeySource tee, Map<String, String> modelNames, BigInteger pricePerToken, Duration ackTimeout, int maxRetries,
+            Clock clock, Checkpoints checkpoints, AdapterFeed feed) {
+        this.feed = feed;
         this.store = store;
         this.chain = chain;
         this.files = files;
@@ -324,6 +334,15 @@ public final class TaskPipeline {
                 throw new IllegalStateException("task " + t.id() + " left Delivering while it was encrypted");
             }
             files.log(t.id(), "model encrypted");
+            if (feed != null && feed.enabled()) {
+                // only while the plain key exists; a failed feed does not hold back the user's delivery
+                try {
+                    files.log(t.id(), feed.feed(t.id(), files.encryptedModel(t.id()), key));
+                } catch (IOException | RuntimeException e) {
+                    log.warn("task {}: adapter feed failed: {}", t.id(), e.toString());
+                    files.log(t.id(), "adapter feed failed: " + e.getMessage());
+                }
+            }
             return rootHex;
         } finally {
             Arrays.fill(key, (byte) 0);

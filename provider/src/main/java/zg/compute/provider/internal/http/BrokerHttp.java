@@ -84,6 +84,7 @@ public final class BrokerHttp {
     private final BrokerMetrics metrics;
     private final HostedImages images;
     private final AsyncJobs async;
+    private final LoraHttp lora;
     private final Clock clock;
     private final RawBody smallBody = new RawBody(UNAUTHENTICATED_BODY);
     private final RawBody fullBody = new RawBody(MAX_BODY);
@@ -94,6 +95,15 @@ public final class BrokerHttp {
     public BrokerHttp(Vertx vertx, ProviderConfig config, ServiceStrategy strategy, ModelCatalog catalog,
             String upstream, Authenticator auth, BalanceGate gate, ServiceStatus service, Store store,
             TeeKeySource tee, String provider, Clock clock, BrokerMetrics metrics, HostedImages images) {
+        this(vertx, config, strategy, catalog, upstream, auth, gate, service, store, tee, provider, clock, metrics,
+                images, null);
+    }
+
+    /** @param lora LoRA adapters served here, else null */
+    public BrokerHttp(Vertx vertx, ProviderConfig config, ServiceStrategy strategy, ModelCatalog catalog,
+            String upstream, Authenticator auth, BalanceGate gate, ServiceStatus service, Store store,
+            TeeKeySource tee, String provider, Clock clock, BrokerMetrics metrics, HostedImages images,
+            zg.compute.provider.internal.lora.LoraAdapters lora) {
         this.metrics = metrics;
         this.vertx = vertx;
         this.config = config;
@@ -109,6 +119,7 @@ public final class BrokerHttp {
         this.images = images;
         this.clock = clock;
         this.async = new AsyncJobs(pipeline, config.async(), store, clock, provider, metrics);
+        this.lora = new LoraHttp(pipeline, auth, lora, metrics);
     }
 
     public int start(String host, int port) {
@@ -130,6 +141,7 @@ public final class BrokerHttp {
         router.get("/v1/user/:addr/unsettledfee").handler(this::unsettledFee);
         router.route("/v1/proxy/*").handler(this::proxy);
         async.routes(router);
+        lora.routes(router);
         router.route().last().handler(ctx -> error(ctx.response(), 400, "endpoint not supported"));
         ProviderConfig.Server s = config.server();
         server = GuardedHttpServer.listen(vertx, new HttpServerOptions().setCompressionSupported(false), s.limits(),

@@ -178,7 +178,7 @@ final class PaidPipeline {
     Admitted admit(String authorization, byte[] body, String contentType) throws RequestRejected {
         Authorized a = authorize(authorization);
         AccountView account = a.account();
-        PaidRequest request = strategy.read(body, contentType);
+        PaidRequest request = strategy.read(a.user(), body, contentType);
         UserConcurrency.Permit permit = concurrency.acquire(a.user());
         try {
             String id = UUID.randomUUID().toString();
@@ -204,7 +204,7 @@ final class PaidPipeline {
             return Optional.empty();
         }
         Authorized a = authorized.get();
-        PaidRequest request = strategy.read(body, contentType);
+        PaidRequest request = strategy.read(a.user(), body, contentType);
         UserConcurrency.Permit permit = concurrency.acquire(a.user());
         try {
             String id = UUID.randomUUID().toString();

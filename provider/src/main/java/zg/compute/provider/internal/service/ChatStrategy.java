@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import zg.compute.provider.ProviderConfig;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.ChatRequest;
 import zg.compute.provider.internal.billing.SseUsage;
@@ -27,10 +28,17 @@ public final class ChatStrategy implements ServiceStrategy {
 
     private final ModelCatalog catalog;
     private final long defaultMaxOutput;
+    private final AdapterModels adapters;
 
     public ChatStrategy(ModelCatalog catalog, long defaultMaxOutput) {
+        this(catalog, defaultMaxOutput, AdapterModels.NONE);
+    }
+
+    /** @param adapters fine-tuned adapters a chat may name: billed at their base model's prices */
+    public ChatStrategy(ModelCatalog catalog, long defaultMaxOutput, AdapterModels adapters) {
         this.catalog = catalog;
         this.defaultMaxOutput = defaultMaxOutput;
+        this.adapters = adapters;
     }
 
     @Override
@@ -52,6 +60,24 @@ public final class ChatStrategy implements ServiceStrategy {
     public PaidRequest read(byte[] body, String contentType) throws RequestRejected {
         ChatRequest request = ChatRequest.parse(body);
         return new Chat(request, catalog.resolve(request.json().get("model")));
+    }
+
+    /**
+     * A chat naming one of the user's active adapters is billed exactly as a chat with its base model (that
+     * model's prices when this provider lists it, else the default model the adapter runs on here) and forwarded
+     * with the adapter's name, which the model server serves (vLLM dynamic LoRA).
+     */
+    @Override
+    public PaidRequest read(String user, byte[] body, String contentType) throws RequestRejected {
+        ChatRequest request = ChatRequest.parse(body);
+        var model = request.json().get("model");
+        var base = adapters.baseModel(user, model != null && model.isTextual() ? model.asText() : null);
+        if (base.isEmpty()) {
+            return new Chat(request, catalog.resolve(model));
+        }
+        ProviderConfig.Model priced = catalog.serves(base.get()) ? catalog.resolve(base.get()).model()
+                : catalog.defaultModel();
+        return new Chat(request, new ModelCatalog.Resolved(priced, null));
     }
 
     private final class Chat implements PaidRequest {

@@ -23,8 +23,14 @@ public final class ServiceStrategies {
     /** @param hosted where image services keep {@code response_format: url} answers; null: url is refused */
     public static ServiceStrategy forType(String type, ModelCatalog catalog, long maxOutputTokens,
             HostedImages hosted) {
+        return forType(type, catalog, maxOutputTokens, hosted, AdapterModels.NONE);
+    }
+
+    /** @param adapters fine-tuned adapters a chat may name (chatbot only) */
+    public static ServiceStrategy forType(String type, ModelCatalog catalog, long maxOutputTokens,
+            HostedImages hosted, AdapterModels adapters) {
         return switch (type) {
-            case "chatbot" -> new ChatStrategy(catalog, maxOutputTokens);
+            case "chatbot" -> new ChatStrategy(catalog, maxOutputTokens, adapters);
             case "text-to-image" -> ImageStrategy.generations(catalog, hosted);
             case "image-editing" -> ImageStrategy.edits(catalog, hosted);
             case "speech-to-text" -> new TranscriptionStrategy(catalog);

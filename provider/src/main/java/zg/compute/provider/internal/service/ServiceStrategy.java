@@ -26,4 +26,9 @@ public interface ServiceStrategy {
 
     /** Reads the client's request strictly; refuses what cannot be billed unambiguously. */
     PaidRequest read(byte[] body, String contentType) throws RequestRejected;
+
+    /** {@link #read} for an authenticated {@code user} (a type whose models depend on the user overrides it). */
+    default PaidRequest read(String user, byte[] body, String contentType) throws RequestRejected {
+        return read(body, contentType);
+    }
 }

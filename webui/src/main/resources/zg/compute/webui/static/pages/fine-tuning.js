@@ -24,12 +24,50 @@ export default async function fineTuning(ctx) {
             try { say(txText(await api.post('fine-tuning/acknowledge', { provider: provider.value, taskId: t.id })), 'ok'); }
             catch (err) { say(err.message, 'error'); }
           });
+          const acked = d.progress === 'UserAcknowledged' || d.progress === 'Finished';
           detail.replaceChildren(el('section', { class: 'card' }, el('h2', {}, `Task ${short(t.id)}: ${d.progress}`),
-            el('pre', {}, d.log || '(empty log)'), d.progress === 'Delivered' ? ack : null));
+            el('pre', {}, d.log || '(empty log)'), d.progress === 'Delivered' ? ack : null,
+            acked ? serve(t.id) : null));
         } catch (err) { say(err.message, 'error'); }
       });
       return [el('code', {}, short(t.id)), when(t.createdAt), t.progress, `${t.fee.og} 0G`, show];
     }), 'Tasks') : el('p', {}, 'No task with this provider yet.'));
+  }
+  // Deploy the acknowledged adapter on a chat provider that serves adapters, then chat with it (billed as its base
+  // model, each answer's signature checked by the server side).
+  function serve(taskId) {
+    const chatProviders = p.inference.filter((s) => s.serviceType === 'chatbot');
+    const target = el('select', { name: 'inference' }, chatProviders.map((s) =>
+      el('option', { value: s.provider }, `${short(s.provider)} — ${s.model}`)));
+    const base = el('input', { name: 'base', value: (p.fineTuning.find((s) => s.provider === provider.value) || { models: [''] }).models[0] || '' });
+    const state = el('p', { 'aria-live': 'polite' }, '');
+    const answer = el('pre', { 'aria-live': 'polite' }, '');
+    const deploy = el('button', { type: 'button' }, 'Deploy the adapter');
+    deploy.addEventListener('click', async () => {
+      try {
+        const r = await api.post('fine-tuning/deploy', { provider: target.value, model: base.value, taskId });
+        state.textContent = `${r.adapterName}: ${r.state}`;
+        for (let i = 0; i < 60 && r.state !== 'active'; i++) {
+          await new Promise((ok) => setTimeout(ok, 2000));
+          const s = await api.get('fine-tuning/adapter', { provider: target.value, adapterName: r.adapterName });
+          state.textContent = `${r.adapterName}: ${s.state}${s.error ? ' — ' + s.error : ''}`;
+          if (s.state === 'active' || s.state === 'failed') break;
+        }
+      } catch (err) { say(err.message, 'error'); }
+    });
+    const message = el('input', { name: 'message', placeholder: 'Message to the fine-tuned model' });
+    const send = el('button', { type: 'button' }, 'Send');
+    send.addEventListener('click', async () => {
+      try {
+        const c = await api.post('fine-tuning/chat', { provider: target.value, model: base.value, taskId,
+          message: message.value });
+        answer.textContent = `Assistant: ${c.content}\n${c.promptTokens} + ${c.completionTokens} tokens, ` +
+          `${c.fee.og} 0G, signature ${c.verified ? 'verified' : 'NOT verified'}`;
+      } catch (err) { say(err.message, 'error'); }
+    });
+    return el('div', {}, el('h3', {}, 'Serve the adapter'),
+      el('div', { class: 'row' }, field('Inference provider', target), field('Base model', base), deploy), state,
+      el('div', { class: 'row' }, field('Chat', message, 'wide'), send), answer);
   }
   provider.addEventListener('change', () => drawTasks().catch((err) => say(err.message, 'error')));
   const refresh = el('button', { type: 'button', class: 'ghost' }, 'Refresh');
