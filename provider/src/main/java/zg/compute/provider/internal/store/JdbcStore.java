@@ -49,6 +49,8 @@ public final class JdbcStore implements Store {
     private static final long SETTLEMENT_LOCK = 0x5a47_5365_7474_6c65L;
     private static final int ATTEMPTS = 3;
     private static final int PRUNE_CHUNK = 5_000;
+    /** How often the WAL is copied back into the SQLite file (a busy broker writes a few MB a second). */
+    static final long CHECKPOINT_MILLIS = 1_000;
 
     /** The settlement worker's query: billed rows in billing order (index request_state). */
     static final String BILLABLE_SQL = "SELECT id, user_address, fee, paid FROM request WHERE state = 'billed'"
@@ -61,6 +63,7 @@ public final class JdbcStore implements Store {
     // SQLite
     private final SqliteWriter sqlite;
     private final MemoryLedger ledger;
+    private final WalCheckpointer checkpointer;
     // PostgreSQL
     private final HikariDataSource pool;
     private final SettlementLock lock;
@@ -92,6 +95,7 @@ public final class JdbcStore implements Store {
             this.pool = new HikariDataSource(hc);
             this.sqlite = null;
             this.ledger = null;
+            this.checkpointer = null;
             String schema;
             try (Connection c = pool.getConnection(); Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("SELECT current_schema()")) {
@@ -110,6 +114,11 @@ public final class JdbcStore implements Store {
             MemoryLedger memory = new MemoryLedger();
             this.ledger = memory;
             this.sqlite = new SqliteWriter(durable, sqlite(jdbcUrl, user, password, "NORMAL"), memory::inFlight);
+            Connection checkpoints = DriverManager.getConnection(jdbcUrl, user, password);
+            try (Statement st = checkpoints.createStatement()) {
+                st.execute("PRAGMA busy_timeout=10000");
+            }
+            this.checkpointer = new WalCheckpointer(checkpoints, CHECKPOINT_MILLIS);
             tx(c -> {
                 try (PreparedStatement ps = c.prepareStatement("SELECT user_address, amount FROM user_unsettled");
                         ResultSet rs = ps.executeQuery()) {
@@ -164,6 +173,7 @@ public final class JdbcStore implements Store {
             s.execute("PRAGMA journal_mode=WAL");
             s.execute("PRAGMA busy_timeout=10000");
             s.execute("PRAGMA synchronous=" + synchronous);
+            s.execute("PRAGMA wal_autocheckpoint=0"); // the WalCheckpointer's thread does it, off the request path
         }
         c.setAutoCommit(false);
         return StatementCache.wrap(c);
@@ -1093,5 +1103,6 @@ public final class JdbcStore implements Store {
             return;
         }
         sqlite.close();
+        checkpointer.close();
     }
 }
