@@ -246,24 +246,25 @@ final class BenchReport {
     private static void analysis(StringBuilder sb, Results r) {
         sb.append(f("""
                 **Why the targets are missed.** nginx forwards bytes; the broker does a paid request's work on every
-                one: verify the session token (cached; a warm user's header checks run on the event loop), read the
-                account (cached), parse the body strictly, take a per-user slot, **reserve** the estimate in the store,
-                forward, relay the answer while hashing it and reading its usage as it passes, then **bill, release the
-                reservation and store the signature** in a second store write, and sign
-                `sha256(request):sha256(response)` with secp256k1 (native, about 60 µs,
-                [signing.md](../bench/reports/signing.md)). In the profile SQLite takes %.0f %% of the CPU, HTTP (Netty
-                and Vert.x: the broker is both a server and a client) %.0f %%, secp256k1 and hashing %.0f %%, JSON
-                %.0f %%. Both writes are group-committed by SQLite's one writer thread, but each still parks a
-                blocking-pool thread while it waits (event loop → pool → writer → pool → event loop, twice): at one
-                connection the added p50 is those eight thread switches, two commits and the signature; at 64
-                connections the queue in front of the writer, GC and the CPU shared with wrk and the upstream set the
-                p99.
+                one: verify the session token (cached), read the account (cached), parse the body strictly, take a
+                per-user slot, reserve the estimate (SQLite: in memory), forward, relay the answer while hashing it
+                and reading its usage as it passes, sign `sha256(request):sha256(response)` with secp256k1, and
+                **write the bill, the user's unsettled total and the signature** in one transaction before the answer
+                ends. A warm user's request runs on the event loop from start to end except that one write, which
+                goes to SQLite's writer thread (group commit) and comes back. In the profile SQLite takes %.0f %%
+                of the CPU (JFR sees only its Java side; async-profiler, which also sees the kernel, puts the writer
+                thread at about a third: each commit writes some eight pages to the WAL — the request row, its
+                random-id index entries, the user's total, the signature and `sqlite_sequence`), HTTP (Netty and
+                Vert.x: the broker is both a server and a client) %.0f %%, secp256k1 and hashing %.0f %% (libsecp256k1's
+                JNI binding has no recoverable signing, so each signature also costs one public-key recovery), JSON
+                %.0f %%. At one connection the added p50 is one commit, the signature and two thread switches; at 64
+                connections the throughput (latency = connections / req/s), GC and the CPU shared with wrk and the
+                upstream set the p99.
 
-                **What would close it**, in order of expected effect: one store write per request — for the embedded
-                single-broker SQLite store, reservations held in memory and the request row written once with its
-                bill (PostgreSQL keeps the row lock: several brokers share it); the event loop handing each write to
-                the writer thread directly (an asynchronous store API) instead of parking a pool thread on it; signing
-                while the bill commits; and a machine where wrk and the upstream do not share the broker's two cores.
+                **What would close it**, in order of expected effect: fewer pages per commit (bill and signature in
+                one row keyed by an increasing number instead of random UUIDs, no AUTOINCREMENT bookkeeping);
+                recoverable signing in native code (saves the recovery, about a third of the signing cost); larger
+                commit groups under load; and a machine where wrk and the upstream do not share the broker's two cores.
 
                 """, share(r, "SQLite"), share(r, "HTTP"), share(r, "secp256k1") + share(r, "crypto")
                 + share(r, "JDK security") + share(r, "protocol"), share(r, "JSON")));
