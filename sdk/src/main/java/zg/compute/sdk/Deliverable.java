@@ -1,7 +1,7 @@
 package zg.compute.sdk;
 
 import java.math.BigInteger;
-import org.web3j.utils.Numeric;
+import zg.compute.protocol.finetuning.ModelRoot;
 
 /**
  * A fine-tuning result the provider recorded on chain for one task id. {@code encryptedSecret} is empty
@@ -37,10 +37,6 @@ public record Deliverable(String id, byte[] modelRootHash, byte[] encryptedSecre
      * stored the ASCII of a comma-separated list of {@code 0x…} roots, shown as is.
      */
     public String modelRootHashText() {
-        if (modelRootHash.length == 32) {
-            return Numeric.toHexString(modelRootHash);
-        }
-        String ascii = new String(modelRootHash, java.nio.charset.StandardCharsets.US_ASCII);
-        return ascii.matches("0x[0-9a-fA-F]+(,0x[0-9a-fA-F]+)*") ? ascii : Numeric.toHexString(modelRootHash);
+        return ModelRoot.text(modelRootHash);
     }
 }

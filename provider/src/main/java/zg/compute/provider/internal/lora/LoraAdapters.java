@@ -16,15 +16,13 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.utils.Numeric;
 import zg.compute.protocol.auth.SessionHeaders;
 import zg.compute.protocol.auth.TokenException;
 import zg.compute.protocol.contracts.bindings.FineTuningServing;
 import zg.compute.protocol.finetuning.AdapterName;
 import zg.compute.protocol.finetuning.Ecies;
-import zg.compute.protocol.finetuning.FileDigest;
 import zg.compute.protocol.finetuning.ModelCipher;
-import zg.compute.protocol.finetuning.StorageRoot;
+import zg.compute.protocol.finetuning.ModelRoot;
 import zg.compute.provider.ModelStorage;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.chain.FineTuningChain;
@@ -334,12 +332,10 @@ public final class LoraAdapters implements AdapterModels, AutoCloseable {
 
     /** The deliverable's root is keccak256 of the encrypted file or its 0G Storage root (fine-tuning.md §2.5). */
     private static void checkRoot(Path file, byte[] modelRootHash) throws IOException {
-        String expected = Numeric.toHexString(modelRootHash);
-        if (FileDigest.keccak256(file).equalsIgnoreCase(expected)
-                || StorageRoot.of(file).map(expected::equalsIgnoreCase).orElse(false)) {
-            return;
+        ModelRoot.Check c = ModelRoot.check(file, modelRootHash);
+        if (c.match() == ModelRoot.Match.NONE) {
+            throw new IOException("the stored model does not match the deliverable's root hash " + c.expected());
         }
-        throw new IOException("the stored model does not match the deliverable's root hash " + expected);
     }
 
     public List<Adapter> list(String user) {

@@ -3,15 +3,12 @@ package zg.compute.sdk.internal.finetuning;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
-import zg.compute.protocol.finetuning.FileDigest;
-import zg.compute.protocol.finetuning.StorageRoot;
+import zg.compute.protocol.finetuning.ModelRoot;
 import zg.compute.sdk.AcknowledgedModel.RootMatch;
-import zg.compute.sdk.Deliverable;
 
 /**
- * Compares a downloaded model with the deliverable's {@code modelRootHash} (fine-tuning.md §1.8, §2.5): one raw
- * 32-byte root that is keccak256 of the file or its 0G Storage root (older providers wrote the ASCII text
- * {@code 0x…}, read too). A mismatch is a warning, as in the official SDK, never a reason to drop the file.
+ * Compares a downloaded model with the deliverable's {@code modelRootHash} ({@link ModelRoot}). A mismatch is a
+ * warning, as in the official SDK, never a reason to drop the file.
  */
 public final class ModelRootCheck {
 
@@ -22,17 +19,13 @@ public final class ModelRootCheck {
     }
 
     public static Result check(String taskId, Path file, byte[] modelRootHash) throws IOException {
-        String expected = new Deliverable("", modelRootHash, new byte[0], false, java.math.BigInteger.ZERO, false)
-                .modelRootHashText();
-        String keccak = FileDigest.keccak256(file);
-        if (keccak.equalsIgnoreCase(expected)) {
-            return new Result(keccak, RootMatch.KECCAK256, Optional.empty());
-        }
-        Optional<String> storage = StorageRoot.of(file);
-        if (storage.isPresent() && storage.get().equalsIgnoreCase(expected)) {
-            return new Result(keccak, RootMatch.STORAGE_ROOT, Optional.empty());
-        }
-        return new Result(keccak, RootMatch.NONE, Optional.of("Hash mismatch for task " + taskId + ": expected "
-                + expected + ", got " + keccak + storage.map(s -> " (0G Storage root " + s + ")").orElse("")));
+        ModelRoot.Check c = ModelRoot.check(file, modelRootHash);
+        return switch (c.match()) {
+            case KECCAK256 -> new Result(c.keccak256(), RootMatch.KECCAK256, Optional.empty());
+            case STORAGE_ROOT -> new Result(c.keccak256(), RootMatch.STORAGE_ROOT, Optional.empty());
+            case NONE -> new Result(c.keccak256(), RootMatch.NONE, Optional.of("Hash mismatch for task " + taskId
+                    + ": expected " + c.expected() + ", got " + c.keccak256()
+                    + c.storageRoot().map(s -> " (0G Storage root " + s + ")").orElse("")));
+        };
     }
 }
