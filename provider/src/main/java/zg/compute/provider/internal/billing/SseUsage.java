@@ -1,11 +1,13 @@
 package zg.compute.provider.internal.billing;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reads an OpenAI-compatible SSE chat stream as it passes, holding one line at most: the {@code data:}
@@ -15,13 +17,12 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SseUsage {
 
-    /** Events are parsed strictly (no trailing data) but without duplicate-key tracking: one parse per token. */
-    private static final ObjectMapper EVENTS = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Events are parsed strictly (nothing after the value) but without duplicate-key tracking: one parse per token. */
+    private static final ObjectMapper EVENTS = new ObjectMapper();
     /** A longer line is not kept: its bytes are counted as delivered content, unparsed. */
     static final int MAX_LINE = 1024 * 1024;
 
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+    private final LineBuffer line = new LineBuffer();
     private long overflow;
     private final TokenCount content = new TokenCount();
     private Usage last;
@@ -67,35 +68,130 @@ public final class SseUsage {
             overflow = 0;
             return;
         }
-        String text = line.toString(StandardCharsets.UTF_8).strip();
+        byte[] b = line.buffer();
+        int from = 0;
+        int to = line.size();
         line.reset();
-        if (done || !text.startsWith("data:")) {
+        while (from < to && isSpace(b[from])) {
+            from++;
+        }
+        while (to > from && isSpace(b[to - 1])) {
+            to--;
+        }
+        if (done || to - from < 5 || b[from] != 'd' || b[from + 1] != 'a' || b[from + 2] != 't' || b[from + 3] != 'a'
+                || b[from + 4] != ':') {
             return; // blank separators, ": keep-alive" comments, "event:" lines, anything after [DONE]
         }
         events++;
-        String data = text.substring(5).strip();
-        if (data.equals("[DONE]")) {
+        from += 5;
+        while (from < to && isSpace(b[from])) {
+            from++;
+        }
+        if (to - from == 6 && new String(b, from, 6, StandardCharsets.US_ASCII).equals("[DONE]")) {
             done = true;
             return;
         }
-        JsonNode n;
+        if (from == to) {
+            return;
+        }
+        Event e;
         try {
-            n = EVENTS.readTree(data);
+            e = Event.read(b, from, to - from);
         } catch (IOException notJson) {
-            content.append(data).append(" "); // delivered all the same
+            content.append(new String(b, from, to - from, StandardCharsets.UTF_8)).append(" "); // delivered all the same
             return;
         }
-        if (n == null) {
-            return;
+        if (e.usage != null) {
+            last = e.usage;
         }
-        Usage u = UsageExtractor.usage(n.get("usage"));
-        if (u != null) {
-            last = u;
+        for (String piece : e.content) {
+            content.append(piece);
         }
-        for (JsonNode c : n.path("choices")) {
-            content.append(c.path("delta").path("content").asText(""))
-                    .append(c.path("delta").path("reasoning_content").asText(""))
-                    .append(c.path("text").asText(""));
+    }
+
+    /** Whitespace as {@link String#strip} sees it in the ASCII range (SSE lines are framed by ASCII). */
+    private static boolean isSpace(byte c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x0b || c == 0x0c || (c >= 0x1c && c <= 0x1f);
+    }
+
+    /**
+     * One event read with a streaming parser (an event is about one token: building a tree per event was most of
+     * a streamed answer's garbage): the top-level {@code usage} and, per choice, {@code delta.content},
+     * {@code delta.reasoning_content} and {@code text}; strict, all or nothing, nothing after the value.
+     */
+    private record Event(Usage usage, List<String> content) {
+
+        static Event read(byte[] b, int off, int len) throws IOException {
+            try (JsonParser p = EVENTS.getFactory().createParser(b, off, len)) {
+                JsonToken t = p.nextToken();
+                Usage usage = null;
+                List<String> content = new ArrayList<>(2);
+                if (t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String field = p.currentName();
+                        JsonToken v = p.nextToken();
+                        if (field.equals("usage")) {
+                            usage = UsageExtractor.usage(v == JsonToken.START_OBJECT ? p.readValueAsTree() : null);
+                        } else if (field.equals("choices") && v == JsonToken.START_ARRAY) {
+                            choices(p, content);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else {
+                    p.skipChildren(); // valid JSON that is no object: an event, nothing to count
+                }
+                if (p.nextToken() != null) {
+                    throw new IOException("trailing data after the event");
+                }
+                return new Event(usage, content);
+            }
+        }
+
+        private static void choices(JsonParser p, List<String> content) throws IOException {
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                if (p.currentToken() != JsonToken.START_OBJECT) {
+                    p.skipChildren();
+                    continue;
+                }
+                String delta = "";
+                String reasoning = "";
+                String text = "";
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if (field.equals("delta") && v == JsonToken.START_OBJECT) {
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String f = p.currentName();
+                            p.nextToken();
+                            if (f.equals("content")) {
+                                delta = scalar(p);
+                            } else if (f.equals("reasoning_content")) {
+                                reasoning = scalar(p);
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    } else if (field.equals("text")) {
+                        text = scalar(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                content.add(delta);
+                content.add(reasoning);
+                content.add(text);
+            }
+        }
+
+        /** A value as Jackson's {@code asText("")} reads it: scalars as text, null and containers as "". */
+        private static String scalar(JsonParser p) throws IOException {
+            JsonToken t = p.currentToken();
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                p.skipChildren();
+                return "";
+            }
+            return t == JsonToken.VALUE_NULL ? "" : p.getText();
         }
     }
 
@@ -110,5 +206,16 @@ public final class SseUsage {
             endLine(); // a last event without its newline was delivered too
         }
         return last != null ? last : new Usage(promptEstimate, content.tokens(), false);
+    }
+
+    /** The current line's bytes, readable in place. */
+    private static final class LineBuffer extends ByteArrayOutputStream {
+        LineBuffer() {
+            super(256);
+        }
+
+        byte[] buffer() {
+            return buf;
+        }
     }
 }

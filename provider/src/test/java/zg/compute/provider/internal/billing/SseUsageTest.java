@@ -92,4 +92,63 @@ class SseUsageTest {
         assertThat(chunked.usage(3)).isEqualTo(whole);
         assertThat(chunked.events()).isEqualTo(fed(stream, Integer.MAX_VALUE).events());
     }
+
+    /**
+     * The event reader (a streaming parse) reads what a tree of each event reads: the last top-level usage, and per
+     * choice delta.content, delta.reasoning_content and text as Jackson's asText("") (scalars as text, null and
+     * containers as ""); text that is not exactly one JSON value counts as delivered content.
+     */
+    @Property(tries = 400)
+    void eventsReadAsTheirTrees(@ForAll("shapedEvents") List<String> data) throws Exception {
+        StringBuilder stream = new StringBuilder();
+        TokenCount expected = new TokenCount();
+        Usage usage = null;
+        for (String d : data) {
+            stream.append("data: ").append(d).append("\n\n");
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                        .readTree(d.strip());
+            } catch (java.io.IOException notJson) {
+                expected.append(d.strip()).append(" ");
+                continue;
+            }
+            if (n == null) {
+                continue;
+            }
+            Usage u = UsageExtractor.usage(n.get("usage"));
+            if (u != null) {
+                usage = u;
+            }
+            for (com.fasterxml.jackson.databind.JsonNode c : n.path("choices")) {
+                expected.append(c.path("delta").path("content").asText(""))
+                        .append(c.path("delta").path("reasoning_content").asText(""))
+                        .append(c.path("text").asText(""));
+            }
+        }
+        Usage read = fed(stream.toString(), Integer.MAX_VALUE).usage(5);
+        assertThat(read).isEqualTo(usage != null ? usage : new Usage(5, expected.tokens(), false));
+    }
+
+    @Provide
+    Arbitrary<List<String>> shapedEvents() {
+        Arbitrary<String> value = Arbitraries.of("\"a b\"", "\"中😀\"", "7", "true", "null", "{\"x\":\"y z\"}", "[1,\"q\"]",
+                "\"\"");
+        Arbitrary<String> choice = net.jqwik.api.Combinators.combine(value, value, value, Arbitraries.of(0, 1, 2, 3))
+                .as((c, r, t, shape) -> switch (shape) {
+                    case 0 -> "{\"delta\":{\"content\":" + c + ",\"reasoning_content\":" + r + "},\"text\":" + t + "}";
+                    case 1 -> "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":" + c + "}}";
+                    case 2 -> "{\"text\":" + t + ",\"finish_reason\":null}";
+                    default -> "{\"delta\":" + c + "}";
+                });
+        Arbitrary<String> object = net.jqwik.api.Combinators.combine(choice.list().ofMaxSize(3),
+                Arbitraries.of("", ",\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":9}", ",\"usage\":null",
+                        ",\"id\":\"x\",\"object\":{\"deep\":[1,{\"choices\":[]}]}"))
+                .as((cs, extra) -> "{\"choices\":[" + String.join(",", cs) + "]" + extra + "}");
+        Arbitrary<String> odd = Arbitraries.of("oops", "{\"choices\":[]} trailing", "[1,2]", "42", "\"text\"",
+                "{\"choices\":[{\"delta\":{\"content\":\"half\"", "{}", "{\"choices\":{\"delta\":1}}");
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(5, object), net.jqwik.api.Tuple.of(1, odd)).list()
+                .ofMaxSize(12);
+    }
 }
