@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * Copies a SQLite WAL back into the database file on a thread of its own. Left to SQLite, the commit that fills
  * the WAL past 1,000 pages runs the checkpoint, fsync included, while every request queued behind it waits: one
  * request in a hundred took 15 ms longer. The writer's connections therefore turn automatic checkpoints off and
- * this thread runs a {@code PASSIVE} checkpoint (never blocks the writer) every {@code periodMillis}.
+ * this thread runs a {@code PASSIVE} checkpoint (never takes the writer's lock) every {@code periodMillis}.
  */
 final class WalCheckpointer implements AutoCloseable {
 
