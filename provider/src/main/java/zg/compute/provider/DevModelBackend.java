@@ -81,13 +81,20 @@ public final class DevModelBackend implements ModelBackend {
         req.body().onSuccess(body -> complete(req, body)).onFailure(e -> error(req, 400, e.getMessage()));
     }
 
-    /** Loads on a worker thread (file reads); answers as vLLM does: 200 text, or 400 with the reason. */
-    private void loadLora(HttpServerRequest req, Buffer body) {
-        JsonObject in;
+    /** The body as a JSON object, or null after answering 400. */
+    private static JsonObject jsonObject(HttpServerRequest req, Buffer body) {
         try {
-            in = body.toJsonObject();
+            return body.toJsonObject();
         } catch (DecodeException | ClassCastException e) {
             error(req, 400, "request body is not a JSON object");
+            return null;
+        }
+    }
+
+    /** Loads on a worker thread (file reads); answers as vLLM does: 200 text, or 400 with the reason. */
+    private void loadLora(HttpServerRequest req, Buffer body) {
+        JsonObject in = jsonObject(req, body);
+        if (in == null) {
             return;
         }
         String name = in.getValue("lora_name") instanceof String n ? n : null;
@@ -108,11 +115,8 @@ public final class DevModelBackend implements ModelBackend {
     }
 
     private void complete(HttpServerRequest req, Buffer body) {
-        JsonObject in;
-        try {
-            in = body.toJsonObject();
-        } catch (DecodeException | ClassCastException e) {
-            error(req, 400, "request body is not a JSON object");
+        JsonObject in = jsonObject(req, body);
+        if (in == null) {
             return;
         }
         JsonArray messages = in.getJsonArray("messages");

@@ -480,10 +480,7 @@ public final class BrokerHttp {
 
     /** Bill from what the client received (never more than the reservation), then sign it. */
     private void settleResponse(Admitted ad, byte[] requestBytes, PaidRequest.Response response, String chatKey) {
-        PaidPipeline.Charge c = pipeline.charge(ad, requestBytes, response);
-        store.billAndSign(ad.requestId(), c.inputCount(), c.outputCount(), c.inputFee(), c.outputFee(), chatKey,
-                c.signature().text(), c.signature().signature(), pipeline.signatureExpiry());
-        pipeline.served(c);
+        pipeline.served(pipeline.chargeAndStore(ad, requestBytes, response, chatKey));
     }
 
     /** {@code GET|HEAD /v1/proxy/images/{chatKey}/{i}}: a broker-hosted image, no auth (the key is the secret). */

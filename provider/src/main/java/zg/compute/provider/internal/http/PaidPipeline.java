@@ -347,12 +347,7 @@ final class PaidPipeline {
                     c.inputFee(), c.outputFee(), chatKey, c.signature().text(), c.signature().signature(),
                     signatureExpiry(), Runnable::run), context).map(v -> c);
         } else {
-            done = blocking(() -> {
-                Charge c = charge(ad, requestBytes, response);
-                store.billAndSign(ad.requestId(), c.inputCount(), c.outputCount(), c.inputFee(), c.outputFee(), chatKey,
-                        c.signature().text(), c.signature().signature(), signatureExpiry());
-                return c;
-            });
+            done = blocking(() -> chargeAndStore(ad, requestBytes, response, chatKey));
         }
         return done.andThen(ar -> {
             ad.permit().release();
@@ -360,6 +355,14 @@ final class PaidPipeline {
                 served(ar.result());
             }
         });
+    }
+
+    /** Blocking: charges the answer and stores its bill and signature in one transaction (not yet counted as served). */
+    Charge chargeAndStore(Admitted ad, byte[] requestBytes, PaidRequest.Response response, String chatKey) {
+        Charge c = charge(ad, requestBytes, response);
+        store.billAndSign(ad.requestId(), c.inputCount(), c.outputCount(), c.inputFee(), c.outputFee(), chatKey,
+                c.signature().text(), c.signature().signature(), signatureExpiry());
+        return c;
     }
 
     /** When a signature stored now stops being served. */
