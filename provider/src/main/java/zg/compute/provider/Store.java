@@ -73,7 +73,8 @@ public interface Store extends AutoCloseable {
 
     /**
      * {@link #billRequest} and {@link #putSignature} in one transaction: the hot path's only write after
-     * the upstream answered.
+     * the upstream answered. If it does not commit the request goes unbilled: its reservation is released as
+     * far as the database lets (else its row stays pending for the sweep), and the call fails.
      */
     void billAndSign(String id, long inputCount, long outputCount, BigInteger inputFee, BigInteger outputFee,
             String chatKey, String text, String signature, long expiresAtMillis);

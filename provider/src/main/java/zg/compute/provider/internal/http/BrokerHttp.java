@@ -444,19 +444,25 @@ public final class BrokerHttp {
                 log.warn("upstream stream broke for request {}: {}", ad.requestId(), broken.toString());
             }
             pipeline.bill(ad, requestBytes, received.response(encoding, contentType), chatKey).onComplete(done -> {
-                if (done.failed()) {
-                    log.error("billing/signing failed for request {}", ad.requestId(), done.cause());
+                if (resp.closed()) {
+                    return;
                 }
-                if (!resp.closed()) {
-                    if (broken == null) {
-                        if (held != null) {
-                            resp.end(held);
-                        } else {
-                            resp.end();
-                        }
+                if (done.failed()) {
+                    // never passed off as billed: a held answer is withheld, a flowing stream broken off
+                    if (held != null) {
+                        resp.headers().remove("ZG-Res-Key");
+                        fail(resp, done.cause());
                     } else {
                         resp.reset();
                     }
+                    return;
+                }
+                if (broken != null) {
+                    resp.reset();
+                } else if (held != null) {
+                    resp.end(held);
+                } else {
+                    resp.end();
                 }
             });
         };
@@ -479,7 +485,8 @@ public final class BrokerHttp {
     }
 
     /** Bill from what the client received (never more than the reservation), then sign it. */
-    private void settleResponse(Admitted ad, byte[] requestBytes, PaidRequest.Response response, String chatKey) {
+    private void settleResponse(Admitted ad, byte[] requestBytes, PaidRequest.Response response, String chatKey)
+            throws RequestRejected {
         pipeline.served(pipeline.chargeAndStore(ad, requestBytes, response, chatKey));
     }
 

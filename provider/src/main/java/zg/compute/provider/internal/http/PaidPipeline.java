@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zg.compute.protocol.signing.ResponseSignature;
@@ -325,7 +326,8 @@ final class PaidPipeline {
     /**
      * Charges a relayed answer and stores its bill and signature: the charge on the calling event loop when the
      * answer is small and the store queues writes itself, otherwise everything on a worker. Completes on the
-     * caller's context once the bill is committed; the concurrency slot is released either way.
+     * caller's context once the bill is committed, or fails with {@link #notBilled} (the answer must then not
+     * reach the client as if billed); the concurrency slot is released either way.
      */
     Future<Charge> bill(Admitted ad, byte[] requestBytes, PaidRequest.Response response, String chatKey) {
         // a metered answer (bytes not kept) was counted as it passed: charging it is cheap at any length
@@ -335,17 +337,7 @@ final class PaidPipeline {
                         || response.encoding().equalsIgnoreCase("identity"));
         Future<Charge> done;
         if (inline) {
-            Context context = vertx.getOrCreateContext();
-            Charge c;
-            try {
-                c = charge(ad, requestBytes, response);
-            } catch (RuntimeException e) {
-                ad.permit().release();
-                return Future.failedFuture(e);
-            }
-            done = Future.fromCompletionStage(store.billAndSignAsync(ad.requestId(), c.inputCount(), c.outputCount(),
-                    c.inputFee(), c.outputFee(), chatKey, c.signature().text(), c.signature().signature(),
-                    signatureExpiry(), Runnable::run), context).map(v -> c);
+            done = chargeOnLoop(ad, requestBytes, response, chatKey);
         } else {
             done = blocking(() -> chargeAndStore(ad, requestBytes, response, chatKey));
         }
@@ -357,13 +349,68 @@ final class PaidPipeline {
         });
     }
 
-    /** Blocking: charges the answer and stores its bill and signature in one transaction (not yet counted as served). */
-    Charge chargeAndStore(Admitted ad, byte[] requestBytes, PaidRequest.Response response, String chatKey) {
-        Charge c = charge(ad, requestBytes, response);
-        store.billAndSign(ad.requestId(), c.inputCount(), c.outputCount(), c.inputFee(), c.outputFee(), chatKey,
-                c.signature().text(), c.signature().signature(), signatureExpiry());
+    /** The charge on the calling event loop, the store's write queued without parking it. */
+    private Future<Charge> chargeOnLoop(Admitted ad, byte[] requestBytes, PaidRequest.Response response,
+            String chatKey) {
+        Charge c;
+        try {
+            c = charge(ad, requestBytes, response);
+        } catch (RuntimeException e) {
+            return blocking(() -> {
+                throw unchargeable(ad, e);
+            });
+        }
+        return Future.fromCompletionStage(store.billAndSignAsync(ad.requestId(), c.inputCount(), c.outputCount(),
+                c.inputFee(), c.outputFee(), chatKey, c.signature().text(), c.signature().signature(),
+                signatureExpiry(), Runnable::run), vertx.getOrCreateContext())
+                .map(v -> c).recover(e -> Future.failedFuture(notBilled(ad, e)));
+    }
+
+    /**
+     * Blocking: charges the answer and stores its bill and signature in one transaction (not yet counted as served).
+     * Throws {@link #NOT_BILLED} when either fails.
+     */
+    Charge chargeAndStore(Admitted ad, byte[] requestBytes, PaidRequest.Response response, String chatKey)
+            throws RequestRejected {
+        Charge c;
+        try {
+            c = charge(ad, requestBytes, response);
+        } catch (RuntimeException e) {
+            throw unchargeable(ad, e);
+        }
+        try {
+            store.billAndSign(ad.requestId(), c.inputCount(), c.outputCount(), c.inputFee(), c.outputFee(), chatKey,
+                    c.signature().text(), c.signature().signature(), signatureExpiry());
+        } catch (RuntimeException e) {
+            throw notBilled(ad, e); // the store released the reservation
+        }
         return c;
     }
+
+    /** Blocking: the answer could not be charged (nothing was stored): its reservation goes back. */
+    private RequestRejected unchargeable(Admitted ad, Throwable cause) {
+        try {
+            store.failRequest(ad.requestId());
+        } catch (RuntimeException e) {
+            log.warn("request {}: could not release its reservation: {}", ad.requestId(), e.getMessage());
+        }
+        return notBilled(ad, cause);
+    }
+
+    /**
+     * An answer that could not be charged or stored is not billed, and the client gets a 503 instead of an answer
+     * nobody pays for. One log line, no trace: a failing disk fails every request.
+     */
+    private RequestRejected notBilled(Admitted ad, Throwable cause) {
+        Throwable e = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+        log.error("request {}: its bill could not be stored, the answer is withheld and not charged: {}",
+                ad.requestId(), e.getMessage());
+        metrics.request(route, "bill_failed");
+        return new RequestRejected(503, NOT_BILLED);
+    }
+
+    static final String NOT_BILLED = "the answer could not be billed (the provider's database failed); you were not"
+            + " charged, retry later";
 
     /** When a signature stored now stops being served. */
     long signatureExpiry() {

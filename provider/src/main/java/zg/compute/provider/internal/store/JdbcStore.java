@@ -521,10 +521,17 @@ public final class JdbcStore implements Store {
             BigInteger outputFee, String chatKey, String text, String signature, long expiresAtMillis,
             Executor blocking) {
         if (ledger == null) {
-            return CompletableFuture.runAsync(() -> fastTx(c -> {
-                bill(c, id, inputCount, outputCount, inputFee, outputFee);
-                return putSignature(c, chatKey, text, signature, expiresAtMillis);
-            }), blocking);
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    fastTx(c -> {
+                        bill(c, id, inputCount, outputCount, inputFee, outputFee);
+                        return putSignature(c, chatKey, text, signature, expiresAtMillis);
+                    });
+                } catch (RuntimeException e) {
+                    releaseUnbilled(id);
+                    throw e;
+                }
+            }, blocking);
         }
         MemoryLedger.Reservation r = ledger.takeUnwritten(id);
         if (r == null) {
@@ -532,6 +539,11 @@ public final class JdbcStore implements Store {
                 bill(c, id, inputCount, outputCount, inputFee, outputFee);
                 putSignature(c, chatKey, text, signature, expiresAtMillis);
                 return (Void) null;
+            }).whenComplete((v, e) -> {
+                if (e != null) {
+                    sqlite.submit(false, c -> release(c, id, "failed")).exceptionally(
+                            f -> unreleased(id, f));
+                }
             });
         }
         return sqlite.submit(false, c -> {
@@ -543,6 +555,22 @@ public final class JdbcStore implements Store {
                 ledger.release(r); // nothing committed: the request goes unbilled
             }
         });
+    }
+
+    /** A bill that did not commit: the pending row goes {@code failed}, if the database lets it now. */
+    private void releaseUnbilled(String id) {
+        try {
+            fastTx(c -> release(c, id, "failed"));
+        } catch (RuntimeException e) {
+            unreleased(id, e);
+        }
+    }
+
+    /** The row stays pending: swept with this instance's other pending rows. */
+    private Void unreleased(String id, Throwable e) {
+        log.warn("request {}: its bill failed and its reservation could not be released either: {}", id,
+                e.getMessage());
+        return null;
     }
 
     private interface ReservationWork<T> {
