@@ -51,19 +51,39 @@ public final class NativeSecp256k1 implements Secp256k1 {
         }
         byte[] r = Arrays.copyOfRange(compact, 0, 32);
         byte[] s = Arrays.copyOfRange(compact, 32, 64);
-        // libsecp256k1 does not return the recovery id here. A signature it made recovers to the key with id 0 or
-        // 1 (2 and 3 need r ≥ p − n, odds ~2^-127); for a key pair whose halves are known to match, a failed id 0
-        // therefore means 1: one recovery per signature, where web3j tries each id in turn.
-        BigInteger publicKey = key.getPublicKey();
-        byte[] q = recoverOrNull(compact, hash, 0);
-        if (q != null && publicKey.equals(new BigInteger(1, Arrays.copyOfRange(q, 1, 65)))) {
-            return new Sign.SignatureData((byte) 27, r, s);
-        }
+        // libsecp256k1 does not return the recovery id here. It is the parity of y of the nonce point R, whose x is
+        // r: R = k·G with k = s⁻¹·(z + r·d) mod n (for the low s it returned, so the id needs no flip). One fixed-base
+        // multiplication (pubkeyCreate) instead of a public-key recovery, at a third of the cost. Only for a key
+        // pair whose halves match, so that the id found for d is the one for the public key web3j would check.
         if (consistent(key)) {
-            return new Sign.SignatureData((byte) 28, r, s);
+            BigInteger k = new BigInteger(1, s).modInverse(N)
+                    .multiply(new BigInteger(1, hash).add(new BigInteger(1, r).multiply(d))).mod(N);
+            byte[] point = pointOrNull(k);
+            if (point != null && Arrays.equals(point, 1, 33, r, 0, 32)) {
+                return new Sign.SignatureData((byte) (27 + (point[64] & 1)), r, s);
+            }
+            // R.x ≥ n (r = R.x − n; odds ~2^-127): found by recovery
+            byte[] q = recoverOrNull(compact, hash, 0);
+            if (q != null && key.getPublicKey().equals(new BigInteger(1, Arrays.copyOfRange(q, 1, 65)))) {
+                return new Sign.SignatureData((byte) 27, r, s);
+            }
         }
-        // a key pair whose halves do not match: web3j decides, or throws
-        return Sign.createSignatureData(new ECDSASignature(new BigInteger(1, r), new BigInteger(1, s)), publicKey, hash);
+        // a key pair whose halves do not match (or the odd case above): web3j decides, or throws
+        return Sign.createSignatureData(new ECDSASignature(new BigInteger(1, r), new BigInteger(1, s)),
+                key.getPublicKey(), hash);
+    }
+
+    /** k·G as 04‖x‖y, or null. */
+    private byte[] pointOrNull(BigInteger k) {
+        if (!isScalar(k)) {
+            return null;
+        }
+        try {
+            byte[] p = lib.pubkeyCreate(Numeric.toBytesPadded(k, 32));
+            return p != null && p.length == 65 ? p : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** Whether the key pair's public half is its private half's (checked once per key pair, the last one kept). */
