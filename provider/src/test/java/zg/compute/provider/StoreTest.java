@@ -152,6 +152,41 @@ class StoreTest {
         assertThat(s.signature("unknown", 0)).isEmpty();
     }
 
+    /**
+     * Expired signatures go in bounded steps (a step per {@link JdbcStore#SIGNATURE_PRUNE_MILLIS} at most, of at most
+     * {@link JdbcStore#SIGNATURE_PRUNE_ROWS}): a table holding twenty minutes of traffic is never scanned or
+     * emptied in one transaction on the writer every request waits for.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void expiredSignaturesAreDeletedInBoundedSteps(String backend) throws Exception {
+        String url = url(backend);
+        Store s = openUrl(url);
+        int expired = JdbcStore.SIGNATURE_PRUNE_ROWS + 500;
+        for (int i = 0; i < expired; i++) {
+            s.putSignature("old-" + i, "a:b", "0xsig", 1);
+        }
+        long left = expiredRows(url);
+        int steps = 0;
+        while (left > 0) {
+            Thread.sleep(JdbcStore.SIGNATURE_PRUNE_MILLIS + 50);
+            s.putSignature("live-" + steps, "a:b", "0xsig", Long.MAX_VALUE / 2);
+            long now = expiredRows(url);
+            assertThat(left - now).as("one step").isPositive().isLessThanOrEqualTo(JdbcStore.SIGNATURE_PRUNE_ROWS);
+            left = now;
+            assertThat(++steps).isLessThan(10);
+        }
+        assertThat(s.signature("live-0", System.currentTimeMillis())).isPresent();
+    }
+
+    private static long expiredRows(String url) throws Exception {
+        try (var c = DriverManager.getConnection(url); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT COUNT(*) FROM response_signature WHERE expires_at < 1000")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void oneSettlementLeaderPerDatabase(String backend) throws Exception {
