@@ -183,6 +183,9 @@ public final class JdbcStore implements Store {
             s.execute("PRAGMA busy_timeout=10000");
             s.execute("PRAGMA synchronous=" + synchronous);
             s.execute("PRAGMA wal_autocheckpoint=0"); // the WalCheckpointer's thread does it, off the request path
+            // 32 MiB of pages (default 2 MiB): the indexes' pages a bill touches stay in memory instead of being
+            // read back from the file on every commit
+            s.execute("PRAGMA cache_size=-32768");
         }
         c.setAutoCommit(false);
         return StatementCache.wrap(c);

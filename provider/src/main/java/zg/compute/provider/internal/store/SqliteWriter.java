@@ -2,7 +2,7 @@ package zg.compute.provider.internal.store;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -255,8 +255,8 @@ final class SqliteWriter implements AutoCloseable {
     }
 
     private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute(sql);
+        try (PreparedStatement s = c.prepareStatement(sql)) { // compiled once per connection (StatementCache)
+            s.execute();
         }
     }
 
