@@ -38,7 +38,15 @@ final class BrokerJvm implements AutoCloseable {
      */
     static BrokerJvm start(Path config, String providerKey, String teeKey, Path log, Path jfr) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-XX:+UseG1GC"));
+                "-Xmx1g"));
+        // e.g. -Xlog:gc:file=gc.log to see pauses, or another collector
+        String extra = System.getenv().getOrDefault("ZG_BENCH_BROKER_JVM_OPTS", "").trim();
+        if (!extra.matches(".*-XX:\\+Use\\w+GC.*")) {
+            cmd.add("-XX:+UseG1GC");
+        }
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+")));
+        }
         if (jfr != null) {
             cmd.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + jfr);
         }
