@@ -124,11 +124,4 @@ public record ReceivedToken(SessionToken token, String rawMessage, String signat
             throw new TokenException("signature verification failed: address mismatch");
         }
     }
-
-    /** Cache key for verified tokens: a hit means the signature was already checked. */
-    public String cacheKey() {
-        return token.address().toLowerCase() + ":" + token.nonce() + ":"
-                + Numeric.toHexString(Hash.sha3(rawMessage.getBytes(StandardCharsets.UTF_8))) + ":"
-                + Numeric.toHexString(Hash.sha3(signature.getBytes(StandardCharsets.UTF_8)));
-    }
 }

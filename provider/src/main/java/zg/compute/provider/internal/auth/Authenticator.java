@@ -24,9 +24,17 @@ public final class Authenticator {
     private final AccountCache accounts;
     private final Duration tokenTtl;
     private final Clock clock;
-    private final ConcurrentHashMap<String, Long> verified = new ConcurrentHashMap<>();
+    /** Authorization header → its verified token. */
+    private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+    static final int MAX_VERIFIED = 100_000;
+    private final int maxVerified;
 
     public Authenticator(String provider, AccountCache accounts, Duration tokenTtl, Clock clock) {
+        this(provider, accounts, tokenTtl, clock, MAX_VERIFIED);
+    }
+
+    Authenticator(String provider, AccountCache accounts, Duration tokenTtl, Clock clock, int maxVerified) {
+        this.maxVerified = maxVerified;
         this.provider = provider;
         this.accounts = accounts;
         this.tokenTtl = tokenTtl;
@@ -57,21 +65,20 @@ public final class Authenticator {
 
     private Optional<Authenticated> authenticate(String authorization, boolean memoryOnly) throws RequestRejected {
         try {
-            ReceivedToken t = ReceivedToken.parse(authorization);
             long now = clock.millis();
+            // Keyed by the header itself: equal bytes are the same token and signature, so a warm request skips
+            // the base64, the JSON and the hashing as well as the ecrecover.
+            Verified v = authorization == null ? null : verified.get(authorization);
+            boolean fresh = v != null && now - v.at() < tokenTtl.toMillis();
+            ReceivedToken t = fresh ? v.token() : ReceivedToken.parse(authorization);
             t.checkStatic(provider, now);
             SessionToken token = t.token();
-            String key = t.cacheKey();
-            Long at = verified.get(key);
-            if (at == null || now - at >= tokenTtl.toMillis()) {
+            if (!fresh) {
                 if (memoryOnly) {
                     return Optional.empty();
                 }
                 t.checkSignature();
-                if (verified.size() > 100_000) {
-                    verified.entrySet().removeIf(e -> now - e.getValue() >= tokenTtl.toMillis());
-                }
-                verified.put(key, now);
+                remember(authorization, new Verified(t, now), now);
             }
             // If the account cannot be read the revocation check passes; the caller rejects missing accounts.
             Optional<AccountView> account;
@@ -91,6 +98,29 @@ public final class Authenticator {
         } catch (TokenException e) {
             throw new RequestRejected(400, PREFIX + e.getMessage());
         }
+    }
+
+    /** How many verified tokens are held (tests). */
+    int verifiedCount() {
+        return verified.size();
+    }
+
+    /** A token whose signature checked out at {@code at}. */
+    private record Verified(ReceivedToken token, long at) {
+    }
+
+    /**
+     * At most {@code maxVerified} entries ({@link #MAX_VERIFIED}): anyone can sign tokens with throwaway keys, so stale entries go first
+     * and, if that is not enough, all of them (each costs one ecrecover to verify again).
+     */
+    private void remember(String authorization, Verified v, long now) {
+        if (verified.size() >= maxVerified) {
+            verified.entrySet().removeIf(e -> now - e.getValue().at() >= tokenTtl.toMillis());
+            if (verified.size() >= maxVerified) {
+                verified.clear();
+            }
+        }
+        verified.put(authorization, v);
     }
 
     private static void checkRevocation(SessionToken token, AccountView account) throws TokenException {
