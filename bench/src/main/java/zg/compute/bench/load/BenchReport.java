@@ -242,29 +242,38 @@ final class BenchReport {
                 .sum();
     }
 
-    /** Why the targets are missed and what would close them, with the measured shares filled in. */
+    /** Where the time goes, why the targets still missed are missed and what would close them, shares filled in. */
     private static void analysis(StringBuilder sb, Results r) {
         sb.append(f("""
-                **Why the targets are missed.** nginx forwards bytes; the broker does a paid request's work on every
-                one: verify the session token (cached), read the account (cached), parse the body strictly, take a
-                per-user slot, reserve the estimate (SQLite: in memory), forward, relay the answer while hashing it
-                and reading its usage as it passes, sign `sha256(request):sha256(response)` with secp256k1, and
-                **write the bill, the user's unsettled total and the signature** in one transaction before the answer
-                ends. A warm user's request runs on the event loop from start to end except that one write, which
-                goes to SQLite's writer thread (group commit) and comes back. In the profile SQLite takes %.0f %%
-                of the CPU (JFR sees only its Java side; async-profiler, which also sees the kernel, puts the writer
-                thread at about a third: each commit writes some eight pages to the WAL — the request row, its
-                random-id index entries, the user's total, the signature and `sqlite_sequence`), HTTP (Netty and
-                Vert.x: the broker is both a server and a client) %.0f %%, secp256k1 and hashing %.0f %% (libsecp256k1's
-                JNI binding has no recoverable signing, so each signature also costs one public-key recovery), JSON
-                %.0f %%. At one connection the added p50 is one commit, the signature and two thread switches; at 64
-                connections the throughput (latency = connections / req/s), GC and the CPU shared with wrk and the
-                upstream set the p99.
+                **Where the time goes.** nginx forwards bytes; the broker does a paid request's work on every one:
+                verify the session token (remembered by its exact header), read the account (cached), parse the body
+                strictly, take a per-user slot, reserve the estimate (SQLite: in memory), forward, relay the answer
+                while hashing it and reading its usage as it passes, sign `sha256(request):sha256(response)` with
+                secp256k1, and **write the bill, the user's unsettled total and the signature** in one transaction
+                before the answer ends. A warm user's request runs on the event loop from start to end except that
+                one write, which goes to SQLite's writer thread (group commit) and comes back. In the profile SQLite
+                takes %.0f %% of the CPU (JFR sees only its Java side; async-profiler, which also sees the kernel, puts
+                the writer thread at about a third, half of it `pwrite` of WAL pages), HTTP (Netty and Vert.x: the
+                broker is both a server and a client) %.0f %%, secp256k1 and hashing %.0f %%, JSON %.0f %%. Since the
+                previous measurement: the recovery id comes from the nonce point (one fixed-base multiplication
+                instead of a public-key recovery), request ids grow with time and two unused request indexes are gone
+                (fewer WAL pages per commit), the token cache skips parsing, and expired signatures are deleted in
+                small steps instead of a once-a-minute scan of the whole table inside the writer.
 
-                **What would close it**, in order of expected effect: fewer pages per commit (bill and signature in
-                one row keyed by an increasing number instead of random UUIDs, no AUTOINCREMENT bookkeeping);
-                recoverable signing in native code (saves the recovery, about a third of the signing cost); larger
-                commit groups under load; and a machine where wrk and the upstream do not share the broker's two cores.
+                **Why the p99 at 64 connections is missed.** wrk keeps 64 requests in flight, so the mean latency is
+                64 / req/s (Little's law): at the broker's 4,000–6,000 req/s that is 11–16 ms before any tail, already
+                above the target of direct + 10 ms. Meeting it needs some 9,000 req/s with a tight tail on these two
+                cores, i.e. under about 120 µs of broker CPU per request while wrk and the upstream run beside it. The
+                tail itself comes from G1 young pauses (measured with `ZG_BENCH_BROKER_JVM_OPTS=-Xlog:gc`: every ~3 s,
+                p50 12 ms, p90 27 ms, max 51 ms, because the GC threads share the two cores with wrk and nginx; ZGC
+                was tried and cost throughput without a better p99) and from eight busy threads on two cores. Streamed
+                answers also cost more per request than JSON (each of the answer's 34 events is parsed for usage and
+                counted, and hashed), and their throughput varies most from run to run.
+
+                **What would close it**, in order of expected effect: a load generator and upstream on other cores;
+                bill and signature in one row keyed by an increasing number (no random chat-key index, no
+                AUTOINCREMENT bookkeeping); cheaper SSE event reading (skip the content of events once the stream's
+                usage is known to follow); larger commit groups under load.
 
                 """, share(r, "SQLite"), share(r, "HTTP"), share(r, "secp256k1") + share(r, "crypto")
                 + share(r, "JDK security") + share(r, "protocol"), share(r, "JSON")));
