@@ -22,7 +22,15 @@ public final class SseUsage {
     /** A longer line is not kept: its bytes are counted as delivered content, unparsed. */
     static final int MAX_LINE = 1024 * 1024;
 
+    /**
+     * Content events not yet read, payloads separated by '\n', in stream order: a stream that carries its usage
+     * (the broker always asks for it) never needs their content, so they are read only if the stream ends without
+     * one, or when this many bytes are held.
+     */
+    static final int MAX_DEFERRED = 64 * 1024;
+
     private final LineBuffer line = new LineBuffer();
+    private final LineBuffer deferred = new LineBuffer();
     private long overflow;
     private final TokenCount content = new TokenCount();
     private Usage last;
@@ -63,7 +71,10 @@ public final class SseUsage {
         if (overflow > 0) {
             if (!done) {
                 events++;
-                content.appendOpaque(overflow);
+                if (last == null) {
+                    readDeferred();
+                    content.appendOpaque(overflow);
+                }
             }
             overflow = 0;
             return;
@@ -94,19 +105,96 @@ public final class SseUsage {
         if (from == to) {
             return;
         }
-        Event e;
-        try {
-            e = Event.read(b, from, to - from);
-        } catch (IOException notJson) {
-            content.append(new String(b, from, to - from, StandardCharsets.UTF_8)).append(" "); // delivered all the same
+        boolean mayCarryUsage = mayCarryUsage(b, from, to);
+        if (last != null) {
+            // the usage is known: content no longer counts, only a later usage can replace it
+            if (mayCarryUsage) {
+                Event e = readOrNull(b, from, to);
+                if (e != null && e.usage != null) {
+                    last = e.usage;
+                }
+            }
             return;
         }
-        if (e.usage != null) {
+        if (!mayCarryUsage) {
+            deferred.write(b, from, to - from);
+            deferred.write('\n');
+            if (deferred.size() > MAX_DEFERRED) {
+                readDeferred();
+            }
+            return;
+        }
+        Event e = readOrNull(b, from, to);
+        if (e != null && e.usage != null) {
             last = e.usage;
+            deferred.reset(); // never needed: the usage wins over any count
+            return;
+        }
+        readDeferred();
+        count(e, b, from, to);
+    }
+
+    /** Counts an event's content (null: text that is no JSON value, delivered all the same). */
+    private void count(Event e, byte[] b, int from, int to) {
+        if (e == null) {
+            content.append(new String(b, from, to - from, StandardCharsets.UTF_8)).append(" ");
+            return;
         }
         for (String piece : e.content) {
             content.append(piece);
         }
+    }
+
+    /** Reads and counts the deferred events, in order. */
+    private void readDeferred() {
+        byte[] d = deferred.buffer();
+        int n = deferred.size();
+        int start = 0;
+        for (int i = 0; i < n; i++) {
+            if (d[i] == '\n') {
+                count(readOrNull(d, start, i), d, start, i);
+                start = i + 1;
+            }
+        }
+        deferred.reset();
+    }
+
+    private static Event readOrNull(byte[] b, int from, int to) {
+        try {
+            return Event.read(b, from, to - from);
+        } catch (IOException notJson) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether an event's text could hold a {@code usage} object: {@code sage"} then {@code :} and {@code {} (JSON
+     * whitespace allowed between), or any backslash-u escape (the only other way to write a key's letters).
+     * Never false for an event that has one; sometimes true for one that has not (then it is simply read).
+     */
+    static boolean mayCarryUsage(byte[] b, int from, int to) {
+        for (int i = from; i + 1 < to; i++) {
+            if (b[i] == '\\' && b[i + 1] == 'u') {
+                return true;
+            }
+            if (b[i] == 's' && i + 4 < to && b[i + 1] == 'a' && b[i + 2] == 'g' && b[i + 3] == 'e' && b[i + 4] == '"') {
+                int j = skipSpace(b, i + 5, to);
+                if (j < to && b[j] == ':') {
+                    j = skipSpace(b, j + 1, to);
+                    if (j < to && b[j] == '{') {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static int skipSpace(byte[] b, int i, int to) {
+        while (i < to && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) {
+            i++;
+        }
+        return i;
     }
 
     /** Whitespace as {@link String#strip} sees it in the ASCII range (SSE lines are framed by ASCII). */
@@ -205,7 +293,16 @@ public final class SseUsage {
         if (line.size() > 0 || overflow > 0) {
             endLine(); // a last event without its newline was delivered too
         }
-        return last != null ? last : new Usage(promptEstimate, content.tokens(), false);
+        if (last != null) {
+            return last;
+        }
+        readDeferred();
+        return new Usage(promptEstimate, content.tokens(), false);
+    }
+
+    /** Bytes of deferred events held now (at most {@link #MAX_DEFERRED} plus one event). */
+    int deferredBytes() {
+        return deferred.size();
     }
 
     /** The current line's bytes, readable in place. */

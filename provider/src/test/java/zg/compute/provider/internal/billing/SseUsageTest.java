@@ -82,6 +82,31 @@ class SseUsageTest {
                 .list().ofMaxSize(30);
     }
 
+    /**
+     * Content events are read only when needed (a stream with usage never needs them), and a long stream without
+     * usage holds at most {@link SseUsage#MAX_DEFERRED} bytes of them: counted as if read one by one.
+     */
+    @Test
+    void deferredContentIsCountedInOrderAndBounded() {
+        SseUsage u = new SseUsage();
+        TokenCount expected = new TokenCount();
+        for (int i = 0; i < 5_000; i++) {
+            String piece = i % 3 == 0 ? " word" + i : "part" + i;
+            expected.append(piece);
+            u.accept(("data: {\"choices\":[{\"delta\":{\"content\":\"" + piece + "\"}}]}\n\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            assertThat(u.deferredBytes()).isLessThanOrEqualTo(SseUsage.MAX_DEFERRED + 200);
+        }
+        assertThat(u.usage(2)).isEqualTo(new Usage(2, expected.tokens(), false));
+
+        SseUsage withUsage = new SseUsage();
+        withUsage.accept("data: {\"choices\":[{\"delta\":{\"content\":\"a message\"}}]}\n\n".getBytes(StandardCharsets.UTF_8));
+        withUsage.accept("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}\n\n"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(withUsage.deferredBytes()).isZero();
+        assertThat(withUsage.usage(9)).isEqualTo(new Usage(3, 4, true));
+    }
+
     /** Any cut of the stream into chunks reads the same as the whole stream (UsageExtractor's reading). */
     @Property(tries = 300)
     void chunkingDoesNotMatter(@ForAll("events") List<String> events, @ForAll @IntRange(min = 1, max = 40) int chunk)
@@ -144,6 +169,9 @@ class SseUsageTest {
                 });
         Arbitrary<String> object = net.jqwik.api.Combinators.combine(choice.list().ofMaxSize(3),
                 Arbitraries.of("", ",\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":9}", ",\"usage\":null",
+                        ",\"usage\" :\t{\"prompt_tokens\":6,\"completion_tokens\":2}",
+                        ",\"us\\u0061ge\":{\"prompt_tokens\":1,\"completion_tokens\":3}", ",\"usage\":{}",
+                        ",\"usage\":{\"completion_tokens\":5}",
                         ",\"id\":\"x\",\"object\":{\"deep\":[1,{\"choices\":[]}]}"))
                 .as((cs, extra) -> "{\"choices\":[" + String.join(",", cs) + "]" + extra + "}");
         Arbitrary<String> odd = Arbitraries.of("oops", "{\"choices\":[]} trailing", "[1,2]", "42", "\"text\"",
