@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Broker load benchmark: broker vs nginx (plain reverse proxy) vs direct, JSON and SSE, driven by wrk; streaming
 # time to first byte, settlement throughput, SDK getRequestHeaders (ours vs the official TS SDK).
-# Writes docs/benchmarks.md and docs/benchmarks/*.png (about 7 minutes). Arguments go to LoadBenchmark
-# (--seconds N, --connections 1,16,64,256, --users N, --out FILE, --no-profile, --no-sdk); MAVEN_ARGS=-o keeps
+# Writes docs/benchmarks.md and docs/benchmarks/*.png (about 12 minutes). Arguments go to LoadBenchmark
+# (--seconds N, --rounds N, --connections 1,16,64,256, --users N, --out FILE, --no-profile, --no-sdk); MAVEN_ARGS=-o keeps
 # Maven offline. Installs nothing: it says what is missing and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -46,9 +46,10 @@ final class BenchReport {
         var c = r.conditions();
         StringBuilder sb = new StringBuilder("# Benchmarks: the provider broker under load\n\n");
         sb.append(f("Measured %s by `bench/run-load.sh` on %s, %d cores shared with other work (%s before, %s after), "
-                + "%s; %s; %s. Every point ran %d s. Not a test: numbers from one run on a shared machine, "
-                + "spread between runs about ±15 %%.\n\n", c.date(), c.cpu(), c.cores(), c.loadBefore(), c.loadAfter(),
-                c.jvm(), c.wrk(), c.nginx(), c.seconds()));
+                + "%s; %s; %s. Every point ran %d s, %d times (rounds apart, the three targets back to back each "
+                + "time); each figure below is the median of those runs. Not a test: single runs on this shared "
+                + "machine swing by ±25 %%, which is why the medians.\n\n", c.date(), c.cpu(), c.cores(),
+                c.loadBefore(), c.loadAfter(), c.jvm(), c.wrk(), c.nginx(), c.seconds(), r.rounds()));
         sb.append("""
                 **Setup.** One nginx serves as a zero-cost upstream: every chat completion gets the same fixed vLLM-shaped
                 answer (32 output tokens with `usage`; as SSE, 32 token events, a usage event and `[DONE]`, when the

@@ -48,8 +48,8 @@ public final class LoadBenchmark {
     static final String[] TARGETS = {"direct", "nginx", "broker"};
     static final String[] MODES = {"json", "sse"};
 
-    record Options(Path out, int seconds, int[] connections, int users, int firstByte, int sdkSeconds, boolean profile,
-            boolean sdk, Path repo) {
+    record Options(Path out, int seconds, int rounds, int[] connections, int users, int firstByte, int sdkSeconds,
+            boolean profile, boolean sdk, Path repo) {
         static Options parse(String[] args) {
             Map<String, String> m = new java.util.HashMap<>();
             for (int i = 0; i < args.length; i++) {
@@ -64,7 +64,8 @@ public final class LoadBenchmark {
             }
             Path repo = Path.of(m.getOrDefault("--repo", ".")).toAbsolutePath().normalize();
             return new Options(repo.resolve(m.getOrDefault("--out", "docs/benchmarks.md")),
-                    Integer.parseInt(m.getOrDefault("--seconds", "10")),
+                    Integer.parseInt(m.getOrDefault("--seconds", "6")),
+                    Integer.parseInt(m.getOrDefault("--rounds", "3")),
                     Arrays.stream(m.getOrDefault("--connections", "1,16,64,256").split(",")).mapToInt(Integer::parseInt)
                             .toArray(),
                     Integer.parseInt(m.getOrDefault("--users", "50")),
@@ -137,15 +138,19 @@ public final class LoadBenchmark {
                 long servedBefore = served(broker.metricsUrl());
                 List<Results.Point> points = new ArrayList<>();
                 int turn = 0;
-                for (String mode : MODES) {
-                    for (int c : o.connections()) {
-                        // rotate the order per point so no target always runs first (or last) on a shared machine
-                        for (int k = 0; k < TARGETS.length; k++) {
-                            String t = TARGETS[(k + turn) % TARGETS.length];
-                            points.add(point(wrk, scripts.get(t + "-" + mode), urls.get(t), t, mode, c, o.seconds(),
-                                    t.equals("broker") ? broker : null, procs.get(t)));
+                // every point several times, rounds apart: the report takes each figure's median (one run on a
+                // shared machine swung by ±25 %)
+                for (int round = 0; round < o.rounds(); round++) {
+                    for (String mode : MODES) {
+                        for (int c : o.connections()) {
+                            // rotate the order per point so no target always runs first (or last) on a shared machine
+                            for (int k = 0; k < TARGETS.length; k++) {
+                                String t = TARGETS[(k + turn) % TARGETS.length];
+                                points.add(point(wrk, scripts.get(t + "-" + mode), urls.get(t), t, mode, c,
+                                        o.seconds(), t.equals("broker") ? broker : null, procs.get(t)));
+                            }
+                            turn++;
                         }
-                        turn++;
                     }
                 }
                 long brokerAnswered = points.stream().filter(p -> p.target().equals("broker"))

@@ -37,8 +37,30 @@ record Results(Conditions conditions, List<Point> points, List<FirstByte> firstB
     record Billing(long served, long wrkAnswered, boolean sampleSignaturesValid) {
     }
 
+    /** The point, or with several rounds of it each figure's median (failures summed); null if none ran. */
     Point point(String target, String mode, int connections) {
-        return points.stream().filter(p -> p.target().equals(target) && p.mode().equals(mode)
-                && p.connections() == connections).findFirst().orElse(null);
+        List<Point> runs = points.stream().filter(p -> p.target().equals(target) && p.mode().equals(mode)
+                && p.connections() == connections).toList();
+        if (runs.size() <= 1) {
+            return runs.isEmpty() ? null : runs.get(0);
+        }
+        double seconds = runs.get(0).wrk().seconds();
+        Wrk.Result w = new Wrk.Result(Math.round(median(runs, p -> p.wrk().rps()) * seconds), seconds,
+                runs.stream().mapToLong(p -> p.wrk().errors()).sum(), runs.stream().mapToLong(p -> p.wrk().non2xx()).sum(),
+                median(runs, p -> p.wrk().p50us()), median(runs, p -> p.wrk().p99us()),
+                median(runs, p -> p.wrk().meanUs()));
+        return new Point(target, mode, connections, w, median(runs, Point::cpuUsPerRequest), median(runs, Point::rssMb),
+                median(runs, Point::allocKbPerRequest));
+    }
+
+    /** How many times each point ran. */
+    int rounds() {
+        return points.isEmpty() ? 0 : (int) points.stream().filter(p -> p.target().equals(points.get(0).target())
+                && p.mode().equals(points.get(0).mode()) && p.connections() == points.get(0).connections()).count();
+    }
+
+    private static double median(List<Point> runs, java.util.function.ToDoubleFunction<Point> f) {
+        double[] v = runs.stream().mapToDouble(f).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 }
