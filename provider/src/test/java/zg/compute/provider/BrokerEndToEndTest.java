@@ -189,7 +189,7 @@ class BrokerEndToEndTest {
                 HttpResponse<byte[]> r = f.post(b, "/v1/proxy/chat/completions", f.authorization(u), body);
                 assertThat(r.statusCode()).isEqualTo(200);
                 String key = r.headers().firstValue("ZG-Res-Key").orElseThrow();
-                assertThat(key).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+                assertThat(key).as("a UUID, version 7: time-ordered, 74 random bits").matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
                 if (stream) {
                     assertThat(BrokerFixture.text(r)).contains("data: [DONE]");
                 }

@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zg.compute.provider.ProviderConfig;
 import zg.compute.provider.Store;
+import zg.compute.provider.internal.store.TimeOrderedIds;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.http.PaidPipeline.Admitted;
 import zg.compute.provider.internal.metrics.BrokerMetrics;
@@ -156,7 +157,7 @@ final class AsyncJobs {
                         clock.millis());
                 return;
             }
-            String chatKey = UUID.randomUUID().toString();
+            String chatKey = TimeOrderedIds.next();
             PaidRequest.Response response = new PaidRequest.Response(body.getBytes(), up.getHeader("Content-Encoding"),
                     up.getHeader("Content-Type"));
             String result;

@@ -21,7 +21,6 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -30,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import zg.compute.provider.ProviderConfig;
 import zg.compute.provider.Store;
 import zg.compute.provider.TeeKeySource;
+import zg.compute.provider.internal.store.TimeOrderedIds;
 import zg.compute.provider.internal.auth.Authenticator;
 import zg.compute.provider.internal.auth.RequestRejected;
 import zg.compute.provider.internal.billing.BalanceGate;
@@ -355,7 +355,7 @@ public final class BrokerHttp {
                 error(resp, 502, "upstream model server unavailable");
                 return;
             }
-            String chatKey = UUID.randomUUID().toString();
+            String chatKey = TimeOrderedIds.next();
             PaidRequest.Response response = new PaidRequest.Response(b.result().getBytes(), encoding, contentType);
             pipeline.blocking(() -> {
                 PaidRequest.Delivery d;
@@ -388,7 +388,7 @@ public final class BrokerHttp {
 
     private void relay(HttpServerResponse resp, byte[] requestBytes, Admitted ad, HttpClientResponse up) {
         copyHeaders(up, resp, NOT_RELAYED);
-        String chatKey = UUID.randomUUID().toString();
+        String chatKey = TimeOrderedIds.next();
         resp.putHeader("ZG-Res-Key", chatKey).putHeader("Provider", provider);
         String contentType = up.getHeader("Content-Type");
         boolean sse = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("event-stream");

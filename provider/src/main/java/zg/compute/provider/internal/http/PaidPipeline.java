@@ -37,7 +37,7 @@ import zg.compute.provider.internal.chain.ServiceStatus;
 import zg.compute.provider.internal.metrics.BrokerMetrics;
 import zg.compute.provider.internal.service.PaidRequest;
 import zg.compute.provider.internal.service.ServiceStrategy;
-import zg.compute.provider.internal.store.RequestIds;
+import zg.compute.provider.internal.store.TimeOrderedIds;
 
 /**
  * The steps of a paid request that do not depend on who receives the answer (the HTTP client of the
@@ -182,7 +182,7 @@ final class PaidPipeline {
         PaidRequest request = strategy.read(a.user(), body, contentType);
         UserConcurrency.Permit permit = concurrency.acquire(a.user());
         try {
-            String id = RequestIds.next();
+            String id = TimeOrderedIds.next();
             BigInteger reserved = gate.reserve(id, a.user(), account, request.minimumFee(), request.desiredFee(),
                     clock.millis());
             return admitted(a.user(), id, request, body, contentType, reserved, permit);
@@ -208,7 +208,7 @@ final class PaidPipeline {
         PaidRequest request = strategy.read(a.user(), body, contentType);
         UserConcurrency.Permit permit = concurrency.acquire(a.user());
         try {
-            String id = RequestIds.next();
+            String id = TimeOrderedIds.next();
             Optional<BigInteger> reserved = gate.tryReserve(id, a.user(), a.account(), request.minimumFee(),
                     request.desiredFee(), clock.millis());
             if (reserved.isEmpty()) {
