@@ -622,15 +622,8 @@ public final class FineTuningCommands implements Runnable {
             "Exits with 1 when a check fails or the report carries no hardware quote (not attested)."})
     public static final class Verify extends BrokerCommand {
 
-        @Option(names = "--provider", required = true, paramLabel = "<address>")
-        String provider;
-
-        @Option(names = "--output-dir", paramLabel = "<dir>", defaultValue = ".",
-                description = "Where the report file goes (default: current directory)")
-        String outputDir;
-
         @Mixin
-        JsonOption json;
+        VerifyOptions verify;
 
         Verify(Invocation inv) {
             super(inv);
@@ -638,13 +631,9 @@ public final class FineTuningCommands implements Runnable {
 
         @Override
         public Integer call() {
-            var r = withBroker(b -> b.fineTuning().verifyService(provider, ctx().resolve(outputDir), step -> {
-                if (!json.json) {
-                    out().println("[" + step.type() + "] " + step.message());
-                    out().flush();
-                }
-            }));
-            return InferenceCommands.Verify.verdict(this, provider, r, json.json);
+            var r = withBroker(b -> b.fineTuning().verifyService(verify.provider, ctx().resolve(verify.outputDir),
+                    verify.progress(this)));
+            return verify.verdict(this, r);
         }
     }
 

@@ -280,15 +280,8 @@ public final class InferenceCommands implements Runnable {
                     + "exits 0)."})
     public static final class Verify extends BrokerCommand {
 
-        @Option(names = "--provider", required = true, paramLabel = "<address>")
-        String provider;
-
-        @Option(names = "--output-dir", paramLabel = "<dir>", defaultValue = ".",
-                description = "Where the report files go (default: current directory)")
-        String outputDir;
-
         @Mixin
-        JsonOption json;
+        VerifyOptions verify;
 
         Verify(Invocation inv) {
             super(inv);
@@ -296,46 +289,9 @@ public final class InferenceCommands implements Runnable {
 
         @Override
         public Integer call() {
-            VerificationResult r = withBroker(b -> b.inference().verifyService(provider, ctx().resolve(outputDir),
-                    step -> {
-                        if (!json.json) {
-                            out().println("[" + step.type() + "] " + step.message());
-                            out().flush();
-                        }
-                    }));
-            return verdict(this, provider, r, json.json);
-        }
-
-        /** Prints a verification's steps' verdict (text or {@code --json}); the exit code (1 unless attested and verified). */
-        static int verdict(CliCommand c, String provider, VerificationResult r, boolean json) {
-            if (json) {
-                // the same verdict and exit code as the text form, in one object
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("provider", provider);
-                o.put("verified", r.verified());
-                o.put("attested", r.attested());
-                o.put("unattestedReports", r.unattestedReports());
-                o.put("reports", r.reportsGenerated().stream().map(Path::toString).toList());
-                o.put("steps", r.steps().stream().map(st -> Map.of("type", st.type().toString(), "message",
-                        st.message())).toList());
-                c.out().println(Fmt.json(o));
-                return r.verified() && r.attested() ? 0 : 1;
-            }
-            c.out().println("Reports: " + r.reportsGenerated());
-            if (!r.verified()) {
-                c.ctx().err().println("✗ Verification failed: see the steps above.");
-                return 1;
-            }
-            if (!r.attested()) {
-                // the signer matches only by the provider's word: a key outside a TEE passes the same checks
-                c.ctx().err().println("✗ Not attested: the " + String.join(", ", r.unattestedReports()) + " report"
-                        + (r.unattestedReports().size() == 1 ? " carries" : "s carry") + " no hardware quote; it names "
-                        + "the on-chain signer, but nothing proves a TEE holds that key.");
-                return 1;
-            }
-            c.out().println("✓ Verified: every report carries a quote, names the on-chain signer and its compose hash "
-                    + "matches.");
-            return 0;
+            VerificationResult r = withBroker(b -> b.inference().verifyService(verify.provider,
+                    ctx().resolve(verify.outputDir), verify.progress(this)));
+            return verify.verdict(this, r);
         }
     }
 
