@@ -127,7 +127,7 @@ public final class JdbcStore implements Store {
             try (Statement st = checkpoints.createStatement()) {
                 st.execute("PRAGMA busy_timeout=10000");
             }
-            this.checkpointer = new WalCheckpointer(checkpoints, CHECKPOINT_MILLIS);
+            this.checkpointer = new WalCheckpointer(checkpoints, CHECKPOINT_MILLIS, sqlite::runBetweenGroups);
             tx(c -> {
                 try (PreparedStatement ps = c.prepareStatement("SELECT user_address, amount FROM user_unsettled");
                         ResultSet rs = ps.executeQuery()) {

@@ -40,7 +40,11 @@ final class SqliteWriter implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
-    private record Job<T>(boolean durable, Work<T> work, CompletableFuture<T> result) {
+    /** {@code between}: not database work of the writer's, run between two groups with no transaction open. */
+    private record Job<T>(boolean durable, Work<T> work, CompletableFuture<T> result, Runnable between) {
+        Job(boolean durable, Work<T> work, CompletableFuture<T> result) {
+            this(durable, work, result, null);
+        }
     }
 
     private static final Job<Void> STOP = new Job<>(false, c -> null, new CompletableFuture<>());
@@ -123,6 +127,21 @@ final class SqliteWriter implements AutoCloseable {
     }
 
     /**
+     * Runs {@code action} on the writer thread between two groups, neither connection in a transaction: for what
+     * must not overlap the writer's own transactions (a {@code RESTART} checkpoint holds new writes back, and a
+     * transaction of ours that read before it wrote could then only fail). Does not wait for it.
+     */
+    CompletableFuture<Void> runBetweenGroups(Runnable action) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("database: the store is closed"));
+            return result;
+        }
+        queue.add(new Job<>(false, c -> null, result, action));
+        return result;
+    }
+
+    /**
      * From work on the writer thread: runs {@code action} once the running piece's transaction committed, before its
      * caller learns the outcome; dropped if the piece rolls back or the commit fails. Keeps in-memory copies of
      * committed state (see {@link MemoryLedger}) exactly in step with what a crash would keep.
@@ -154,8 +173,13 @@ final class SqliteWriter implements AutoCloseable {
                         failAll(queue);
                         return;
                     }
+                    if (batch.get(from).between() != null) {
+                        runBetween(batch.get(from));
+                        from++;
+                        continue;
+                    }
                     int to = from + 1;
-                    while (to < batch.size() && batch.get(to) != STOP
+                    while (to < batch.size() && batch.get(to) != STOP && batch.get(to).between() == null
                             && batch.get(to).durable() == batch.get(from).durable()) {
                         to++;
                     }
@@ -221,6 +245,15 @@ final class SqliteWriter implements AutoCloseable {
         }
         for (int i = 0; i < group.size(); i++) {
             complete(group.get(i), results.get(i), failures.get(i));
+        }
+    }
+
+    private static void runBetween(Job<?> job) {
+        try {
+            job.between().run();
+            ((CompletableFuture<?>) job.result()).complete(null);
+        } catch (RuntimeException e) {
+            job.result().completeExceptionally(e);
         }
     }
 

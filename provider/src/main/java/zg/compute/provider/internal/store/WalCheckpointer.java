@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * <p>A passive checkpoint never completes while the writer keeps appending, and SQLite starts the WAL over only
  * after a complete one: under steady load the WAL grew by some 30 MB a second without end (1.2 GB in a minute of
  * benchmark). So once the WAL holds more than {@code restartFrames} pages, a {@code RESTART} checkpoint copies the
- * little the passive one left, holding new writes back meanwhile (a few milliseconds), and the next write starts the
- * WAL from its beginning.
+ * little the passive one left and the next write starts the WAL from its beginning. It runs with the writer idle
+ * ({@code whileWriterIdle}: between two of its groups): it holds new writes back, and a transaction of the writer's
+ * that read before it wrote would otherwise fail on it at once ({@code SQLITE_BUSY}, no retry can help).
  */
 final class WalCheckpointer implements AutoCloseable {
 
@@ -33,14 +35,17 @@ final class WalCheckpointer implements AutoCloseable {
 
     private final int restartFrames;
 
-    WalCheckpointer(Connection connection, long periodMillis) {
-        this(connection, periodMillis, RESTART_FRAMES);
+    private final Consumer<Runnable> whileWriterIdle;
+
+    WalCheckpointer(Connection connection, long periodMillis, Consumer<Runnable> whileWriterIdle) {
+        this(connection, periodMillis, RESTART_FRAMES, whileWriterIdle);
     }
 
-    WalCheckpointer(Connection connection, long periodMillis, int restartFrames) {
+    WalCheckpointer(Connection connection, long periodMillis, int restartFrames, Consumer<Runnable> whileWriterIdle) {
         this.connection = connection;
         this.periodMillis = periodMillis;
         this.restartFrames = restartFrames;
+        this.whileWriterIdle = whileWriterIdle;
         this.thread = new Thread(this::loop, "zg-sqlite-checkpoint");
         thread.setDaemon(true);
         thread.start();
@@ -54,7 +59,7 @@ final class WalCheckpointer implements AutoCloseable {
                 return;
             }
             if (checkpoint("PASSIVE") > restartFrames) {
-                checkpoint("RESTART");
+                whileWriterIdle.accept(() -> checkpoint("RESTART"));
             }
         }
     }
