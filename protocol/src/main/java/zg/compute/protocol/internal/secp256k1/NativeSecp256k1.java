@@ -3,19 +3,19 @@ package zg.compute.protocol.internal.secp256k1;
 import java.math.BigInteger;
 import java.security.SignatureException;
 import java.util.Arrays;
-import org.web3j.crypto.ECDSASignature;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
 
 /**
- * libsecp256k1 through JNI ({@code fr.acinq.secp256k1}). Its signatures are RFC 6979 with low s, like web3j's; it
+ * libsecp256k1 through JNI ({@code fr.acinq.secp256k1}). Signatures are RFC 6979 with low s, like web3j's; it
  * handles only the well-formed cases (32-byte hash, key and r, s in [1, n), recovery id 0 or 1) and hands everything
  * else to the web3j fallback, so that odd or bad input gets web3j's exact result or exception.
  */
 public final class NativeSecp256k1 implements Secp256k1 {
 
     private static final BigInteger N = Sign.CURVE_PARAMS.getN();
+    private static final BigInteger HALF_N = N.shiftRight(1);
 
     private final fr.acinq.secp256k1.Secp256k1 lib;
     private final Secp256k1 fallback;
@@ -40,37 +40,34 @@ public final class NativeSecp256k1 implements Secp256k1 {
     @Override
     public Sign.SignatureData signHash(byte[] hash, ECKeyPair key) {
         BigInteger d = key.getPrivateKey();
-        if (hash == null || hash.length != 32 || !isScalar(d)) {
+        // Only for a key pair whose halves match, so that the id found for d is the one for the public key web3j
+        // would check; anything else gets web3j's own result or exception.
+        if (hash == null || hash.length != 32 || !isScalar(d) || !consistent(key)) {
             return fallback.signHash(hash, key);
         }
-        byte[] compact;
-        try {
-            compact = lib.sign(hash, Numeric.toBytesPadded(d, 32));
-        } catch (RuntimeException e) {
+        // libsecp256k1's sign does not return the recovery id, and finding it afterwards cost a second point
+        // multiplication. So the nonce point is made here: k by RFC 6979 as web3j and libsecp256k1 take it, R = k·G
+        // by libsecp256k1 (one fixed-base multiplication), r = R.x, the id = the parity of R.y, s in Java.
+        BigInteger k = Rfc6979.nonce(d, hash, N);
+        byte[] point = pointOrNull(k);
+        if (point == null) {
             return fallback.signHash(hash, key);
         }
-        byte[] r = Arrays.copyOfRange(compact, 0, 32);
-        byte[] s = Arrays.copyOfRange(compact, 32, 64);
-        // libsecp256k1 does not return the recovery id here. It is the parity of y of the nonce point R, whose x is
-        // r: R = k·G with k = s⁻¹·(z + r·d) mod n (for the low s it returned, so the id needs no flip). One fixed-base
-        // multiplication (pubkeyCreate) instead of a public-key recovery, at a third of the cost. Only for a key
-        // pair whose halves match, so that the id found for d is the one for the public key web3j would check.
-        if (consistent(key)) {
-            BigInteger k = new BigInteger(1, s).modInverse(N)
-                    .multiply(new BigInteger(1, hash).add(new BigInteger(1, r).multiply(d))).mod(N);
-            byte[] point = pointOrNull(k);
-            if (point != null && Arrays.equals(point, 1, 33, r, 0, 32)) {
-                return new Sign.SignatureData((byte) (27 + (point[64] & 1)), r, s);
-            }
-            // R.x ≥ n (r = R.x − n; odds ~2^-127): found by recovery
-            byte[] q = recoverOrNull(compact, hash, 0);
-            if (q != null && key.getPublicKey().equals(new BigInteger(1, Arrays.copyOfRange(q, 1, 65)))) {
-                return new Sign.SignatureData((byte) 27, r, s);
-            }
+        BigInteger r = new BigInteger(1, Arrays.copyOfRange(point, 1, 33));
+        if (!isScalar(r)) {
+            // R.x ≥ n (odds ~2^-127): r = R.x − n with a recovery id of 2 or 3, web3j's search decides
+            return fallback.signHash(hash, key);
         }
-        // a key pair whose halves do not match (or the odd case above): web3j decides, or throws
-        return Sign.createSignatureData(new ECDSASignature(new BigInteger(1, r), new BigInteger(1, s)),
-                key.getPublicKey(), hash);
+        BigInteger s = k.modInverse(N).multiply(new BigInteger(1, hash).add(r.multiply(d))).mod(N);
+        if (s.signum() == 0) {
+            return fallback.signHash(hash, key); // a next nonce would be needed (odds ~2^-256)
+        }
+        int recId = point[64] & 1;
+        if (s.compareTo(HALF_N) > 0) {
+            s = N.subtract(s); // low s, as web3j: the signature then belongs to −R, whose y has the other parity
+            recId ^= 1;
+        }
+        return new Sign.SignatureData((byte) (27 + recId), Numeric.toBytesPadded(r, 32), Numeric.toBytesPadded(s, 32));
     }
 
     /** k·G as 04‖x‖y, or null. */

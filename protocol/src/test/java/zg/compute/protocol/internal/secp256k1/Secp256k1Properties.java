@@ -9,6 +9,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.Size;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
@@ -62,6 +64,28 @@ class Secp256k1Properties {
         Sign.SignatureData sig = NATIVE.signHash(digest, key);
         assertThat(Outcome.of(() -> sig)).isEqualTo(Outcome.of(() -> WEB3J.signHash(digest, key)));
         assertThat(NATIVE.recoverKey(digest, sig)).isEqualTo(WEB3J.recoverKey(digest, sig)).isEqualTo(key.getPublicKey());
+    }
+
+    /** Hashes at and past the group order too (bits2octets reduces them). */
+    @Provide
+    Arbitrary<byte[]> hashes() {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(8, Arbitraries.bytes().array(byte[].class).ofSize(32)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(N.subtract(BigInteger.ONE), N, N.add(BigInteger.ONE),
+                        BigInteger.TWO.pow(256).subtract(BigInteger.ONE)).map(x -> Numeric.toBytesPadded(x, 32))));
+    }
+
+    @Property(tries = 300)
+    void theNonceIsBouncyCastlesRfc6979Nonce(@ForAll("privateKeys") BigInteger d, @ForAll("hashes") byte[] hash) {
+        HMacDSAKCalculator web3jNonces = new HMacDSAKCalculator(new SHA256Digest()); // what web3j's signer uses
+        web3jNonces.init(N, d, hash);
+        assertThat(Rfc6979.nonce(d, hash, N)).isEqualTo(web3jNonces.nextK());
+    }
+
+    @Property(tries = 100)
+    void signaturesOfHashesPastTheOrderAreWeb3jsBytes(@ForAll("privateKeys") BigInteger d, @ForAll("hashes") byte[] hash) {
+        ECKeyPair key = ECKeyPair.create(d);
+        assertThat(Outcome.of(() -> NATIVE.signHash(hash, key))).isEqualTo(Outcome.of(() -> WEB3J.signHash(hash, key)));
     }
 
     @Property(tries = 300)
