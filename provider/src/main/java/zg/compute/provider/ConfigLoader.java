@@ -32,7 +32,8 @@ import zg.compute.provider.finetuning.FineTuningConfig;
  *
  * <pre>
  * server:      { host: 0.0.0.0, port: 3080, metrics: true, metricsHost: 127.0.0.1, metricsPort: 9464,
- *                headerTimeoutSeconds: 10, bodyTimeoutSeconds: 120, idleTimeoutSeconds: 30 }
+ *                headerTimeoutSeconds: 10, bodyTimeoutSeconds: 120, idleTimeoutSeconds: 30,
+ *                eventLoops: one per core (at most 8) }
  * chain:       { rpcUrl: http://127.0.0.1:8545, chainId: 0 (ask the node), inferenceContract: 0x… }
  * providerKey: { env: ZG_PROVIDER_KEY }  or  { keystore: wallet.json, passwordEnv: ZG_KEYSTORE_PASSWORD }
  * service:     { type: chatbot, model: …, url: https://public/, verifiability: TeeML,
@@ -69,7 +70,7 @@ public final class ConfigLoader {
             Map.entry("async", Set.of("enabled", "workers", "queueSize", "resultTtlSeconds")),
             Map.entry("limits", Set.of("maxOutputTokens", "maxConcurrentPerUser")),
             Map.entry("server", Set.of("host", "port", "metrics", "metricsHost", "metricsPort", "headerTimeoutSeconds",
-                    "bodyTimeoutSeconds", "idleTimeoutSeconds")),
+                    "bodyTimeoutSeconds", "idleTimeoutSeconds", "eventLoops")),
             Map.entry("chain", Set.of("rpcUrl", "chainId", "inferenceContract")),
             Map.entry("providerKey", Set.of("env", "keystore", "passwordEnv")),
             Map.entry("service", Set.of("type", "model", "url", "verifiability", "inputPrice", "outputPrice", "targetUrl",
@@ -441,7 +442,8 @@ public final class ConfigLoader {
         return new ProviderConfig.Server(str(root, "server.host", "0.0.0.0"),
                 (int) integer(root, "server.port", defaultPort, 0, 65535), bool(root, "server.metrics", true),
                 str(root, "server.metricsHost", ProviderConfig.Server.DEFAULT_METRICS_HOST),
-                (int) integer(root, "server.metricsPort", ProviderConfig.Server.DEFAULT_METRICS_PORT, 0, 65535), limits);
+                (int) integer(root, "server.metricsPort", ProviderConfig.Server.DEFAULT_METRICS_PORT, 0, 65535), limits,
+                (int) integer(root, "server.eventLoops", ProviderConfig.Server.defaultEventLoops(), 1, 64));
     }
 
     private ProviderConfig.Database database(JsonNode root) {

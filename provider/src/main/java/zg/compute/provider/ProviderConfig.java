@@ -138,16 +138,34 @@ public record ProviderConfig(Server server, Chain chain, Credentials provider, S
      *                    {@code metricsHost:metricsPort} (loopback by default: keep it off the public internet)
      * @param metricsPort 0 = any free port
      * @param limits      header, body and idle timeouts of every listener
+     * @param eventLoops  event loops serving the API port (one listener each on the one socket; Vert.x hands the
+     *                    accepted connections to them in turn)
      */
     public record Server(String host, int port, boolean metrics, String metricsHost, int metricsPort,
-            ServerLimits limits) {
+            ServerLimits limits, int eventLoops) {
 
         public static final String DEFAULT_METRICS_HOST = "127.0.0.1";
         public static final int DEFAULT_METRICS_PORT = 9464;
 
+        public Server {
+            if (eventLoops < 1) {
+                throw new IllegalArgumentException("server.eventLoops must be at least 1, got " + eventLoops);
+            }
+        }
+
+        public Server(String host, int port, boolean metrics, String metricsHost, int metricsPort,
+                ServerLimits limits) {
+            this(host, port, metrics, metricsHost, metricsPort, limits, defaultEventLoops());
+        }
+
         /** For programs and tests: metrics on any free loopback port, the default limits. */
         public Server(String host, int port, boolean metrics) {
             this(host, port, metrics, DEFAULT_METRICS_HOST, 0, ServerLimits.DEFAULTS);
+        }
+
+        /** One per core, at most 8: the broker's work per request is CPU (signing, hashing, HTTP both ways). */
+        public static int defaultEventLoops() {
+            return Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
         }
     }
 

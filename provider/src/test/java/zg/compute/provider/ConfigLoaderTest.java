@@ -72,6 +72,11 @@ class ConfigLoaderTest {
                 Duration.ofSeconds(60)));
         assertThatThrownBy(() -> parse(MINIMAL + "server: { headerTimeoutSeconds: 0 }\n"))
                 .hasMessage("server.headerTimeoutSeconds: must be within 1..600, got 0");
+        assertThat(parse(MINIMAL).server().eventLoops())
+                .isEqualTo(Math.min(8, Runtime.getRuntime().availableProcessors()));
+        assertThat(parse(MINIMAL + "server: { eventLoops: 3 }\n").server().eventLoops()).isEqualTo(3);
+        assertThatThrownBy(() -> parse(MINIMAL + "server: { eventLoops: 0 }\n"))
+                .hasMessage("server.eventLoops: must be within 1..64, got 0");
         assertThat(parse(ProviderMain.exampleConfig()).server()).isEqualTo(parse(MINIMAL).server());
     }
 

@@ -1,6 +1,9 @@
 package zg.compute.server;
 
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
@@ -8,6 +11,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import zg.compute.server.internal.ConnectionWatch;
 
 /**
@@ -41,6 +45,75 @@ public final class GuardedHttpServer {
             handler.handle(req);
         });
         return server;
+    }
+
+    /** Listeners on one port, one per event loop; {@link #close} stops them all. */
+    public record Listeners(Vertx vertx, String deployment, int actualPort) {
+
+        public Future<Void> close() {
+            return vertx.undeploy(deployment);
+        }
+    }
+
+    /**
+     * Like {@link #listen}, on {@code eventLoops} event loops: each listener is an instance of one verticle
+     * deployment, which Vert.x binds once and hands the accepted connections to in turn. One socket, so a port
+     * taken by another process still fails here.
+     *
+     * @throws IllegalStateException with {@link Ports}' friendly text when the address cannot be bound
+     */
+    public static Listeners listen(Vertx vertx, HttpServerOptions options, ServerLimits limits,
+            Handler<HttpServerRequest> handler, String host, int port, String advice, int eventLoops) {
+        // Vert.x shares one socket among the instances of a deployment, but port 0 would give each its own port:
+        // a free one is picked first (again if another process takes it before the bind).
+        for (int attempt = 1; ; attempt++) {
+            int bound = port == 0 && eventLoops > 1 ? Ports.free(host) : port;
+            AtomicInteger actual = new AtomicInteger();
+            try {
+                String deployment = vertx.deployVerticle(() -> new Listener(options, limits, handler, host, bound,
+                        actual), new DeploymentOptions().setInstances(eventLoops)).await();
+                return new Listeners(vertx, deployment, actual.get());
+            } catch (RuntimeException e) {
+                if (bound == port || attempt == 3) {
+                    throw Ports.bindFailure(host, port, e, advice);
+                }
+            }
+        }
+    }
+
+    /** One listener on the event loop of its verticle instance. */
+    private static final class Listener extends VerticleBase {
+
+        private final HttpServerOptions options;
+        private final ServerLimits limits;
+        private final Handler<HttpServerRequest> handler;
+        private final String host;
+        private final int port;
+        private final AtomicInteger actual;
+
+        Listener(HttpServerOptions options, ServerLimits limits, Handler<HttpServerRequest> handler, String host,
+                int port, AtomicInteger actual) {
+            this.options = options;
+            this.limits = limits;
+            this.handler = handler;
+            this.host = host;
+            this.port = port;
+            this.actual = actual;
+        }
+
+        private HttpServer server;
+
+        @Override
+        public Future<?> start() {
+            server = create(vertx, options, limits, handler);
+            return server.listen(port, host).onSuccess(s -> actual.set(s.actualPort()));
+        }
+
+        /** Closed here, so that undeploying completes only once the port is free again. */
+        @Override
+        public Future<?> stop() {
+            return server.close();
+        }
     }
 
     /**

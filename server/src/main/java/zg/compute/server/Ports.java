@@ -25,6 +25,15 @@ public final class Ports {
         }
     }
 
+    /** A port on {@code host} that the kernel hands out as free right now (another process may take it next). */
+    public static int free(String host) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw bindFailure(host, 0, e, "");
+        }
+    }
+
     /** The friendly text of a failed bind: "port … is already in use" plus {@code advice}, or why it failed. */
     public static IllegalStateException bindFailure(String host, int port, Exception e, String advice) {
         boolean inUse = false;

@@ -120,4 +120,32 @@ class GuardedHttpServerTest {
             s.close().await();
         }
     }
+
+    @Test
+    void listenersOnSeveralEventLoopsShareOnePortThatStaysExclusive() throws Exception {
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        GuardedHttpServer.Listeners l = GuardedHttpServer.listen(vertx, new HttpServerOptions(), SHORT, req -> {
+            threads.add(Thread.currentThread().getName());
+            req.response().end("ok");
+        }, "127.0.0.1", 0, "", 2);
+        try {
+            assertThat(l.actualPort()).isPositive();
+            for (int i = 0; i < 8; i++) { // a connection each: the listeners take them in turn
+                try (SlowClient c = SlowClient.connect("127.0.0.1", l.actualPort())) {
+                    c.send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+                    assertThat(c.closedWithin(Duration.ofSeconds(3))).startsWith("HTTP/1.1 200").endsWith("ok");
+                }
+            }
+            assertThat(threads).as("event loops that served").hasSize(2);
+            // one socket, no SO_REUSEPORT: another process cannot bind the port and take a share of the clients
+            try (java.net.ServerSocket other = new java.net.ServerSocket()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> other.bind(new java.net.InetSocketAddress("127.0.0.1", l.actualPort())))
+                        .isInstanceOf(java.net.BindException.class);
+            }
+        } finally {
+            l.close().await();
+        }
+        Ports.requireFree("127.0.0.1", l.actualPort(), ""); // closed: free again
+    }
 }

@@ -7,7 +7,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -88,7 +87,7 @@ public final class BrokerHttp {
     private final Clock clock;
     private final RawBody smallBody = new RawBody(UNAUTHENTICATED_BODY);
     private final RawBody fullBody = new RawBody(MAX_BODY);
-    private HttpServer server;
+    private GuardedHttpServer.Listeners listeners;
     private MetricsHttp metricsServer;
 
     /** @param images broker-hosted images of an image service, else null */
@@ -144,17 +143,17 @@ public final class BrokerHttp {
         lora.routes(router);
         router.route().last().handler(ctx -> error(ctx.response(), 400, "endpoint not supported"));
         ProviderConfig.Server s = config.server();
-        server = GuardedHttpServer.listen(vertx, new HttpServerOptions().setCompressionSupported(false), s.limits(),
-                router, host, port, " (server.port)");
+        listeners = GuardedHttpServer.listen(vertx, new HttpServerOptions().setCompressionSupported(false),
+                s.limits(), router, host, port, " (server.port)", s.eventLoops());
         if (s.metrics()) {
             try {
                 metricsServer = MetricsHttp.start(vertx, metrics, s.metricsHost(), s.metricsPort(), s.limits());
             } catch (RuntimeException e) {
-                server.close().await();
+                listeners.close().await();
                 throw e;
             }
         }
-        return server.actualPort();
+        return listeners.actualPort();
     }
 
     /** The port of the {@code /metrics} listener, or -1 when metrics are off. */
@@ -167,8 +166,8 @@ public final class BrokerHttp {
         if (metricsServer != null) {
             metricsServer.close();
         }
-        if (server != null) {
-            server.close().await();
+        if (listeners != null) {
+            listeners.close().await();
         }
         pipeline.close();
     }
