@@ -251,30 +251,33 @@ final class BenchReport {
                 strictly, take a per-user slot, reserve the estimate (SQLite: in memory), forward, relay the answer
                 while hashing it and reading its usage as it passes, sign `sha256(request):sha256(response)` with
                 secp256k1, and **write the bill, the user's unsettled total and the signature** in one transaction
-                before the answer ends. A warm user's request runs on the event loop from start to end except that
-                one write, which goes to SQLite's writer thread (group commit) and comes back. In the profile SQLite
-                takes %.0f %% of the CPU (JFR sees only its Java side; async-profiler, which also sees the kernel, puts
-                the writer thread at about a third, half of it `pwrite` of WAL pages), HTTP (Netty and Vert.x: the
-                broker is both a server and a client) %.0f %%, secp256k1 and hashing %.0f %%, JSON %.0f %%. Since the
-                previous measurement: the recovery id comes from the nonce point (one fixed-base multiplication
-                instead of a public-key recovery), request ids grow with time and two unused request indexes are gone
-                (fewer WAL pages per commit), the token cache skips parsing, and expired signatures are deleted in
-                small steps instead of a once-a-minute scan of the whole table inside the writer.
+                before the answer ends. A warm user's request runs on its connection's event loop (one per core,
+                `server.eventLoops`) from start to end except that one write, which goes to SQLite's writer thread
+                (group commit) and comes back. In the profile SQLite takes %.0f %% of the CPU (JFR sees only its Java
+                side; async-profiler, which also sees the kernel, puts the writer thread at about a quarter, half of it
+                `pwrite` of WAL pages), HTTP (Netty and Vert.x: the broker is both a server and a client) %.0f %%,
+                secp256k1 and hashing %.0f %%, JSON %.0f %%. Since the previous measurement (25 %% of nginx, p99 at
+                64 connections 45 ms): the broker's connection watch no longer holds finished requests until its next
+                one-second tick (at thousands of requests per second that was up to a second of request state per
+                connection, which survived young collections into the old generation: G1 pauses went from p50 13 ms,
+                p90 32 ms to p50 3 ms, p90 10 ms under load); the SQLite driver no longer runs and compiles
+                `SELECT last_insert_rowid()` after every INSERT (a tenth of the writer's CPU); signing makes its nonce
+                point itself (one fixed-base multiplication per signature instead of two); and the API port is served
+                by one event loop per core.
 
-                **Why the p99 at 64 connections is missed.** wrk keeps 64 requests in flight, so the mean latency is
-                64 / req/s (Little's law): at the broker's 4,000–6,000 req/s that is 11–16 ms before any tail, already
-                above the target of direct + 10 ms. Meeting it needs some 9,000 req/s with a tight tail on these two
-                cores, i.e. under about 120 µs of broker CPU per request while wrk and the upstream run beside it. The
-                tail itself comes from G1 young pauses (measured with `ZG_BENCH_BROKER_JVM_OPTS=-Xlog:gc`: every ~3 s,
-                p50 12 ms, p90 27 ms, max 51 ms, because the GC threads share the two cores with wrk and nginx; ZGC
-                was tried and cost throughput without a better p99) and from eight busy threads on two cores. Streamed
-                answers also cost more per request than JSON (each of the answer's 34 events is parsed for usage and
-                counted, and hashed), and their throughput varies most from run to run.
+                **Why the p99 at 64 connections is still missed.** wrk keeps 64 requests in flight, so the mean latency
+                is 64 / req/s (Little's law): at the broker's 6,000–9,000 req/s that is 7–11 ms before any tail, against
+                a target of direct + 10 ms (about 14 ms). Meeting it needs either more throughput (some 12,000 req/s:
+                under about 100 µs of broker CPU per request while wrk and the upstream run on the same two cores) or
+                a p99 within 1.5× the median. The tail is now about 2–2.5× the median: G1 young pauses (p50 3 ms, max
+                ~60 ms, the GC threads sharing the two cores with wrk and nginx) and the bill's commit, which every
+                request waits for. `-XX:+UseSerialGC -Xmn64m` was tried: 20 %% more throughput, but old-generation
+                collections put the p99 at 120–200 ms.
 
                 **What would close it**, in order of expected effect: a load generator and upstream on other cores;
-                bill and signature in one row keyed by an increasing number (no random chat-key index, no
-                AUTOINCREMENT bookkeeping); cheaper SSE event reading (skip the content of events once the stream's
-                usage is known to follow); larger commit groups under load.
+                bill and signature in one row keyed by an increasing number (fewer B-trees and WAL pages per commit,
+                no AUTOINCREMENT bookkeeping); less allocation per request (some 40 KiB for JSON, 60 KiB for SSE);
+                a cheaper scalar inverse in signing.
 
                 """, share(r, "SQLite"), share(r, "HTTP"), share(r, "secp256k1") + share(r, "crypto")
                 + share(r, "JDK security") + share(r, "protocol"), share(r, "JSON")));
