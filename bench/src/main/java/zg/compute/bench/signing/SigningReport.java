@@ -53,9 +53,11 @@ public final class SigningReport {
             "sha256Of4KiB", "SHA-256 of a 4 KiB response",
             "responseSignature", "ResponseSignature.sign (2 × SHA-256 + keccak + sign), selected");
 
-    private static final String NOTE = "\nNative sign includes finding the recovery id (v), which the JNI binding does "
-            + "not return: one native recovery per candidate id, 1.5 on average, the search web3j does in Java. Both "
-            + "give the same bytes (protocol `Secp256k1Test`, `Secp256k1Properties`). The machine is shared, hence "
+    private static final String NOTE = "\nNative sign needs the recovery id (v) too, which libsecp256k1's JNI binding "
+            + "does not return from its own sign. So it makes the nonce point itself: k by RFC 6979 (HMAC-SHA256, in "
+            + "Java), R = k·G by libsecp256k1 (one fixed-base multiplication), r = R.x, v from the parity of R.y, "
+            + "s = k⁻¹(z + r·d) in Java. Both give the same bytes (protocol `Secp256k1Test`, `Secp256k1Properties`, "
+            + "which also checks the nonce against BouncyCastle's, the one web3j uses). The machine is shared, hence "
             + "the wide error bars.\n";
 
     private static final List<String> ORDER = List.of("signWeb3j", "signNative", "recoverWeb3j", "recoverNative",
