@@ -1,8 +1,6 @@
 package zg.compute.cli;
 
-import java.io.IOException;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -44,7 +42,7 @@ final class FineTuningServer implements AutoCloseable {
 
     static FineTuningServer start(Devnet d, Credentials provider, Path dir, int maxQueue, long maxDatasetBytes)
             throws Exception {
-        int port = freePort();
+        int port = zg.compute.server.Ports.free("127.0.0.1");
         String yaml = """
                 server: { host: 127.0.0.1, port: %d }
                 chain:
@@ -100,12 +98,6 @@ final class FineTuningServer implements AutoCloseable {
         b.ledger().addLedger(Amount.og("10"));
         b.ledger().transferFund(provider, ServiceKind.FINE_TUNING, Amount.og("3"));
         return b;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

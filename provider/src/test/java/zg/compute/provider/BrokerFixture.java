@@ -140,11 +140,7 @@ final class BrokerFixture {
 
     /** A free loopback port, for a broker whose on-chain URL must name its own port (quotes, hosted images). */
     static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return zg.compute.server.Ports.free("127.0.0.1");
     }
 
     /**

@@ -2,13 +2,13 @@ package zg.compute.bench.load;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import zg.compute.server.Ports;
 
 /**
  * Debian's nginx as an unprivileged foreground process ({@code daemon off}) with a generated config in its own
@@ -37,7 +37,7 @@ final class Nginx implements AutoCloseable {
         }
         Files.writeString(www.resolve("chat.json"), json);
         Files.writeString(www.resolve("chat.sse"), sse);
-        int port = freePort();
+        int port = Ports.free("127.0.0.1");
         // Static files (a `return` string is limited to 4 KiB); nginx answers a POST to a static file with 405,
         // which error_page turns into the file itself (the redirect is a GET).
         String server = """
@@ -57,7 +57,7 @@ final class Nginx implements AutoCloseable {
     }
 
     static Nginx proxy(Path dir, int upstreamPort) throws IOException {
-        int port = freePort();
+        int port = Ports.free("127.0.0.1");
         // Keep-alive to the upstream and no buffering (SSE passes through as it comes), as the broker does.
         String server = """
                   upstream model { server 127.0.0.1:%d; keepalive 256; }
@@ -124,12 +124,6 @@ final class Nginx implements AutoCloseable {
     /** The master process (its workers are its children). */
     ProcessHandle handle() {
         return process.toHandle();
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     private static void sleep(long ms) {

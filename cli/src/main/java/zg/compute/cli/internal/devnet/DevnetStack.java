@@ -1,10 +1,7 @@
 package zg.compute.cli.internal.devnet;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -353,9 +350,8 @@ public final class DevnetStack implements AutoCloseable {
         try {
             String url = d.inference(wallet).getService(wallet.getAddress()).send().url;
             int port = java.net.URI.create(url).getPort();
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            }
+            Ports.requireFree("127.0.0.1", port, "");
+            return port;
         } catch (Exception notRegisteredOrTaken) {
             return 0;
         }
@@ -390,7 +386,7 @@ public final class DevnetStack implements AutoCloseable {
 
     private static ProviderConfig providerConfig(Devnet d, StackConfig config, Plan plan, Path db, Credentials wallet,
             Credentials tee, int previousPort) {
-        int port = previousPort != 0 ? previousPort : freePort();
+        int port = previousPort != 0 ? previousPort : Ports.free("127.0.0.1");
         String url = "http://127.0.0.1:" + port;
         return new ProviderConfig(
                 new ProviderConfig.Server("127.0.0.1", port, true),
@@ -490,14 +486,6 @@ public final class DevnetStack implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port: " + e.getMessage(), e);
         }
     }
 
