@@ -557,8 +557,7 @@ public final class JdbcStore implements Store {
                 return (Void) null;
             }).whenComplete((v, e) -> {
                 if (e != null) {
-                    sqlite.submit(false, c -> release(c, id, "failed")).exceptionally(
-                            f -> unreleased(id, f));
+                    releaseUnbilled(id);
                 }
             });
         }
@@ -573,8 +572,15 @@ public final class JdbcStore implements Store {
         });
     }
 
-    /** A bill that did not commit: the pending row goes {@code failed}, if the database lets it now. */
+    /**
+     * A bill that did not commit: the pending row goes {@code failed}, if the database lets it now. On SQLite queued
+     * behind the writer's current group (this may run on the writer thread, after a commit), elsewhere at once.
+     */
     private void releaseUnbilled(String id) {
+        if (sqlite != null) {
+            sqlite.submit(false, c -> release(c, id, "failed")).exceptionally(f -> unreleased(id, f));
+            return;
+        }
         try {
             fastTx(c -> release(c, id, "failed"));
         } catch (RuntimeException e) {
