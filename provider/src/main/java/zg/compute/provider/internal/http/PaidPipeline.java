@@ -6,7 +6,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -96,7 +95,7 @@ final class PaidPipeline {
     private final TeeKeySource tee;
     private final Clock clock;
     private final BrokerMetrics metrics;
-    private final HttpClient client;
+    private final UpstreamClients clients;
     /** The metrics label of the billed route. */
     private final String route;
 
@@ -121,7 +120,7 @@ final class PaidPipeline {
         this.clock = clock;
         this.metrics = metrics;
         this.route = strategy.type().equals("chatbot") ? "chat" : strategy.type();
-        this.client = vertx.createHttpClient(new HttpClientOptions().setDecompressionSupported(false)
+        this.clients = new UpstreamClients(vertx, new HttpClientOptions().setDecompressionSupported(false)
                 .setKeepAlive(true).setConnectTimeout(10_000)
                 // a model may think for minutes, but a silent upstream must not hold a request forever
                 .setIdleTimeout(600), new PoolOptions().setHttp1MaxSize(256));
@@ -250,7 +249,7 @@ final class PaidPipeline {
         RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(upstreamHost)
                 .setPort(upstreamPort).setSsl(upstreamSsl).setURI(upstreamPath + strategy.upstreamQuery());
         long started = System.nanoTime();
-        return client.request(opts).compose(req -> {
+        return clients.current().request(opts).compose(req -> {
             MultiMap h = req.headers().addAll(headers);
             h.set("Accept-Encoding", "gzip, deflate, br"); // what billing can decode
             if (ad.forwardContentType() != null) {
@@ -428,6 +427,6 @@ final class PaidPipeline {
     }
 
     void close() {
-        client.close().await();
+        clients.close().await();
     }
 }
