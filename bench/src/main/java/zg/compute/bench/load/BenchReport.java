@@ -262,8 +262,10 @@ final class BenchReport {
                 connection, which survived young collections into the old generation: G1 pauses went from p50 13 ms,
                 p90 32 ms to p50 3 ms, p90 10 ms under load); the SQLite driver no longer runs and compiles
                 `SELECT last_insert_rowid()` after every INSERT (a tenth of the writer's CPU); signing makes its nonce
-                point itself (one fixed-base multiplication per signature instead of two); and the API port is served
-                by one event loop per core.
+                point itself (one fixed-base multiplication per signature instead of two); the API port is served
+                by one event loop per core; and each event loop has its own upstream client (one shared client gave a
+                loop's request any loop's idle connection: I/O and callbacks across threads, and a scan of the whole
+                pool per request).
 
                 **Why the p99 at 64 connections is still missed.** wrk keeps 64 requests in flight, so the mean latency
                 is 64 / req/s (Little's law): at the broker's 6,000–9,000 req/s that is 7–11 ms before any tail, against
