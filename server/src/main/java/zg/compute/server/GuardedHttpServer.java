@@ -48,10 +48,18 @@ public final class GuardedHttpServer {
     }
 
     /** Listeners on one port, one per event loop; {@link #close} stops them all. */
-    public record Listeners(Vertx vertx, String deployment, int actualPort) {
+    public record Listeners(Vertx vertx, String deployment, String host, int actualPort) {
 
+        /**
+         * Undeploys the listeners and completes once the port can be bound again (at most 2 s later): the shared
+         * socket is sometimes still bound for a moment after the last listener's close completes, and a broker
+         * restarted on the same port in the same process then failed to bind.
+         */
         public Future<Void> close() {
-            return vertx.undeploy(deployment);
+            return vertx.undeploy(deployment).compose(v -> vertx.executeBlocking(() -> {
+                Ports.awaitFree(host, actualPort, 2_000);
+                return null;
+            }, false));
         }
     }
 
@@ -72,7 +80,7 @@ public final class GuardedHttpServer {
             try {
                 String deployment = vertx.deployVerticle(() -> new Listener(options, limits, handler, host, bound,
                         actual), new DeploymentOptions().setInstances(eventLoops)).await();
-                return new Listeners(vertx, deployment, actual.get());
+                return new Listeners(vertx, deployment, host, actual.get());
             } catch (RuntimeException e) {
                 if (bound == port || attempt == 3) {
                     throw Ports.bindFailure(host, port, e, advice);

@@ -34,6 +34,26 @@ public final class Ports {
         }
     }
 
+    /** Waits until {@code host:port} can be bound, at most {@code millis}; returns whether it could. */
+    public static boolean awaitFree(String host, int port, long millis) {
+        long end = System.nanoTime() + millis * 1_000_000;
+        while (true) {
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(host))) {
+                return true;
+            } catch (IOException e) {
+                if (System.nanoTime() > end) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+    }
+
     /** The friendly text of a failed bind: "port … is already in use" plus {@code advice}, or why it failed. */
     public static IllegalStateException bindFailure(String host, int port, Exception e, String advice) {
         boolean inUse = false;
