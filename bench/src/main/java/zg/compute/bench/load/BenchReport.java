@@ -108,7 +108,7 @@ final class BenchReport {
                 ## Reproduce
 
                 ```bash
-                bench/run-load.sh            # about 7 minutes; writes docs/benchmarks.md and docs/benchmarks/*.png
+                bench/run-load.sh            # about 12 minutes; writes docs/benchmarks.md and docs/benchmarks/*.png
                 bench/run-load.sh --seconds 3 --connections 1,16 --out /tmp/quick.md   # a quick look
                 ```
 
