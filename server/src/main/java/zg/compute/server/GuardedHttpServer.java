@@ -117,7 +117,7 @@ public final class GuardedHttpServer {
             return server.listen(port, host).onSuccess(s -> actual.set(s.actualPort()));
         }
 
-        /** Closed here, so that undeploying completes only once the port is free again. */
+        /** Closed here, so that undeploying waits for the server's close (the port itself: see Listeners.close). */
         @Override
         public Future<?> stop() {
             return server.close();

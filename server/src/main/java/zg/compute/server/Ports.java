@@ -18,8 +18,8 @@ public final class Ports {
         if (port == 0) {
             return;
         }
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(host))) {
-            s.getLocalPort();
+        try {
+            bind(host, port);
         } catch (IOException e) {
             throw bindFailure(host, port, e, advice);
         }
@@ -27,30 +27,38 @@ public final class Ports {
 
     /** A port on {@code host} that the kernel hands out as free right now (another process may take it next). */
     public static int free(String host) {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-            return s.getLocalPort();
+        try {
+            return bind(host, 0);
         } catch (IOException e) {
             throw bindFailure(host, 0, e, "");
         }
     }
 
-    /** Waits until {@code host:port} can be bound, at most {@code millis}; returns whether it could. */
-    public static boolean awaitFree(String host, int port, long millis) {
+    /** Waits until {@code host:port} can be bound, at most {@code millis}, then returns either way. */
+    public static void awaitFree(String host, int port, long millis) {
         long end = System.nanoTime() + millis * 1_000_000;
         while (true) {
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(host))) {
-                return true;
+            try {
+                bind(host, port);
+                return;
             } catch (IOException e) {
                 if (System.nanoTime() > end) {
-                    return false;
+                    return;
                 }
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
-                    return false;
+                    return;
                 }
             }
+        }
+    }
+
+    /** Binds {@code host:port} (0 = any) for a moment and returns the port that was bound. */
+    private static int bind(String host, int port) throws IOException {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(host))) {
+            return s.getLocalPort();
         }
     }
 

@@ -2,8 +2,10 @@ package zg.compute.protocol.internal.secp256k1;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.web3j.utils.Numeric;
 
 /**
  * The first deterministic ECDSA nonce of RFC 6979 (HMAC-SHA256, 256-bit group order): the k web3j's signer
@@ -26,11 +28,12 @@ final class Rfc6979 {
     static BigInteger nonce(BigInteger d, byte[] hash, BigInteger n) {
         try {
             Mac mac = Mac.getInstance(HMAC);
-            byte[] x = bytes32(d);
+            byte[] x = Numeric.toBytesPadded(d, 32);
             BigInteger z = new BigInteger(1, hash);
-            byte[] h = bytes32(z.compareTo(n) >= 0 ? z.subtract(n) : z); // bits2octets: the hash reduced mod n
+            // bits2octets: the hash reduced mod n
+            byte[] h = Numeric.toBytesPadded(z.compareTo(n) >= 0 ? z.subtract(n) : z, 32);
             byte[] v = new byte[32];
-            java.util.Arrays.fill(v, (byte) 1);
+            Arrays.fill(v, (byte) 1);
             byte[] k = new byte[32];
             for (byte round = 0; round <= 1; round++) {
                 mac.init(new SecretKeySpec(k, HMAC));
@@ -57,13 +60,5 @@ final class Rfc6979 {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HMAC-SHA256 unavailable: " + e.getMessage(), e);
         }
-    }
-
-    private static byte[] bytes32(BigInteger x) {
-        byte[] b = x.toByteArray();
-        byte[] out = new byte[32];
-        int len = Math.min(b.length, 32);
-        System.arraycopy(b, b.length - len, out, 32 - len, len);
-        return out;
     }
 }
