@@ -56,7 +56,8 @@ public final class SigningReport {
     private static final String NOTE = "\nNative sign needs the recovery id (v) too, which libsecp256k1's JNI binding "
             + "does not return from its own sign. So it makes the nonce point itself: k by RFC 6979 (HMAC-SHA256, in "
             + "Java), R = k·G by libsecp256k1 (one fixed-base multiplication), r = R.x, v from the parity of R.y, "
-            + "s = k⁻¹(z + r·d) in Java. Both give the same bytes (protocol `Secp256k1Test`, `Secp256k1Properties`, "
+            + "s = k⁻¹(z + r·d) by libsecp256k1's constant-time scalar operations (the one inverse, in Java, is of k "
+            + "times a random blind, so its timing says nothing of k). Both give the same bytes (protocol `Secp256k1Test`, `Secp256k1Properties`, "
             + "which also checks the nonce against BouncyCastle's, the one web3j uses). The machine is shared, hence "
             + "the wide error bars.\n";
 

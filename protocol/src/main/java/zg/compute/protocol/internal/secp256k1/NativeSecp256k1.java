@@ -1,6 +1,7 @@
 package zg.compute.protocol.internal.secp256k1;
 
 import java.math.BigInteger;
+import java.security.SecureRandom;
 import java.security.SignatureException;
 import java.util.Arrays;
 import org.web3j.crypto.ECKeyPair;
@@ -19,6 +20,8 @@ public final class NativeSecp256k1 implements Secp256k1 {
 
     private final fr.acinq.secp256k1.Secp256k1 lib;
     private final Secp256k1 fallback;
+    /** Blinds for the nonce's inverse (see {@link #sOrNull}). */
+    private final SecureRandom blinds = new SecureRandom();
 
     NativeSecp256k1(fr.acinq.secp256k1.Secp256k1 lib, Secp256k1 fallback) {
         this.lib = lib;
@@ -47,7 +50,8 @@ public final class NativeSecp256k1 implements Secp256k1 {
         }
         // libsecp256k1's sign does not return the recovery id, and finding it afterwards cost a second point
         // multiplication. So the nonce point is made here: k by RFC 6979 as web3j and libsecp256k1 take it, R = k·G
-        // by libsecp256k1 (one fixed-base multiplication), r = R.x, the id = the parity of R.y, s in Java.
+        // by libsecp256k1 (one fixed-base multiplication), r = R.x, the id = the parity of R.y, s from libsecp256k1's
+        // scalar operations.
         BigInteger k = Rfc6979.nonce(d, hash, N);
         byte[] point = pointOrNull(k);
         if (point == null) {
@@ -58,9 +62,9 @@ public final class NativeSecp256k1 implements Secp256k1 {
             // R.x ≥ n (odds ~2^-127): r = R.x − n with a recovery id of 2 or 3, web3j's search decides
             return fallback.signHash(hash, key);
         }
-        BigInteger s = k.modInverse(N).multiply(new BigInteger(1, hash).add(r.multiply(d))).mod(N);
-        if (s.signum() == 0) {
-            return fallback.signHash(hash, key); // a next nonce would be needed (odds ~2^-256)
+        BigInteger s = sOrNull(k, d, r, new BigInteger(1, hash));
+        if (s == null) {
+            return fallback.signHash(hash, key); // s = 0 needs a next nonce (odds ~2^-256), web3j's loop takes it
         }
         int recId = point[64] & 1;
         if (s.compareTo(HALF_N) > 0) {
@@ -68,6 +72,28 @@ public final class NativeSecp256k1 implements Secp256k1 {
             recId ^= 1;
         }
         return new Sign.SignatureData((byte) (27 + recId), Numeric.toBytesPadded(r, 32), Numeric.toBytesPadded(s, 32));
+    }
+
+    /**
+     * s = k⁻¹(z + r·d) mod n, or null when it is 0 or libsecp256k1 refuses a step. k and d are secrets, so every
+     * product and sum with them runs in libsecp256k1's constant-time scalar code; the one inverse made in Java
+     * (BigInteger's time depends on its operand) is of k·b for a fresh random b, a value that says nothing of k.
+     */
+    private BigInteger sOrNull(BigInteger k, BigInteger d, BigInteger r, BigInteger z) {
+        byte[] blindBytes = new byte[32];
+        do {
+            blinds.nextBytes(blindBytes);
+        } while (!isScalar(new BigInteger(1, blindBytes)));
+        try {
+            BigInteger kb = new BigInteger(1, lib.privKeyTweakMul(Numeric.toBytesPadded(k, 32), blindBytes));
+            byte[] kInverse = lib.privKeyTweakMul(Numeric.toBytesPadded(kb.modInverse(N), 32), blindBytes);
+            byte[] rd = lib.privKeyTweakMul(Numeric.toBytesPadded(d, 32), Numeric.toBytesPadded(r, 32));
+            byte[] e = lib.privKeyTweakAdd(rd, Numeric.toBytesPadded(z.mod(N), 32)); // fails if z + r·d ≡ 0
+            BigInteger s = new BigInteger(1, lib.privKeyTweakMul(e, kInverse));
+            return isScalar(s) ? s : null;
+        } catch (RuntimeException ex) {
+            return null;
+        }
     }
 
     /** k·G as 04‖x‖y, or null. */

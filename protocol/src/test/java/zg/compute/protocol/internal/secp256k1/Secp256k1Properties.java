@@ -24,6 +24,23 @@ class Secp256k1Properties {
     private static final BigInteger N = Sign.CURVE_PARAMS.getN();
     private static final Web3jSecp256k1 WEB3J = new Web3jSecp256k1();
     private static final NativeSecp256k1 NATIVE = NativeSecp256k1.load(WEB3J);
+    /** Fails instead of falling back: what it signs, libsecp256k1 and this class computed alone. */
+    private static final NativeSecp256k1 NATIVE_ONLY = NativeSecp256k1.load(new Secp256k1() {
+        @Override
+        public Sign.SignatureData signHash(byte[] hash, ECKeyPair key) {
+            throw new AssertionError("fell back to web3j");
+        }
+
+        @Override
+        public BigInteger recoverKey(byte[] hash, Sign.SignatureData signature) {
+            throw new AssertionError("fell back to web3j");
+        }
+
+        @Override
+        public String name() {
+            return "none";
+        }
+    });
 
     @Provide
     Arbitrary<BigInteger> privateKeys() {
@@ -64,6 +81,14 @@ class Secp256k1Properties {
         Sign.SignatureData sig = NATIVE.signHash(digest, key);
         assertThat(Outcome.of(() -> sig)).isEqualTo(Outcome.of(() -> WEB3J.signHash(digest, key)));
         assertThat(NATIVE.recoverKey(digest, sig)).isEqualTo(WEB3J.recoverKey(digest, sig)).isEqualTo(key.getPublicKey());
+    }
+
+    /** The native path signs by itself (no fallback), with web3j's bytes, hashes past the order included. */
+    @Property(tries = 200)
+    void theNativePathSignsAloneAsWeb3jDoes(@ForAll("privateKeys") BigInteger d, @ForAll("hashes") byte[] hash) {
+        ECKeyPair key = ECKeyPair.create(d);
+        Sign.SignatureData sig = NATIVE_ONLY.signHash(hash, key);
+        assertThat(Outcome.of(() -> sig)).isEqualTo(Outcome.of(() -> WEB3J.signHash(hash, key)));
     }
 
     /** Hashes at and past the group order too (bits2octets reduces them). */
