@@ -25,7 +25,7 @@ public final class GuardedHttpServer {
     }
 
     /** A server (not yet listening) whose requests go to {@code handler}. */
-    public static HttpServer create(Vertx vertx, HttpServerOptions options, ServerLimits limits,
+    private static HttpServer create(Vertx vertx, HttpServerOptions options, ServerLimits limits,
             Handler<HttpServerRequest> handler) {
         Map<HttpConnection, ConnectionWatch> watches = new ConcurrentHashMap<>();
         HttpServer server = vertx.createHttpServer(new HttpServerOptions(options).setHttp2ClearTextEnabled(false));
@@ -64,9 +64,9 @@ public final class GuardedHttpServer {
     }
 
     /**
-     * Like {@link #listen}, on {@code eventLoops} event loops: each listener is an instance of one verticle
-     * deployment, which Vert.x binds once and hands the accepted connections to in turn. One socket, so a port
-     * taken by another process still fails here.
+     * Listens on {@code host:port} (0 = any free port) with {@code eventLoops} listeners: each is an instance of one
+     * verticle deployment, which Vert.x binds once and hands the accepted connections to in turn. One socket, so a
+     * port taken by another process still fails here.
      *
      * @throws IllegalStateException with {@link Ports}' friendly text when the address cannot be bound
      */
@@ -125,18 +125,13 @@ public final class GuardedHttpServer {
     }
 
     /**
-     * {@link #create} and listen on {@code host:port} (0 = any free port).
+     * {@link #listen(Vertx, HttpServerOptions, ServerLimits, Handler, String, int, String, int)} on one event loop: the
+     * servers that are not on the paid path (metrics, web UI, {@code serve}, fine-tuning, model servers).
      *
      * @throws IllegalStateException with {@link Ports}' friendly text when the address cannot be bound
      */
-    public static HttpServer listen(Vertx vertx, HttpServerOptions options, ServerLimits limits,
+    public static Listeners listen(Vertx vertx, HttpServerOptions options, ServerLimits limits,
             Handler<HttpServerRequest> handler, String host, int port, String advice) {
-        HttpServer server = create(vertx, options, limits, handler);
-        try {
-            server.listen(port, host).await();
-        } catch (RuntimeException e) {
-            throw Ports.bindFailure(host, port, e, advice);
-        }
-        return server;
+        return listen(vertx, options, limits, handler, host, port, advice, 1);
     }
 }

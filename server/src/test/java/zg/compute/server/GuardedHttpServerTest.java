@@ -40,7 +40,7 @@ class GuardedHttpServerTest {
         }
     });
 
-    static HttpServer guarded() {
+    static GuardedHttpServer.Listeners guarded() {
         return GuardedHttpServer.listen(vertx, new HttpServerOptions(), SHORT, ECHO, "127.0.0.1", 0, "");
     }
 
@@ -57,7 +57,7 @@ class GuardedHttpServerTest {
 
     @Test
     void manyConnectionsWithoutACompleteHeadAreClosed() {
-        HttpServer s = guarded();
+        GuardedHttpServer.Listeners s = guarded();
         List<SlowClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 60; i++) {
@@ -76,7 +76,7 @@ class GuardedHttpServerTest {
 
     @Test
     void aConnectionThatSendsNothingIsClosed() {
-        HttpServer s = guarded();
+        GuardedHttpServer.Listeners s = guarded();
         try (SlowClient c = SlowClient.connect("127.0.0.1", s.actualPort())) {
             assertThat(c.closedWithin(Duration.ofSeconds(3))).isEqualTo("");
         } finally {
@@ -86,7 +86,7 @@ class GuardedHttpServerTest {
 
     @Test
     void aBodyThatDoesNotArriveInTimeIsAnswered408AndCut() {
-        HttpServer s = guarded();
+        GuardedHttpServer.Listeners s = guarded();
         try (SlowClient c = SlowClient.connect("127.0.0.1", s.actualPort())) {
             c.send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789");
             String got = c.closedWithin(Duration.ofSeconds(3));
@@ -98,7 +98,7 @@ class GuardedHttpServerTest {
 
     @Test
     void anIdleKeptAliveConnectionIsClosedAfterItsResponse() {
-        HttpServer s = guarded();
+        GuardedHttpServer.Listeners s = guarded();
         try (SlowClient c = SlowClient.connect("127.0.0.1", s.actualPort())) {
             c.send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nhi");
             String got = c.closedWithin(Duration.ofSeconds(3));
@@ -110,7 +110,7 @@ class GuardedHttpServerTest {
 
     @Test
     void aSlowAnswerToACompleteRequestIsNotCutAndKeepAliveGoesOn() {
-        HttpServer s = guarded();
+        GuardedHttpServer.Listeners s = guarded();
         try (SlowClient c = SlowClient.connect("127.0.0.1", s.actualPort())) {
             c.send("POST /slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nhi");
             c.send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nyou");

@@ -1,7 +1,6 @@
 package zg.compute.webui;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -57,13 +56,13 @@ public final class WebUiServer implements AutoCloseable {
     private static final int BODY_LIMIT = 48 * 1024 * 1024;
 
     private final Vertx vertx;
-    private final HttpServer server;
+    private final GuardedHttpServer.Listeners server;
     private final ExecutorService probes;
     private final Web3j web3;
     private final String host;
     private final String token;
 
-    private WebUiServer(Vertx vertx, HttpServer server, ExecutorService probes, Web3j web3, String host, String token) {
+    private WebUiServer(Vertx vertx, GuardedHttpServer.Listeners server, ExecutorService probes, Web3j web3, String host, String token) {
         this.vertx = vertx;
         this.server = server;
         this.probes = probes;
@@ -147,7 +146,7 @@ public final class WebUiServer implements AutoCloseable {
                     Replies.reply(ctx.response(), 404, Replies.error("not found: " + ctx.normalizedPath()));
                 }
             });
-            HttpServer server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits,
+            GuardedHttpServer.Listeners server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits,
                     new HostCheck(allowedHosts, "--allowed-host").guard(router), host, port, PORT_ADVICE);
             return new WebUiServer(vertx, server, probes, web3, host, token);
         } catch (RuntimeException e) {

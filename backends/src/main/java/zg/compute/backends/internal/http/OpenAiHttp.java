@@ -1,7 +1,6 @@
 package zg.compute.backends.internal.http;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -19,9 +18,9 @@ import zg.compute.server.ServerLimits;
 public final class OpenAiHttp {
 
     private final Vertx vertx;
-    private final HttpServer server;
+    private final GuardedHttpServer.Listeners server;
 
-    private OpenAiHttp(Vertx vertx, HttpServer server) {
+    private OpenAiHttp(Vertx vertx, GuardedHttpServer.Listeners server) {
         this.vertx = vertx;
         this.server = server;
     }
@@ -45,7 +44,7 @@ public final class OpenAiHttp {
         router.errorHandler(500, ctx -> error(ctx, 500, "internal error: " + ctx.failure(), "server_error"));
         router.route().last().handler(ctx -> error(ctx, 404,
                 "not found: " + ctx.request().method() + " " + ctx.request().path(), "invalid_request_error"));
-        HttpServer server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits, router, "127.0.0.1", port,
+        GuardedHttpServer.Listeners server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits, router, "127.0.0.1", port,
                 "");
         return new OpenAiHttp(vertx, server);
     }

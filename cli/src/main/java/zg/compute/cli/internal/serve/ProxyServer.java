@@ -2,7 +2,6 @@ package zg.compute.cli.internal.serve;
 
 import zg.compute.server.RawBody;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -71,11 +70,11 @@ public final class ProxyServer implements AutoCloseable {
             + " GET /v1/async/jobs/{jobId}, POST /v1/verify, GET /v1/models, GET /v1/providers/status";
 
     private final Vertx vertx;
-    private final HttpServer server;
+    private final GuardedHttpServer.Listeners server;
     private final Upstream upstream;
     private final String host;
 
-    private ProxyServer(Vertx vertx, HttpServer server, Upstream upstream, String host) {
+    private ProxyServer(Vertx vertx, GuardedHttpServer.Listeners server, Upstream upstream, String host) {
         this.vertx = vertx;
         this.server = server;
         this.upstream = upstream;
@@ -121,7 +120,7 @@ public final class ProxyServer implements AutoCloseable {
                     "not found: " + ctx.request().method() + " " + ctx.request().path()
                             + " (routes: " + ROUTES + ")"));
             // any web page could reach this port by DNS rebinding and spend the wallet: only our own Host names
-            HttpServer server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), settings.limits(),
+            GuardedHttpServer.Listeners server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), settings.limits(),
                     new HostCheck(settings.allowedHosts(), "--allowed-host").guard(router), settings.host(),
                     settings.port(), PORT_ADVICE);
             return new ProxyServer(vertx, server, upstream, settings.host());

@@ -3,7 +3,6 @@ package zg.compute.provider.internal.finetuning;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -58,7 +57,7 @@ public final class TaskHttp {
     static final long SMALL_BODY = 64 * 1024;
     /** Multipart framing and the signature/timestamp fields on top of the dataset itself. */
     static final long MULTIPART_OVERHEAD = 64 * 1024;
-    private HttpServer server;
+    private GuardedHttpServer.Listeners server;
 
     public TaskHttp(Vertx vertx, TaskStore store, FineTuningChain chain, TaskIntake intake, TaskFiles files,
             DatasetQuota quota, TeeKeySource tee, ModelCatalog models, long maxDatasetBytes, Duration signatureWindow,

@@ -2,7 +2,6 @@ package zg.compute.provider.internal.metrics;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import zg.compute.server.GuardedHttpServer;
 import zg.compute.server.ServerLimits;
@@ -13,15 +12,15 @@ import zg.compute.server.ServerLimits;
  */
 public final class MetricsHttp {
 
-    private final HttpServer server;
+    private final GuardedHttpServer.Listeners server;
 
-    private MetricsHttp(HttpServer server) {
+    private MetricsHttp(GuardedHttpServer.Listeners server) {
         this.server = server;
     }
 
     /** @throws IllegalStateException with a friendly text when {@code host:port} cannot be bound */
     public static MetricsHttp start(Vertx vertx, BrokerMetrics metrics, String host, int port, ServerLimits limits) {
-        HttpServer server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits, req -> {
+        GuardedHttpServer.Listeners server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits, req -> {
             if (req.method() != HttpMethod.GET || !req.path().equals("/metrics")) {
                 req.response().setStatusCode(404).putHeader("Content-Type", "text/plain; charset=utf-8")
                         .end("not found: only GET /metrics is served here\n");
