@@ -114,6 +114,10 @@ class BrokerEndToEndTest {
             assertThat(metric(metrics, "zg_broker_fees_settled_og_total"))
                     .isEqualByComparingTo(Units.neuronToOg(total));
             assertThat(metric(metrics, "zg_broker_settlement_lag_seconds")).isZero();
+            // every served answer waited for its bill once, and the histogram has its buckets for quantiles
+            assertThat(metric(metrics, "zg_broker_billing_seconds_count")).isEqualByComparingTo("12");
+            assertThat(metrics).contains("zg_broker_billing_seconds_bucket{le=\"+Inf\"} 12\n")
+                    .contains("zg_broker_upstream_seconds_bucket{le=\"+Inf\"} ");
 
             // Nothing is left to settle: a second pass moves no money.
             BigInteger walletNow = f.balance(p);

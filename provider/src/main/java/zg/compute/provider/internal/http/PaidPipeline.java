@@ -334,6 +334,7 @@ final class PaidPipeline {
                 && (response.bytes() == null || response.bytes().length <= INLINE_BODY_LIMIT)
                 && (response.encoding() == null || response.encoding().isBlank()
                         || response.encoding().equalsIgnoreCase("identity"));
+        long started = System.nanoTime();
         Future<Charge> done;
         if (inline) {
             done = chargeOnLoop(ad, requestBytes, response, chatKey);
@@ -341,6 +342,7 @@ final class PaidPipeline {
             done = blocking(() -> chargeAndStore(ad, requestBytes, response, chatKey));
         }
         return done.andThen(ar -> {
+            metrics.billingLatency(Duration.ofNanos(System.nanoTime() - started));
             ad.permit().release();
             if (ar.succeeded()) {
                 served(ar.result());

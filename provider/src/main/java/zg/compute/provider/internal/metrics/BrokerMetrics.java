@@ -22,6 +22,7 @@ public final class BrokerMetrics {
     private final Counter billed;
     private final Counter settled;
     private final Timer upstream;
+    private final Timer billing;
 
     /** @param oldestUnsettledMillis creation time of the oldest billed, unsettled request, 0 if none */
     public BrokerMetrics(LongSupplier oldestUnsettledMillis, Clock clock) {
@@ -29,8 +30,9 @@ public final class BrokerMetrics {
                 .register(registry);
         settled = Counter.builder("zg_broker_fees_settled_og").description("fees settled on chain, in 0G")
                 .register(registry);
-        upstream = Timer.builder("zg_broker_upstream").description("time to the upstream's response headers")
-                .register(registry);
+        upstream = histogram("zg_broker_upstream", "time to the upstream's response headers");
+        billing = histogram("zg_broker_billing", "time from the end of an upstream answer to its bill's commit"
+                + " (charge, signature, store): the client's answer waits for it");
         Gauge.builder("zg_broker_settlement_lag_seconds", () -> {
             long oldest = oldestUnsettledMillis.getAsLong();
             return oldest == 0 ? 0 : Math.max(0, clock.millis() - oldest) / 1000.0;
@@ -55,6 +57,17 @@ public final class BrokerMetrics {
 
     public void upstreamLatency(Duration d) {
         upstream.record(d);
+    }
+
+    public void billingLatency(Duration d) {
+        billing.record(d);
+    }
+
+    /** A timer with Prometheus buckets from 100 µs to 60 s, so quantiles can be taken over any window. */
+    private Timer histogram(String name, String description) {
+        return Timer.builder(name).description(description).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
     }
 
     /** Prometheus text exposition format. */
