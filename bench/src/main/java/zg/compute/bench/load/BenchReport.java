@@ -92,6 +92,7 @@ final class BenchReport {
             sb.append('\n');
         }
         sb.append("![CPU per request](benchmarks/cpu.png)\n\n");
+        inside(sb, r);
         var b = r.billing();
         sb.append(f("**Every answer billed and signed.** wrk counted %,d answers from the broker over the measured "
                 + "points; the broker's `zg_broker_requests_total{outcome=\"served\"}` (a request is counted only after "
@@ -154,6 +155,35 @@ final class BenchReport {
                 r.billing().served(), r.billing().wrkAnswered(), r.billing().sampleSignaturesValid() ? "valid" : "invalid",
                 met(r.billing().served() >= r.billing().wrkAnswered() && r.billing().sampleSignaturesValid()
                         && r.points().stream().allMatch(p -> p.wrk().errors() + p.wrk().non2xx() == 0))));
+    }
+
+    /** The broker's own histograms next to wrk's view: where its requests waited. */
+    private static void inside(StringBuilder sb, Results r) {
+        sb.append("""
+                **Where a broker request waits.** From the broker's own histograms over each point
+                (`zg_broker_upstream_seconds`: until the upstream's response headers arrive; `zg_broker_billing_seconds`:
+                from the end of the answer to its bill's commit, which covers the charge, the signature and the
+                SQLite group commit), next to the broker's latency as wrk saw it. The upstream answers at once, so
+                the upstream wait is the broker's own queueing: writing the request, and its event loops getting to
+                the answer. Quantiles are bucket bounds (10–30 % apart).
+
+                | mode | connections | wrk p50 ms | wrk p99 ms | upstream p50 ms | upstream p99 ms | billing p50 ms | billing p99 ms |
+                |---|---:|---:|---:|---:|---:|---:|---:|
+                """);
+        for (String mode : LoadBenchmark.MODES) {
+            for (int conns : r.points().stream().filter(p -> p.mode().equals(mode)).mapToInt(Results.Point::connections)
+                    .distinct().toArray()) {
+                Results.Point p = r.point("broker", mode, conns);
+                if (p == null) {
+                    continue;
+                }
+                var in = p.inside();
+                sb.append(f("| %s | %d | %.2f | %.2f | %s | %s | %s | %s |\n", mode, conns, p.wrk().p50us() / 1e3,
+                        p.wrk().p99us() / 1e3, num(in.upstreamP50(), "%.2f"), num(in.upstreamP99(), "%.2f"),
+                        num(in.billingP50(), "%.2f"), num(in.billingP99(), "%.2f")));
+            }
+        }
+        sb.append('\n');
     }
 
     private static void firstByte(StringBuilder sb, Results r) {

@@ -135,7 +135,7 @@ public final class LoadBenchmark {
                         }
                     }
                 }
-                long servedBefore = served(broker.metricsUrl());
+                long servedBefore = MetricsScrape.of(broker.metricsUrl()).served();
                 List<Results.Point> points = new ArrayList<>();
                 int turn = 0;
                 // every point several times, rounds apart: the report takes each figure's median (one run on a
@@ -155,7 +155,7 @@ public final class LoadBenchmark {
                 }
                 long brokerAnswered = points.stream().filter(p -> p.target().equals("broker"))
                         .mapToLong(p -> p.wrk().requests()).sum();
-                var billing = new Results.Billing(served(broker.metricsUrl()) - servedBefore, brokerAnswered,
+                var billing = new Results.Billing(MetricsScrape.of(broker.metricsUrl()).served() - servedBefore, brokerAnswered,
                         sampleSignaturesValid(broker.baseUrl(), auth.get(0), tee.getAddress()));
                 log("billing: " + billing);
 
@@ -186,15 +186,18 @@ public final class LoadBenchmark {
     private static Results.Point point(Wrk wrk, Path script, String url, String target, String mode, int connections,
             int seconds, BrokerJvm broker, ProcessHandle proc) throws Exception {
         long[] before = counters(broker, proc);
+        MetricsScrape scrapeBefore = broker == null ? null : MetricsScrape.of(broker.metricsUrl());
         Wrk.Result w = wrk.run(script, url, connections, seconds);
         long[] after = counters(broker, proc);
+        Results.Inside inside = broker == null ? Results.Inside.NONE
+                : Results.Inside.between(scrapeBefore, MetricsScrape.of(broker.metricsUrl()));
         long n = Math.max(1, w.requests());
         double cpuUs = proc == null && broker == null ? Double.NaN : (after[0] - before[0]) / 1e3 / n;
         double rss = broker != null ? rssMb(broker.pid()) : proc != null ? rssMb(proc) : Double.NaN;
         double alloc = broker != null ? (after[1] - before[1]) / 1024.0 / n : Double.NaN;
         log(String.format("%-6s %-4s c=%-3d %8.0f req/s  p50 %7.2f ms  p99 %8.2f ms  errors %d non-2xx %d  cpu %.0f µs/req",
                 target, mode, connections, w.rps(), w.p50us() / 1e3, w.p99us() / 1e3, w.errors(), w.non2xx(), cpuUs));
-        return new Results.Point(target, mode, connections, w, cpuUs, rss, alloc);
+        return new Results.Point(target, mode, connections, w, cpuUs, rss, alloc, inside);
     }
 
     /** {CPU ns, allocated bytes} of the proxying process; zeros for direct (nothing in between). */
@@ -301,20 +304,6 @@ public final class LoadBenchmark {
         long now = System.currentTimeMillis();
         return SignedToken.sign(new SessionToken(user.getAddress(), provider, now, now + 3_600_000, "bench", 0, 255),
                 user).authorization();
-    }
-
-    private static final Pattern SERVED = Pattern.compile("(?m)^zg_broker_requests_total\\{[^}]*outcome=\"served\"[^}]*} ([0-9.eE+]+)$");
-
-    /** Requests the broker answered after billing and signing them, from its Prometheus counter (own listener). */
-    private static long served(String metricsUrl) throws Exception {
-        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metricsUrl)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = SERVED.matcher(text);
-        double sum = 0;
-        while (m.find()) {
-            sum += Double.parseDouble(m.group(1));
-        }
-        return (long) sum;
     }
 
     /** One JSON and one streamed answer: their stored signature covers exactly these bytes and recovers to the TEE key. */

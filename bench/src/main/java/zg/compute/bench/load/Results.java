@@ -15,7 +15,22 @@ record Results(Conditions conditions, List<Point> points, List<FirstByte> firstB
 
     /** One wrk run: target (direct, nginx, broker), mode (json, sse), connections. */
     record Point(String target, String mode, int connections, Wrk.Result wrk, double cpuUsPerRequest, double rssMb,
-            double allocKbPerRequest) {
+            double allocKbPerRequest, Inside inside) {
+    }
+
+    /**
+     * Where a broker request waited during a point, from the broker's own histograms (ms): for the upstream's
+     * response headers, and from the end of the answer to its bill's commit. NaN for the other targets.
+     */
+    record Inside(double upstreamP50, double upstreamP99, double billingP50, double billingP99) {
+        static final Inside NONE = new Inside(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+
+        static Inside between(MetricsScrape before, MetricsScrape after) {
+            String up = "zg_broker_upstream_seconds";
+            String bill = "zg_broker_billing_seconds";
+            return new Inside(after.quantileMs(before, up, 0.5), after.quantileMs(before, up, 0.99),
+                    after.quantileMs(before, bill, 0.5), after.quantileMs(before, bill, 0.99));
+        }
     }
 
     /** Streaming time to first byte of one target. */
@@ -50,7 +65,9 @@ record Results(Conditions conditions, List<Point> points, List<FirstByte> firstB
                 median(runs, p -> p.wrk().p50us()), median(runs, p -> p.wrk().p99us()),
                 median(runs, p -> p.wrk().meanUs()));
         return new Point(target, mode, connections, w, median(runs, Point::cpuUsPerRequest), median(runs, Point::rssMb),
-                median(runs, Point::allocKbPerRequest));
+                median(runs, Point::allocKbPerRequest), new Inside(median(runs, p -> p.inside().upstreamP50()),
+                        median(runs, p -> p.inside().upstreamP99()), median(runs, p -> p.inside().billingP50()),
+                        median(runs, p -> p.inside().billingP99())));
     }
 
     /** How many times each point ran. */

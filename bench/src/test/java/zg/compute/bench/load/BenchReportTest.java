@@ -49,7 +49,9 @@ class BenchReportTest {
                 .contains("| ≤ 0.5 ms added p50 at 1 connection, sse | 0.30 ms (0.40 vs 0.10) | yes |")
                 .contains("| ≤ 10 ms added p99 at 64 connections, json | 30.00 ms (49.20 vs 19.20) | **no** |")
                 .contains("= 167× plain;").contains("3,000 requests accounted per second").contains("**100,000 gas per item**")
-                .contains("| every answer billed and signed | 6,010 served ≥ 6,000 answered; signature sample valid | yes |");
+                .contains("| every answer billed and signed | 6,010 served ≥ 6,000 answered; signature sample valid | yes |")
+                .as("where a broker request waited, from its histograms")
+                .contains("| json | 64 | 25.60 | 49.20 | 32.00 | 57.60 | 16.00 | 48.00 |");
         for (String png : List.of("rps-json", "rps-sse", "latency-json", "latency-sse", "cpu", "first-byte", "sdk-headers")) {
             assertThat(text).contains("benchmarks/" + png + ".png");
             BufferedImage image = ImageIO.read(dir.resolve("benchmarks").resolve(png + ".png").toFile());
@@ -62,7 +64,9 @@ class BenchReportTest {
             double p99us) {
         var wrk = new Wrk.Result((long) rps, 1.0, 0, 0, p50us, p99us, p50us);
         boolean direct = target.equals("direct");
+        boolean broker = target.equals("broker");
         return new Results.Point(target, mode, connections, wrk, direct ? Double.NaN : 50, direct ? Double.NaN : 100,
-                target.equals("broker") ? 20 : Double.NaN);
+                broker ? 20 : Double.NaN, broker ? new Results.Inside(0.5 * connections, 0.9 * connections,
+                        0.25 * connections, 0.75 * connections) : Results.Inside.NONE);
     }
 }
