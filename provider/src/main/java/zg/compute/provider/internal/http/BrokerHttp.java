@@ -393,8 +393,9 @@ public final class BrokerHttp {
         boolean sse = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("event-stream");
         // A small answer that is not a stream goes out whole with the end (one write instead of two); the client
         // has it no later, as a response ends only once its bill is committed anyway.
-        Buffer held = !sse && declaredLength(up) <= PaidPipeline.INLINE_BODY_LIMIT ? Buffer.buffer() : null;
-        resp.setStatusCode(up.statusCode()).setChunked(held == null);
+        boolean whole = !sse && declaredLength(up) <= PaidPipeline.INLINE_BODY_LIMIT;
+        resp.setStatusCode(up.statusCode());
+        RelayedBody out = new RelayedBody(vertx.getOrCreateContext(), resp, up, whole);
         if (sse) {
             resp.putHeader("X-Accel-Buffering", "no");
         }
@@ -408,24 +409,16 @@ public final class BrokerHttp {
                 return;
             }
             received.append(chunk);
-            if (held != null) {
-                held.appendBuffer(chunk);
-            } else if (!resp.closed()) {
-                resp.write(chunk);
-                if (resp.writeQueueFull()) {
-                    up.pause();
-                    resp.drainHandler(v -> up.resume());
-                }
+            if (!resp.closed()) {
+                out.write(chunk);
             }
             if (received.pastLimit()) {
                 log.warn("request {}: the upstream streamed past the output the user's balance covers;"
                         + " ending the stream", ad.requestId());
                 Buffer done = Buffer.buffer("\n\ndata: [DONE]\n\n");
                 received.append(done);
-                if (held != null) {
-                    held.appendBuffer(done);
-                } else if (!resp.closed()) {
-                    resp.write(done);
+                if (!resp.closed()) {
+                    out.write(done);
                 }
                 finishRef.get().accept(null);
                 up.request().reset();
@@ -442,13 +435,15 @@ public final class BrokerHttp {
             if (broken != null) {
                 log.warn("upstream stream broke for request {}: {}", ad.requestId(), broken.toString());
             }
+            out.holdForEnd();
             pipeline.bill(ad, requestBytes, received.response(encoding, contentType), chatKey).onComplete(done -> {
                 if (resp.closed()) {
                     return;
                 }
                 if (done.failed()) {
-                    // never passed off as billed: a held answer is withheld, a flowing stream broken off
-                    if (held != null) {
+                    // never passed off as billed: an answer the client has none of yet is withheld, a flowing
+                    // stream broken off
+                    if (!out.flowing()) {
                         resp.headers().remove("ZG-Res-Key");
                         fail(resp, done.cause());
                     } else {
@@ -458,10 +453,8 @@ public final class BrokerHttp {
                 }
                 if (broken != null) {
                     resp.reset();
-                } else if (held != null) {
-                    resp.end(held);
                 } else {
-                    resp.end();
+                    out.end();
                 }
             });
         };
