@@ -53,7 +53,10 @@ final class BenchReport {
         sb.append("""
                 **Setup.** One nginx serves as a zero-cost upstream: every chat completion gets the same fixed vLLM-shaped
                 answer (32 output tokens with `usage`; as SSE, 32 token events, a usage event and `[DONE]`, when the
-                request carries `X-Bench-Stream: 1`). Three targets sit in front of it on 127.0.0.1: **direct** (wrk to
+                request carries `X-Bench-Stream: 1`), all of it at once. The broker holds what arrives with the upstream's
+                end until the bill commits and writes it with the end, so under wrk a stream costs it one write, as a
+                JSON answer does; a model streaming tokens over time gets each read written as it comes (the
+                first-byte probe below streams that way). Three targets sit in front of it on 127.0.0.1: **direct** (wrk to
                 the upstream), **nginx** (a second nginx as a plain reverse proxy: keep-alive upstream, no buffering, 2
                 workers) and **broker** (`ProviderBroker` in its own JVM, `-Xmx1g`, SQLite store, settlement off during
                 the load, on the devnet). wrk (2 threads, a Lua script) POSTs the chat request with `Authorization`
@@ -193,9 +196,9 @@ final class BenchReport {
         sb.append("## Streaming: time to first byte\n\n");
         sb.append("One streamed request at a time on a fresh connection (a plain socket, `Connection: close`), 3 "
                 + "interleaved rounds over the targets: the time from writing the request to the first byte of the "
-                + "SSE body after the response headers. The upstream sends its whole stream at once, so this is the "
-                + "delay each target adds before a client sees the first token, admission (auth, reservation) "
-                + "included.\n\n");
+                + "SSE body after the response headers. Here the upstream streams as a model does: the first event at "
+                + "once, the rest 50 ms later (a small Vert.x server behind the upstream nginx, the same hop for every target). So this is the delay each target adds before a "
+                + "client sees the first token, admission (auth, reservation) included.\n\n");
         sb.append("![first byte](benchmarks/first-byte.png)\n\n| target | requests | p50 ms | p99 ms | added p50 ms | added p99 ms |\n|---|---:|---:|---:|---:|---:|\n");
         var direct = r.firstByte().stream().filter(f -> f.target().equals("direct")).findFirst().orElseThrow().result();
         for (var fb : r.firstByte()) {
@@ -286,30 +289,31 @@ final class BenchReport {
                 (group commit) and comes back. In the profile SQLite takes %.0f %% of the CPU (JFR sees only its Java
                 side; async-profiler, which also sees the kernel, puts the writer thread at about a quarter, half of it
                 `pwrite` of WAL pages), HTTP (Netty and Vert.x: the broker is both a server and a client) %.0f %%,
-                secp256k1 and hashing %.0f %%, JSON %.0f %%. Since the previous measurement (25 %% of nginx, p99 at
-                64 connections 45 ms): the broker's connection watch no longer holds finished requests until its next
-                one-second tick (at thousands of requests per second that was up to a second of request state per
-                connection, which survived young collections into the old generation: G1 pauses went from p50 13 ms,
-                p90 32 ms to p50 3 ms, p90 10 ms under load); the SQLite driver no longer runs and compiles
-                `SELECT last_insert_rowid()` after every INSERT (a tenth of the writer's CPU); signing makes its nonce
-                point itself (one fixed-base multiplication per signature instead of two); the API port is served
-                by one event loop per core; and each event loop has its own upstream client (one shared client gave a
-                loop's request any loop's idle connection: I/O and callbacks across threads, and a scan of the whole
-                pool per request).
+                secp256k1 and hashing %.0f %%, JSON %.0f %%. Signing keeps the TEE key and the nonce in libsecp256k1's
+                constant-time code (R = k·G there, s from its scalar operations; the one inverse made in Java is of
+                k times a random blind): about 29 µs a signature.
 
                 **Why the p99 at 64 connections is still missed.** wrk keeps 64 requests in flight, so the mean latency
                 is 64 / req/s (Little's law): at the broker's 6,000–9,000 req/s that is 7–11 ms before any tail, against
                 a target of direct + 10 ms (about 14 ms). Meeting it needs either more throughput (some 12,000 req/s:
                 under about 100 µs of broker CPU per request while wrk and the upstream run on the same two cores) or
-                a p99 within 1.5× the median. The tail is now about 2–2.5× the median: G1 young pauses (p50 3 ms, max
-                ~60 ms, the GC threads sharing the two cores with wrk and nginx) and the bill's commit, which every
-                request waits for. `-XX:+UseSerialGC -Xmn64m` was tried: 20 %% more throughput, but old-generation
-                collections put the p99 at 120–200 ms.
+                a p99 within 1.5× the median; it is 2–2.5×, about what nginx and the direct runs show on this machine
+                too. The table "where a broker request waits" shows where: at 64 connections a request waits about
+                as long for the upstream's headers (an upstream that answers at once, so this is the broker's event
+                loops getting to the answer) as for its bill's commit, each some 2–3 ms at the median and 8–11 ms at
+                the p99. Both are queues for the same two cores. Instrumenting the SQLite writer showed groups of only
+                3–9 bills, about 45 µs of statements per bill and 110–160 µs per commit. Tried on this code and not kept
+                (quick runs, 64 connections, against G1 in the same hour): the serial collector with a 256 MiB young
+                generation (JSON p99 15–18 ms against 16–23 ms: within this machine's swing); a 4 GiB young
+                generation (few pauses, but of 20–76 ms); one event loop (5,400 req/s, p99 36 ms); the writer thread
+                at a higher OS priority (its median wait fell, its p99 did not). Earlier: `-XX:+UseSerialGC -Xmn64m`
+                (20 %% more throughput, old-generation collections put the p99 at 120–200 ms).
 
-                **What would close it**, in order of expected effect: a load generator and upstream on other cores;
-                bill and signature in one row keyed by an increasing number (fewer B-trees and WAL pages per commit,
-                no AUTOINCREMENT bookkeeping); less allocation per request (some 40 KiB for JSON, 60 KiB for SSE);
-                a cheaper scalar inverse in signing.
+                **What would close it**, in order of expected effect: a load generator and upstream on other cores
+                (then the target measures the broker, not three programs sharing two cores); fewer, larger commits
+                (a commit costs as much as three bills' statements); bill and signature in one row keyed by an
+                increasing number (fewer B-trees and WAL pages per commit, no AUTOINCREMENT bookkeeping); less
+                allocation per request (some 40 KiB for JSON, 60 KiB for SSE).
 
                 """, share(r, "SQLite"), share(r, "HTTP"), share(r, "secp256k1") + share(r, "crypto")
                 + share(r, "JDK security") + share(r, "protocol"), share(r, "JSON")));

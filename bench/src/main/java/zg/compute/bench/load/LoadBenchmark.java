@@ -88,8 +88,9 @@ public final class LoadBenchmark {
         String loadBefore = uptime();
         log("load before: " + loadBefore);
         try (Devnet d = Devnet.start(DevnetConfig.defaults().withLockTime(DevnetConfig.MIN_LOCK_TIME));
+                PacedStream paced = PacedStream.start(Fixture.sse());
                 Nginx upstream = Nginx.upstream(Files.createDirectories(dir.resolve("upstream")), Fixture.json(),
-                        Fixture.sse());
+                        Fixture.sse(), paced.port());
                 Nginx proxy = Nginx.proxy(Files.createDirectories(dir.resolve("proxy")), upstream.port())) {
             Credentials provider = d.account(1);
             Credentials tee = d.account(3);

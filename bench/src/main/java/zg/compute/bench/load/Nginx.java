@@ -13,8 +13,9 @@ import zg.compute.server.Ports;
 /**
  * Debian's nginx as an unprivileged foreground process ({@code daemon off}) with a generated config in its own
  * directory: either the zero-cost upstream answering every chat completion with a fixed body (SSE when the request
- * carries {@code X-Bench-Stream: 1}, which the broker and the proxy both forward), or the plain reverse proxy
- * yardstick in front of it.
+ * carries {@code X-Bench-Stream: 1}, which the broker and the proxy both forward; with {@code 2} the same stream paced as a
+ * model sends it, by {@link PacedStream}), or the plain reverse proxy yardstick in
+ * front of it.
  */
 final class Nginx implements AutoCloseable {
 
@@ -29,7 +30,8 @@ final class Nginx implements AutoCloseable {
         this.port = port;
     }
 
-    static Nginx upstream(Path dir, String json, String sse) throws IOException {
+    /** @param pacedPort the {@link PacedStream} that answers {@code X-Bench-Stream: 2} */
+    static Nginx upstream(Path dir, String json, String sse, int pacedPort) throws IOException {
         Path www = Files.createDirectories(dir.resolve("www"));
         // nginx's workers drop root (to nobody): the files and the directories above them must be readable to others
         for (Path p = www; p != null && p.startsWith(dir.getParent()); p = p.getParent()) {
@@ -47,12 +49,14 @@ final class Nginx implements AutoCloseable {
                     etag off;
                     location = /v1/chat/completions {
                       if ($http_x_bench_stream = "1") { rewrite ^ /chat.sse last; }
+                      if ($http_x_bench_stream = "2") { rewrite ^ /paced last; }
                       rewrite ^ /chat.json last;
                     }
                     location = /chat.json { internal; default_type application/json; error_page 405 =200 $uri; }
                     location = /chat.sse { internal; default_type text/event-stream; error_page 405 =200 $uri; }
+                    location = /paced { internal; proxy_pass http://127.0.0.1:%d; proxy_buffering off; }
                   }
-                """.formatted(port, www);
+                """.formatted(port, www, pacedPort);
         return start(dir, 1, server, port);
     }
 
