@@ -20,6 +20,7 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
 import zg.compute.sdk.ZGComputeNetworkBroker;
 import zg.compute.server.GuardedHttpServer;
+import zg.compute.server.GuardedHttpServer.Listeners;
 import zg.compute.server.HostCheck;
 import zg.compute.server.Ports;
 import zg.compute.server.ServerLimits;
@@ -56,13 +57,13 @@ public final class WebUiServer implements AutoCloseable {
     private static final int BODY_LIMIT = 48 * 1024 * 1024;
 
     private final Vertx vertx;
-    private final GuardedHttpServer.Listeners server;
+    private final Listeners server;
     private final ExecutorService probes;
     private final Web3j web3;
     private final String host;
     private final String token;
 
-    private WebUiServer(Vertx vertx, GuardedHttpServer.Listeners server, ExecutorService probes, Web3j web3, String host, String token) {
+    private WebUiServer(Vertx vertx, Listeners server, ExecutorService probes, Web3j web3, String host, String token) {
         this.vertx = vertx;
         this.server = server;
         this.probes = probes;
@@ -146,7 +147,7 @@ public final class WebUiServer implements AutoCloseable {
                     Replies.reply(ctx.response(), 404, Replies.error("not found: " + ctx.normalizedPath()));
                 }
             });
-            GuardedHttpServer.Listeners server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits,
+            Listeners server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits,
                     new HostCheck(allowedHosts, "--allowed-host").guard(router), host, port, PORT_ADVICE);
             return new WebUiServer(vertx, server, probes, web3, host, token);
         } catch (RuntimeException e) {

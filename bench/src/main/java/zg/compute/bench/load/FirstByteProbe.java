@@ -13,8 +13,8 @@ import java.util.Arrays;
  * Streaming time to first byte: one request at a time on a fresh connection ({@code Connection: close}, plain
  * socket, so no client library sits in the measurement), from writing the request to the first byte of the SSE
  * body after the response headers. The upstream sends the stream's first event at once and the rest 50 ms later
- * ({@link PacedStream}), as a model streams tokens: a relay that waited for more than the first event would show here. The answer is read
- * to its end and must be 200.
+ * ({@link PacedStream}), as a model streams tokens: a relay that waited for more than the first event would show
+ * here. The answer is read to its end and must be 200.
  */
 final class FirstByteProbe {
 

@@ -156,7 +156,8 @@ public final class LoadBenchmark {
                 }
                 long brokerAnswered = points.stream().filter(p -> p.target().equals("broker"))
                         .mapToLong(p -> p.wrk().requests()).sum();
-                var billing = new Results.Billing(MetricsScrape.of(broker.metricsUrl()).served() - servedBefore, brokerAnswered,
+                long served = MetricsScrape.of(broker.metricsUrl()).served() - servedBefore;
+                var billing = new Results.Billing(served, brokerAnswered,
                         sampleSignaturesValid(broker.baseUrl(), auth.get(0), tee.getAddress()));
                 log("billing: " + billing);
 

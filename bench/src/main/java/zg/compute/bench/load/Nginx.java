@@ -13,9 +13,8 @@ import zg.compute.server.Ports;
 /**
  * Debian's nginx as an unprivileged foreground process ({@code daemon off}) with a generated config in its own
  * directory: either the zero-cost upstream answering every chat completion with a fixed body (SSE when the request
- * carries {@code X-Bench-Stream: 1}, which the broker and the proxy both forward; with {@code 2} the same stream paced as a
- * model sends it, by {@link PacedStream}), or the plain reverse proxy yardstick in
- * front of it.
+ * carries {@code X-Bench-Stream: 1}, which the broker and the proxy both forward; with {@code 2} the same stream
+ * paced as a model sends it, by {@link PacedStream}), or the plain reverse proxy yardstick in front of it.
  */
 final class Nginx implements AutoCloseable {
 

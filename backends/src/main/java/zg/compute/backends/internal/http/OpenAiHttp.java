@@ -8,6 +8,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.function.Consumer;
 import zg.compute.server.GuardedHttpServer;
+import zg.compute.server.GuardedHttpServer.Listeners;
 import zg.compute.server.ServerLimits;
 
 /**
@@ -18,9 +19,9 @@ import zg.compute.server.ServerLimits;
 public final class OpenAiHttp {
 
     private final Vertx vertx;
-    private final GuardedHttpServer.Listeners server;
+    private final Listeners server;
 
-    private OpenAiHttp(Vertx vertx, GuardedHttpServer.Listeners server) {
+    private OpenAiHttp(Vertx vertx, Listeners server) {
         this.vertx = vertx;
         this.server = server;
     }
@@ -44,7 +45,7 @@ public final class OpenAiHttp {
         router.errorHandler(500, ctx -> error(ctx, 500, "internal error: " + ctx.failure(), "server_error"));
         router.route().last().handler(ctx -> error(ctx, 404,
                 "not found: " + ctx.request().method() + " " + ctx.request().path(), "invalid_request_error"));
-        GuardedHttpServer.Listeners server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits, router, "127.0.0.1", port,
+        Listeners server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), limits, router, "127.0.0.1", port,
                 "");
         return new OpenAiHttp(vertx, server);
     }

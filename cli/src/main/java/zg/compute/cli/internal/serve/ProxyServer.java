@@ -18,6 +18,7 @@ import zg.compute.sdk.ResponseVerification;
 import zg.compute.sdk.ZGComputeException;
 import zg.compute.sdk.ZGComputeNetworkBroker;
 import zg.compute.server.GuardedHttpServer;
+import zg.compute.server.GuardedHttpServer.Listeners;
 import zg.compute.server.HostCheck;
 import zg.compute.server.ServerLimits;
 
@@ -70,11 +71,11 @@ public final class ProxyServer implements AutoCloseable {
             + " GET /v1/async/jobs/{jobId}, POST /v1/verify, GET /v1/models, GET /v1/providers/status";
 
     private final Vertx vertx;
-    private final GuardedHttpServer.Listeners server;
+    private final Listeners server;
     private final Upstream upstream;
     private final String host;
 
-    private ProxyServer(Vertx vertx, GuardedHttpServer.Listeners server, Upstream upstream, String host) {
+    private ProxyServer(Vertx vertx, Listeners server, Upstream upstream, String host) {
         this.vertx = vertx;
         this.server = server;
         this.upstream = upstream;
@@ -120,7 +121,7 @@ public final class ProxyServer implements AutoCloseable {
                     "not found: " + ctx.request().method() + " " + ctx.request().path()
                             + " (routes: " + ROUTES + ")"));
             // any web page could reach this port by DNS rebinding and spend the wallet: only our own Host names
-            GuardedHttpServer.Listeners server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), settings.limits(),
+            Listeners server = GuardedHttpServer.listen(vertx, new HttpServerOptions(), settings.limits(),
                     new HostCheck(settings.allowedHosts(), "--allowed-host").guard(router), settings.host(),
                     settings.port(), PORT_ADVICE);
             return new ProxyServer(vertx, server, upstream, settings.host());
